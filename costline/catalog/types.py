@@ -1,0 +1,117 @@
+"""Price data types the engine reads: plain floats, no catalog lookups.
+
+A `Rates` is one model's token prices in force over a period, in USD per 1M tokens,
+following genai-prices' conventions:
+
+- `input_tokens` counts every prompt token, cached or not. Cache reads and cache writes
+  are the more specific parts of it: when the model prices them, they are taken out of the
+  input count and charged at their own price; when it does not, they pay the input price.
+- A tiered price is a cliff: once a call's total input tokens exceed a tier's start,
+  that tier's price applies to all tokens of the unit (not only those above the start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from costline.scenario.models import PriceOverride
+
+Tiers = tuple[tuple[int, float], ...]
+"""(start token count, USD per 1M tokens) pairs in ascending order of start."""
+
+
+@dataclass(frozen=True)
+class TieredRate:
+    """A USD-per-1M-tokens price, optionally with cliff tiers on total input tokens."""
+
+    base: float
+    tiers: Tiers = ()
+
+    def scaled(self, factor: float) -> TieredRate:
+        """The same rate multiplied by `factor` (thresholds unchanged)."""
+        return TieredRate(self.base * factor, tuple((s, p * factor) for s, p in self.tiers))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Token prices of one model over one period (USD per 1M tokens, per 1K requests)."""
+
+    input: TieredRate | None
+    output: TieredRate | None
+    cache_read: TieredRate | None = None
+    cache_write: TieredRate | None = None
+    requests_per_k: float | None = None
+
+    def scaled(self, factor: float) -> Rates:
+        """Every price multiplied by `factor`, e.g. a price trajectory."""
+
+        def scale(rate: TieredRate | None) -> TieredRate | None:
+            return None if rate is None else rate.scaled(factor)
+
+        return Rates(
+            input=scale(self.input),
+            output=scale(self.output),
+            cache_read=scale(self.cache_read),
+            cache_write=scale(self.cache_write),
+            requests_per_k=None if self.requests_per_k is None else self.requests_per_k * factor,
+        )
+
+
+@dataclass(frozen=True)
+class ModelPricing:
+    """A priced model: its reference and its rates from each start date on."""
+
+    ref: str
+    """The reference as written in the scenario, e.g. `openai:gpt-4o-mini`."""
+    provider: str
+    """Provider id, or `override` for an explicit price."""
+    model_id: str
+    """The catalog's model id, or the override's name."""
+    schedule: tuple[tuple[dt.date | None, Rates], ...]
+    """(start date, rates) in ascending order; the first entry's start may be None."""
+    source: str = ""
+    """Where the price comes from."""
+    service_tier: str = "default"
+    """The service tier the rates are for."""
+    is_override: bool = False
+    """True when the scenario gave the price itself."""
+    price_changes: tuple[dt.date, ...] = field(default=())
+    """Dates on which the catalog changes this model's price."""
+
+    def rates_at(self, day: dt.date) -> Rates:
+        """The rates in force on `day`."""
+        current = self.schedule[0][1]
+        for start, rates in self.schedule:
+            if start is None or start <= day:
+                current = rates
+        return current
+
+    def period_index(self, day: dt.date) -> int:
+        """Index in `schedule` of the rates in force on `day`."""
+        index = 0
+        for i, (start, _) in enumerate(self.schedule):
+            if start is None or start <= day:
+                index = i
+        return index
+
+
+@dataclass(frozen=True)
+class CatalogInfo:
+    """What a result was priced with, so a figure can be reproduced later."""
+
+    source: str
+    """The price data, e.g. `genai-prices 0.2.3`."""
+    version: str
+    """The price data's version."""
+    latest_price_change: dt.date | None
+    """The newest start date in the price data: prices are known up to then."""
+    as_of: dt.date
+    """The date treated as today: catalog prices apply up to it, the trajectory after it."""
+
+
+def pricing_key(model: str | PriceOverride, service_tier: str = "default") -> str:
+    """The key of a model (at a tier) in a price book."""
+    if isinstance(model, PriceOverride):
+        return f"override:{model.name}:{model.model_dump_json()}"
+    return f"{model}@{service_tier}"

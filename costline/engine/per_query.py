@@ -1,0 +1,200 @@
+"""Cost per query: token prices applied to simulated queries of a feature, vectorised.
+
+A query is what a user does once (asks a question); it makes one or more LLM calls, each
+with its own input and output tokens, plus retrieval, tool calls and per-query infra.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from costline.catalog.types import ModelPricing, Rates, TieredRate
+from costline.engine.distributions import draw, stochastic_round
+from costline.scenario.models import Feature
+
+TOKENS_PER_MTOK = 1_000_000
+REQUESTS_PER_K = 1_000
+
+COMPONENTS = (
+    "input_usd",
+    "cached_input_usd",
+    "output_usd",
+    "request_fees_usd",
+    "retrieval_usd",
+    "tools_usd",
+    "infra_usd",
+    "overhead_usd",
+)
+"""The lines of a cost per query, in report order."""
+
+
+def _rate_per_token(rate: TieredRate, total_input_tokens: np.ndarray) -> np.ndarray:
+    # Cliff tiers: crossing a tier's start re-prices every token of the unit.
+    price = np.full(total_input_tokens.shape, rate.base, dtype=float)
+    for start, tier_price in rate.tiers:
+        price = np.where(total_input_tokens > start, tier_price, price)
+    return price / TOKENS_PER_MTOK
+
+
+def token_cost_usd(
+    rates: Rates,
+    input_tokens: np.ndarray,
+    output_tokens: np.ndarray,
+    cache_read_tokens: np.ndarray | None = None,
+    cache_write_tokens: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """USD per call by line (input, cache_read, cache_write, output, requests).
+
+    `input_tokens` counts all prompt tokens, cached ones included (genai-prices' convention).
+    """
+    input_tokens = np.asarray(input_tokens, dtype=float)
+    zeros = np.zeros_like(input_tokens)
+    cache_read = zeros if cache_read_tokens is None else np.asarray(cache_read_tokens, float)
+    cache_write = zeros if cache_write_tokens is None else np.asarray(cache_write_tokens, float)
+    output_tokens = np.asarray(output_tokens, dtype=float)
+
+    # Cache tokens come out of the input count only where the model prices them.
+    uncached = input_tokens.copy()
+    out = {"input": zeros, "cache_read": zeros, "cache_write": zeros, "output": zeros}
+    if rates.cache_read is not None:
+        uncached -= cache_read
+        out["cache_read"] = cache_read * _rate_per_token(rates.cache_read, input_tokens)
+    if rates.cache_write is not None:
+        uncached -= cache_write
+        out["cache_write"] = cache_write * _rate_per_token(rates.cache_write, input_tokens)
+    if rates.input is not None:
+        out["input"] = uncached * _rate_per_token(rates.input, input_tokens)
+    if rates.output is not None:
+        out["output"] = output_tokens * _rate_per_token(rates.output, input_tokens)
+    requests = rates.requests_per_k or 0.0
+    out["requests"] = np.full(input_tokens.shape, requests / REQUESTS_PER_K)
+    return out
+
+
+@dataclass(frozen=True)
+class QuerySample:
+    """Simulated queries of one feature; prices are applied later, month by month."""
+
+    n: int
+    route_keys: tuple[str, ...]
+    """Price-book key of each route."""
+    call_query: np.ndarray
+    """For each LLM call, the index of its query."""
+    call_route: np.ndarray
+    """For each LLM call, the index of its route."""
+    call_input: np.ndarray
+    call_output: np.ndarray
+    call_cached: np.ndarray
+    calls_per_query: np.ndarray
+    retrieval_key: str | None
+    retrieval_tokens: np.ndarray
+    tools_usd: np.ndarray
+    infra_usd: float
+    overhead: float
+
+
+def simulate_queries(
+    feature: Feature,
+    route_keys: list[str],
+    retrieval_key: str | None,
+    n: int,
+    rng: np.random.Generator,
+) -> QuerySample:
+    """Draw `n` queries of `feature`: calls, routes and tokens (no prices yet)."""
+    extras = feature.extras
+    calls = stochastic_round(draw(extras.llm_calls_per_query, n, rng), rng)
+    shares = np.array([route.share for route in feature.routes], dtype=float)
+    route_of_query = rng.choice(len(shares), size=n, p=shares / shares.sum())
+    call_query = np.repeat(np.arange(n), calls)
+    total_calls = int(calls.sum())
+    call_input = draw(feature.usage.input_tokens, total_calls, rng)
+    call_output = draw(feature.usage.output_tokens, total_calls, rng)
+    retrieval = extras.retrieval
+    retrieval_tokens = (
+        draw(retrieval.tokens_per_query, n, rng) if retrieval is not None else np.zeros(n)
+    )
+    tools = extras.tool_calls
+    tools_usd = (
+        draw(tools.per_query, n, rng) * tools.usd_per_call if tools is not None else np.zeros(n)
+    )
+    return QuerySample(
+        n=n,
+        route_keys=tuple(route_keys),
+        call_query=call_query,
+        call_route=route_of_query[call_query],
+        call_input=call_input,
+        call_output=call_output,
+        call_cached=call_input * feature.usage.cached_input_share,
+        calls_per_query=calls,
+        retrieval_key=retrieval_key,
+        retrieval_tokens=retrieval_tokens,
+        tools_usd=tools_usd,
+        infra_usd=extras.infra_usd_per_query,
+        overhead=extras.orchestration_overhead,
+    )
+
+
+def query_costs(
+    sample: QuerySample, book: dict[str, ModelPricing], day: dt.date, price_factor: float = 1.0
+) -> dict[str, np.ndarray]:
+    """USD per query by line (see COMPONENTS) at the prices in force on `day`,
+    every price multiplied by `price_factor` (the price trajectory)."""
+    n = sample.n
+    lines = {name: np.zeros(n) for name in COMPONENTS}
+    for r, key in enumerate(sample.route_keys):
+        calls = sample.call_route == r
+        if not calls.any():
+            continue
+        rates = book[key].rates_at(day)
+        cost = token_cost_usd(
+            rates, sample.call_input[calls], sample.call_output[calls], sample.call_cached[calls]
+        )
+        where = sample.call_query[calls]
+        for line, parts in (
+            ("input_usd", ("input",)),
+            ("cached_input_usd", ("cache_read", "cache_write")),
+            ("output_usd", ("output",)),
+            ("request_fees_usd", ("requests",)),
+        ):
+            per_call = sum(cost[part] for part in parts)
+            lines[line] += np.bincount(where, weights=per_call, minlength=n)
+    if sample.retrieval_key is not None:
+        rates = book[sample.retrieval_key].rates_at(day)
+        cost = token_cost_usd(rates, sample.retrieval_tokens, np.zeros(n))
+        lines["retrieval_usd"] = cost["input"] + cost["cache_read"] + cost["requests"]
+    for line in (
+        "input_usd",
+        "cached_input_usd",
+        "output_usd",
+        "request_fees_usd",
+        "retrieval_usd",
+    ):
+        lines[line] *= price_factor
+    model_spend = sum(
+        lines[line]
+        for line in (
+            "input_usd",
+            "cached_input_usd",
+            "output_usd",
+            "request_fees_usd",
+            "retrieval_usd",
+        )
+    )
+    lines["overhead_usd"] = model_spend * sample.overhead
+    lines["tools_usd"] = sample.tools_usd.copy()
+    lines["infra_usd"] = np.full(n, sample.infra_usd)
+    return lines
+
+
+def total(lines: dict[str, np.ndarray]) -> np.ndarray:
+    """USD per query: the sum of its lines."""
+    return sum(lines[name] for name in COMPONENTS)
+
+
+def period_key(sample: QuerySample, book: dict[str, ModelPricing], day: dt.date) -> tuple[int, ...]:
+    """Which catalog price period each of the sample's models is in on `day`."""
+    keys = [*sample.route_keys] + ([sample.retrieval_key] if sample.retrieval_key else [])
+    return tuple(book[key].period_index(day) for key in keys)

@@ -1,0 +1,67 @@
+"""Month-by-month users, price trajectory and fixed / amortised cost rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from costline.scenario.models import Scenario, Users, add_months, parse_year_month
+
+
+def users_by_month(users: Users, months: int) -> np.ndarray:
+    """Monthly active users for each of `months` months."""
+    if users.by_month is not None:
+        values = list(users.by_month[:months])
+        values += [values[-1]] * (months - len(values))
+        return np.asarray(values, dtype=float)
+    assert users.start is not None
+    out = users.start * (1 + users.monthly_growth) ** np.arange(months, dtype=float)
+    if users.cap is not None:
+        out = np.minimum(out, users.cap)
+    return out
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole calendar months from `earlier`'s month to `later`'s month."""
+    return (later.year - earlier.year) * 12 + (later.month - earlier.month)
+
+
+def price_factor(annual_change: float, as_of: dt.date, day: dt.date) -> float:
+    """Multiplier on catalog prices in the month of `day`: 1 up to the as-of month, then
+    compounding monthly at `annual_change` a year (-0.3 = 30% cheaper a year)."""
+    months = months_between(as_of, day)
+    if months <= 0 or annual_change == 0:
+        return 1.0
+    return (1 + annual_change) ** (months / 12)
+
+
+def fixed_costs(scenario: Scenario) -> np.ndarray:
+    """USD of fixed monthly rows in each month of the horizon."""
+    months = scenario.month_dates()
+    out = np.zeros(len(months))
+    for row in scenario.monthly:
+        first = parse_year_month(row.start) if row.start else months[0]
+        last = parse_year_month(row.end) if row.end else months[-1]
+        active = np.array([first <= m <= last for m in months])
+        out += np.where(active, row.usd_per_month, 0.0)
+    return out
+
+
+def one_time_costs(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(amortised USD, cash spent USD) of one-time rows in each month of the horizon.
+
+    A row is spread straight-line over `amortise_months` from its month on.
+    """
+    months = scenario.month_dates()
+    amortised = np.zeros(len(months))
+    spent = np.zeros(len(months))
+    for row in scenario.one_time:
+        first = parse_year_month(row.month) if row.month else months[0]
+        end = add_months(first, row.amortise_months)
+        for i, month in enumerate(months):
+            if first <= month < end:
+                amortised[i] += row.amount_usd / row.amortise_months
+            if month == first:
+                spent[i] += row.amount_usd
+    return amortised, spent

@@ -1,0 +1,193 @@
+"""The `Result` of a run: every figure every view shows, computed once.
+
+Money is USD (per month unless a key says otherwise); shares and margins are fractions
+(0.42, not 42%). A margin or share is None where revenue is zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+
+class Stats(_Frozen):
+    """Mean, median and 95th percentile of a simulated amount (USD)."""
+
+    mean: float
+    median: float
+    p95: float
+
+
+class ModelUse(_Frozen):
+    """A model serving a share of a feature's queries, with its prices at the start month."""
+
+    ref: str
+    provider: str
+    model_id: str
+    share: float
+    service_tier: str
+    input_usd_per_mtok: float | None
+    output_usd_per_mtok: float | None
+    cached_input_usd_per_mtok: float | None
+    is_override: bool
+    source: str
+
+
+class CostBreakdown(_Frozen):
+    """Mean USD per query by line; the lines sum to the mean cost per query."""
+
+    input_usd: float
+    cached_input_usd: float
+    output_usd: float
+    request_fees_usd: float
+    retrieval_usd: float
+    tools_usd: float
+    infra_usd: float
+    overhead_usd: float
+
+
+class FeatureResult(_Frozen):
+    """One AI feature at the start month's prices."""
+
+    name: str
+    models: list[ModelUse]
+    cost_per_query: Stats
+    """USD per user query (all its LLM calls, retrieval, tools, infra and overhead)."""
+    breakdown: CostBreakdown
+    output_share: float
+    """Share of the mean cost per query paid for output tokens."""
+    llm_calls_per_query: float
+    input_tokens_per_call: float
+    output_tokens_per_call: float
+    queries_per_month: float
+    """Queries in the start month over all plans."""
+    inference_cost_usd: float
+    """The feature's inference cost in the start month."""
+
+
+class PlanResult(_Frozen):
+    """One plan: the inference cost of its users in the start month."""
+
+    name: str
+    price_usd_per_month: float
+    share: float
+    users: float
+    queries_per_user: float
+    """Expected queries per user per month, all features."""
+    cost_per_user: Stats
+    """USD of inference per user per month; mean is the expectation, median and p95 from
+    the Monte Carlo over users."""
+    cogs_share_of_arpu: float | None
+    """Mean inference cost per user over the plan price."""
+    gross_margin: float | None
+    """1 - cogs_share_of_arpu: the plan's margin on inference alone."""
+    share_of_users_costing_more_than_price: float
+    revenue_usd: float
+    inference_cost_usd: float
+
+
+class Blended(_Frozen):
+    """All plans together in the start month."""
+
+    month: str
+    users: float
+    arpu_usd: float
+    revenue_usd: float
+    inference_cost_usd: float
+    inference_cost_per_user_usd: float
+    fixed_cost_usd: float
+    amortised_one_time_usd: float
+    cogs_usd: float
+    """Inference + fixed monthly + amortised one-time."""
+    gross_margin: float | None
+    """(revenue - cogs) / revenue."""
+    inference_gross_margin: float | None
+    """(revenue - inference) / revenue: the margin of the AI SKU alone."""
+    cogs_share_of_arpu: float | None
+    """Inference cost per user over ARPU."""
+
+
+class ScalePoint(_Frozen):
+    """The start month at a multiple of its users, at start-month prices."""
+
+    multiple: float
+    users: float
+    queries: float
+    inference_cost_usd: float
+    fixed_cost_usd: float
+    amortised_one_time_usd: float
+    revenue_usd: float
+    cost_per_user_usd: float
+    gross_margin: float | None
+    cogs_share_of_arpu: float | None
+
+
+class Month(_Frozen):
+    """One month of the timeline."""
+
+    month: str
+    users: float
+    queries: float
+    price_factor: float
+    """Price trajectory multiplier on catalog prices (1 up to the as-of date)."""
+    inference_cost_usd: float
+    fixed_cost_usd: float
+    amortised_one_time_usd: float
+    one_time_spend_usd: float
+    """Cash spent on one-time rows this month (not in COGS; amortised instead)."""
+    cogs_usd: float
+    revenue_usd: float
+    gross_margin: float | None
+    cogs_share_of_arpu: float | None
+
+
+class CostWarning(_Frozen):
+    """Something an investor would raise; `code` is stable across versions."""
+
+    code: str
+    subject: str
+    message: str
+
+
+class CatalogUsed(_Frozen):
+    """What the figures were priced with."""
+
+    source: str
+    version: str
+    latest_price_change: dt.date | None
+    as_of: dt.date
+
+
+class Simulation(_Frozen):
+    """How the Monte Carlo was run; the same seed gives the same figures."""
+
+    seed: int
+    query_samples: int
+    users_simulated: int
+
+
+class ScenarioInfo(_Frozen):
+    name: str | None
+    start: str
+    horizon_months: int
+    currency: str
+
+
+class Result(_Frozen):
+    """Everything `costline run` reports."""
+
+    scenario: ScenarioInfo
+    catalog: CatalogUsed
+    simulation: Simulation
+    features: list[FeatureResult]
+    plans: list[PlanResult]
+    blended: Blended
+    scale: list[ScalePoint]
+    timeline: list[Month]
+    warnings: list[CostWarning]
+    notes: list[str]

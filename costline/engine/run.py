@@ -1,0 +1,307 @@
+"""One run of a scenario: per-query costs, per-user costs, plans, blended, scale, timeline.
+
+Pure: the price book, the catalog's identity, the as-of date and the seed come in as
+arguments; nothing here reads files, the clock or the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
+from costline.engine.per_query import (
+    COMPONENTS,
+    QuerySample,
+    period_key,
+    query_costs,
+    simulate_queries,
+    total,
+)
+from costline.engine.projection import fixed_costs, one_time_costs, price_factor, users_by_month
+from costline.engine.result import (
+    Blended,
+    CatalogUsed,
+    CostBreakdown,
+    FeatureResult,
+    ModelUse,
+    Month,
+    PlanResult,
+    Result,
+    ScalePoint,
+    ScenarioInfo,
+    Simulation,
+    Stats,
+)
+from costline.engine.unit_economics import (
+    QueryCostMoments,
+    expected_queries,
+    plan_user_costs,
+)
+from costline.engine.warnings import find_warnings
+from costline.scenario.models import Feature, Scenario
+
+DEFAULT_QUERY_SAMPLES = 20_000
+DEFAULT_USERS_SIMULATED = 20_000
+_MODEL_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "retrieval_usd")
+
+
+def _margin(revenue: float, cost: float) -> float | None:
+    return None if revenue <= 0 else (revenue - cost) / revenue
+
+
+def _share(cost: float, revenue: float) -> float | None:
+    return None if revenue <= 0 else cost / revenue
+
+
+def _stats(values: np.ndarray, mean: float | None = None) -> Stats:
+    median, p95 = np.percentile(values, [50, 95])
+    return Stats(
+        mean=float(values.mean()) if mean is None else mean, median=float(median), p95=float(p95)
+    )
+
+
+class _FeatureRun:
+    """A feature's simulated queries and its mean cost per query in each month."""
+
+    def __init__(
+        self,
+        feature: Feature,
+        book: dict[str, ModelPricing],
+        scenario: Scenario,
+        as_of: dt.date,
+        samples: int,
+        rng: np.random.Generator,
+    ) -> None:
+        self.feature = feature
+        retrieval = feature.extras.retrieval
+        route_keys = [pricing_key(r.model, feature.service_tier) for r in feature.routes]
+        retrieval_key = pricing_key(retrieval.model) if retrieval is not None else None
+        self.sample: QuerySample = simulate_queries(
+            feature, route_keys, retrieval_key, samples, rng
+        )
+        months = scenario.month_dates()
+        self.first_day = months[0]
+        change = scenario.price_trajectory.annual_change
+        self.factors = [price_factor(change, as_of, m) for m in months]
+        self.lines = query_costs(self.sample, book, months[0], self.factors[0])
+        self.totals = total(self.lines)
+        self.mean_by_month = self._means(book, months)
+
+    def _means(self, book: dict[str, ModelPricing], months: list[dt.date]) -> np.ndarray:
+        # Model prices change only on catalog dates and by the trajectory factor, so price
+        # the sample once per catalog period and scale; tools and infra do not move.
+        by_period: dict[tuple[int, ...], tuple[float, float]] = {}
+        out = np.empty(len(months))
+        for t, month in enumerate(months):
+            key = period_key(self.sample, book, month)
+            if key not in by_period:
+                lines = query_costs(self.sample, book, month, 1.0)
+                model = sum(lines[k].mean() for k in (*_MODEL_LINES, "overhead_usd"))
+                other = lines["tools_usd"].mean() + lines["infra_usd"].mean()
+                by_period[key] = (float(model), float(other))
+            model, other = by_period[key]
+            out[t] = self.factors[t] * model + other
+        return out
+
+    def moments(self) -> QueryCostMoments:
+        return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
+
+
+def run_scenario(
+    scenario: Scenario,
+    book: dict[str, ModelPricing],
+    catalog: CatalogInfo,
+    *,
+    seed: int = 0,
+    query_samples: int = DEFAULT_QUERY_SAMPLES,
+    users_simulated: int = DEFAULT_USERS_SIMULATED,
+) -> Result:
+    """The unit economics of `scenario` priced from `book` (USD, per month)."""
+    rng = np.random.default_rng(seed)
+    months = scenario.month_dates()
+    runs = [
+        _FeatureRun(f, book, scenario, catalog.as_of, query_samples, rng) for f in scenario.features
+    ]
+    per_user = expected_queries(scenario)
+    # Queries per user of the whole user base (all plans), per feature.
+    blended_q = {
+        f.name: sum(p.share * per_user.get((p.name, f.name), 0.0) for p in scenario.plans)
+        for f in scenario.features
+    }
+
+    users = users_by_month(scenario.users, len(months))
+    fixed = fixed_costs(scenario)
+    amortised, spent = one_time_costs(scenario)
+    arpu = sum(p.share * p.price_usd_per_month for p in scenario.plans)
+    timeline = []
+    for t, month in enumerate(months):
+        queries = users[t] * sum(blended_q.values())
+        inference = users[t] * sum(blended_q[r.feature.name] * r.mean_by_month[t] for r in runs)
+        revenue = users[t] * arpu
+        cogs = inference + fixed[t] + amortised[t]
+        timeline.append(
+            Month(
+                month=month.strftime("%Y-%m"),
+                users=float(users[t]),
+                queries=float(queries),
+                price_factor=runs[0].factors[t],
+                inference_cost_usd=float(inference),
+                fixed_cost_usd=float(fixed[t]),
+                amortised_one_time_usd=float(amortised[t]),
+                one_time_spend_usd=float(spent[t]),
+                cogs_usd=float(cogs),
+                revenue_usd=float(revenue),
+                gross_margin=_margin(revenue, cogs),
+                cogs_share_of_arpu=_share(inference, revenue),
+            )
+        )
+
+    features = [_feature_result(r, book, users[0] * blended_q[r.feature.name]) for r in runs]
+    moments = {r.feature.name: r.moments() for r in runs}
+    simulated = plan_user_costs(scenario, moments, users_simulated, rng)
+    plans = []
+    for plan in scenario.plans:
+        mean = sum(
+            per_user.get((plan.name, r.feature.name), 0.0) * r.mean_by_month[0] for r in runs
+        )
+        plan_users = float(users[0] * plan.share)
+        costs = simulated[plan.name]
+        price = plan.price_usd_per_month
+        plans.append(
+            PlanResult(
+                name=plan.name,
+                price_usd_per_month=price,
+                share=plan.share,
+                users=plan_users,
+                queries_per_user=sum(
+                    per_user.get((plan.name, f.name), 0.0) for f in scenario.features
+                ),
+                cost_per_user=_stats(costs, mean=mean),
+                cogs_share_of_arpu=_share(mean, price),
+                gross_margin=_margin(price, mean),
+                share_of_users_costing_more_than_price=float((costs > price).mean()),
+                revenue_usd=plan_users * price,
+                inference_cost_usd=plan_users * mean,
+            )
+        )
+
+    first = timeline[0]
+    blended = Blended(
+        month=first.month,
+        users=first.users,
+        arpu_usd=arpu,
+        revenue_usd=first.revenue_usd,
+        inference_cost_usd=first.inference_cost_usd,
+        inference_cost_per_user_usd=first.inference_cost_usd / first.users if first.users else 0.0,
+        fixed_cost_usd=first.fixed_cost_usd,
+        amortised_one_time_usd=first.amortised_one_time_usd,
+        cogs_usd=first.cogs_usd,
+        gross_margin=first.gross_margin,
+        inference_gross_margin=_margin(first.revenue_usd, first.inference_cost_usd),
+        cogs_share_of_arpu=first.cogs_share_of_arpu,
+    )
+    scale = [_scale_point(m, first) for m in scenario.scale_multiples]
+    warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
+    return Result(
+        scenario=ScenarioInfo(
+            name=scenario.name,
+            start=scenario.start,
+            horizon_months=scenario.horizon_months,
+            currency=scenario.currency,
+        ),
+        catalog=CatalogUsed(
+            source=catalog.source,
+            version=catalog.version,
+            latest_price_change=catalog.latest_price_change,
+            as_of=catalog.as_of,
+        ),
+        simulation=Simulation(
+            seed=seed, query_samples=query_samples, users_simulated=users_simulated
+        ),
+        features=features,
+        plans=plans,
+        blended=blended,
+        scale=scale,
+        timeline=timeline,
+        warnings=warnings,
+        notes=_notes(scenario, book),
+    )
+
+
+def _feature_result(
+    run: _FeatureRun, book: dict[str, ModelPricing], queries: float
+) -> FeatureResult:
+    feature = run.feature
+    mean = float(run.totals.mean())
+    breakdown = CostBreakdown(**{k: float(run.lines[k].mean()) for k in COMPONENTS})
+    months_first = run.factors[0]
+    models = []
+    for route, key in zip(feature.routes, run.sample.route_keys, strict=True):
+        pricing = book[key]
+        rates = pricing.rates_at(run.first_day).scaled(months_first)
+        models.append(
+            ModelUse(
+                ref=pricing.ref if not pricing.is_override else pricing.model_id,
+                provider=pricing.provider,
+                model_id=pricing.model_id,
+                share=route.share,
+                service_tier=pricing.service_tier,
+                input_usd_per_mtok=rates.input.base if rates.input else None,
+                output_usd_per_mtok=rates.output.base if rates.output else None,
+                cached_input_usd_per_mtok=rates.cache_read.base if rates.cache_read else None,
+                is_override=pricing.is_override,
+                source=pricing.source,
+            )
+        )
+    sample = run.sample
+    calls = max(len(sample.call_input), 1)
+    return FeatureResult(
+        name=feature.name,
+        models=models,
+        cost_per_query=_stats(run.totals),
+        breakdown=breakdown,
+        output_share=breakdown.output_usd / mean if mean > 0 else 0.0,
+        llm_calls_per_query=float(sample.calls_per_query.mean()),
+        input_tokens_per_call=float(sample.call_input.sum() / calls),
+        output_tokens_per_call=float(sample.call_output.sum() / calls),
+        queries_per_month=float(queries),
+        inference_cost_usd=float(queries * run.mean_by_month[0]),
+    )
+
+
+def _scale_point(multiple: float, first: Month) -> ScalePoint:
+    users = first.users * multiple
+    inference = first.inference_cost_usd * multiple
+    revenue = first.revenue_usd * multiple
+    cogs = inference + first.fixed_cost_usd + first.amortised_one_time_usd
+    return ScalePoint(
+        multiple=multiple,
+        users=users,
+        queries=first.queries * multiple,
+        inference_cost_usd=inference,
+        fixed_cost_usd=first.fixed_cost_usd,
+        amortised_one_time_usd=first.amortised_one_time_usd,
+        revenue_usd=revenue,
+        cost_per_user_usd=cogs / users if users else 0.0,
+        gross_margin=_margin(revenue, cogs),
+        cogs_share_of_arpu=_share(inference, revenue),
+    )
+
+
+def _notes(scenario: Scenario, book: dict[str, ModelPricing]) -> list[str]:
+    notes = [
+        "On per-token APIs inference cost grows linearly with users: 10x the users is 10x "
+        "the inference bill at the same prices; only fixed rows are spread thinner."
+    ]
+    change = scenario.price_trajectory.annual_change
+    if change:
+        notes.append(
+            f"Model prices change {change * 100:+.0f}% a year after the as-of date "
+            "(after the catalog's own dated price changes)."
+        )
+    for pricing in book.values():
+        if pricing.is_override:
+            notes.append(f"{pricing.model_id}: price given in the scenario ({pricing.source}).")
+    return notes

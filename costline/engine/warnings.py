@@ -1,0 +1,104 @@
+"""Warnings an investor would raise, each with a stable code.
+
+COGS_SHARE_HIGH          blended inference COGS above the threshold share of ARPU (30%)
+GROSS_MARGIN_LOW         blended gross margin below the threshold (50%)
+PLAN_NEGATIVE_MARGIN     a paid plan whose mean user costs more than the plan price
+HEAVY_USER_UNPROFITABLE  a paid plan whose p95 user costs more than the plan price
+OUTPUT_DOMINATES         output tokens are most of a feature's cost per query
+MARGIN_FALLS_BELOW       a later month's gross margin drops below the threshold
+"""
+
+from __future__ import annotations
+
+from costline.engine.result import Blended, CostWarning, FeatureResult, Month, PlanResult
+from costline.scenario.models import Thresholds
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def find_warnings(
+    thresholds: Thresholds,
+    features: list[FeatureResult],
+    plans: list[PlanResult],
+    blended: Blended,
+    timeline: list[Month],
+) -> list[CostWarning]:
+    """Every warning that applies, in a stable order."""
+    out: list[CostWarning] = []
+    share = blended.cogs_share_of_arpu
+    if share is not None and share > thresholds.cogs_share_max:
+        out.append(
+            CostWarning(
+                code="COGS_SHARE_HIGH",
+                subject="blended",
+                message=f"Inference COGS is {_pct(share)} of ARPU "
+                f"(${blended.inference_cost_per_user_usd:.2f} of ${blended.arpu_usd:.2f}); "
+                f"investors look for under {_pct(thresholds.cogs_share_max)}.",
+            )
+        )
+    margin = blended.gross_margin
+    if margin is not None and margin < thresholds.gross_margin_min:
+        out.append(
+            CostWarning(
+                code="GROSS_MARGIN_LOW",
+                subject="blended",
+                message=f"Blended gross margin is {_pct(margin)}, below "
+                f"{_pct(thresholds.gross_margin_min)}.",
+            )
+        )
+    for plan in plans:
+        if plan.price_usd_per_month <= 0:
+            continue
+        if plan.gross_margin is not None and plan.gross_margin < 0:
+            out.append(
+                CostWarning(
+                    code="PLAN_NEGATIVE_MARGIN",
+                    subject=plan.name,
+                    message=f"Plan {plan.name!r}: the average user costs "
+                    f"${plan.cost_per_user.mean:.2f} a month in inference against a price of "
+                    f"${plan.price_usd_per_month:.2f}.",
+                )
+            )
+        if plan.cost_per_user.p95 > plan.price_usd_per_month:
+            out.append(
+                CostWarning(
+                    code="HEAVY_USER_UNPROFITABLE",
+                    subject=plan.name,
+                    message=f"Plan {plan.name!r}: the p95 user costs "
+                    f"${plan.cost_per_user.p95:.2f} a month against a price of "
+                    f"${plan.price_usd_per_month:.2f}; "
+                    f"{_pct(plan.share_of_users_costing_more_than_price)} of its users cost "
+                    "more than they pay. Consider a quota or usage-based pricing.",
+                )
+            )
+    for feature in features:
+        if feature.output_share > thresholds.output_share_max:
+            out.append(
+                CostWarning(
+                    code="OUTPUT_DOMINATES",
+                    subject=feature.name,
+                    message=f"Feature {feature.name!r}: output tokens are "
+                    f"{_pct(feature.output_share)} of the cost per query "
+                    f"({feature.output_tokens_per_call:,.0f} tokens a call). Output length is "
+                    "a COGS policy: a cap or a terser prompt cuts cost almost one for one.",
+                )
+            )
+    below = [
+        m
+        for m in timeline[1:]
+        if m.gross_margin is not None and m.gross_margin < thresholds.gross_margin_min
+    ]
+    if below and (margin is None or margin >= thresholds.gross_margin_min):
+        first = below[0]
+        assert first.gross_margin is not None
+        out.append(
+            CostWarning(
+                code="MARGIN_FALLS_BELOW",
+                subject="timeline",
+                message=f"Gross margin falls to {_pct(first.gross_margin)} in {first.month}, "
+                f"below {_pct(thresholds.gross_margin_min)}.",
+            )
+        )
+    return out

@@ -1,0 +1,32 @@
+"""Number formatting shared by the views; rounding happens only here."""
+
+from __future__ import annotations
+
+import math
+
+
+def usd(value: float) -> str:
+    """Dollars: cents from $1 up, three significant figures below (per-query costs)."""
+    if value != 0 and abs(value) < 1:
+        decimals = min(2 - math.floor(math.log10(abs(value))), 10)
+        return f"${value:.{decimals}f}"
+    if abs(value) >= 1000:
+        return f"${value:,.0f}"
+    return f"${value:,.2f}"
+
+
+def pct(share: float | None) -> str:
+    """A share as a percentage; n/a where there is none (no revenue)."""
+    return "n/a" if share is None else f"{share * 100:.1f}%"
+
+
+def count(value: float) -> str:
+    """A count of users, queries or tokens."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def multiple(value: float) -> str:
+    """A scale multiple: 10x, 2.5x."""
+    return f"{value:g}x"

@@ -1,0 +1,152 @@
+"""The Result as Markdown, for a memo or a pull request."""
+
+from __future__ import annotations
+
+from costline.engine.result import Result
+from costline.report.format import count, multiple, pct, usd
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render_markdown(result: Result, timeline_every: int = 3) -> str:
+    """Markdown report of `result`; the timeline shows every `timeline_every`-th month."""
+    title = result.scenario.name or "Scenario"
+    b = result.blended
+    out = [f"# {title}: AI unit economics", ""]
+    out += [
+        f"Start {result.scenario.start}, {result.scenario.horizon_months} months. "
+        f"Priced with {result.catalog.source} (price data up to "
+        f"{result.catalog.latest_price_change}), as of {result.catalog.as_of}; "
+        f"Monte Carlo seed {result.simulation.seed}, {result.simulation.query_samples:,} "
+        f"queries and {result.simulation.users_simulated:,} users simulated.",
+        "",
+        "## Headline (first month)",
+        "",
+    ]
+    out += _table(
+        [
+            "users",
+            "ARPU",
+            "revenue",
+            "inference",
+            "fixed",
+            "amortised one-time",
+            "gross margin",
+            "inference COGS / ARPU",
+        ],
+        [
+            [
+                count(b.users),
+                usd(b.arpu_usd),
+                usd(b.revenue_usd),
+                usd(b.inference_cost_usd),
+                usd(b.fixed_cost_usd),
+                usd(b.amortised_one_time_usd),
+                pct(b.gross_margin),
+                pct(b.cogs_share_of_arpu),
+            ]
+        ],
+    )
+    if result.warnings:
+        out += ["## Warnings", ""]
+        out += [f"- **{w.code}** ({w.subject}): {w.message}" for w in result.warnings]
+        out += [""]
+    out += ["## Cost per query", ""]
+    out += _table(
+        [
+            "feature",
+            "models",
+            "mean",
+            "median",
+            "p95",
+            "output share",
+            "queries / month",
+            "cost / month",
+        ],
+        [
+            [
+                f.name,
+                ", ".join(f"{m.ref} ({pct(m.share)})" for m in f.models),
+                usd(f.cost_per_query.mean),
+                usd(f.cost_per_query.median),
+                usd(f.cost_per_query.p95),
+                pct(f.output_share),
+                count(f.queries_per_month),
+                usd(f.inference_cost_usd),
+            ]
+            for f in result.features
+        ],
+    )
+    out += ["## Plans (inference cost per user per month)", ""]
+    out += _table(
+        [
+            "plan",
+            "price",
+            "users",
+            "queries / user",
+            "mean",
+            "median",
+            "p95",
+            "COGS / ARPU",
+            "margin",
+            "users costing more than they pay",
+        ],
+        [
+            [
+                p.name,
+                usd(p.price_usd_per_month),
+                count(p.users),
+                count(p.queries_per_user),
+                usd(p.cost_per_user.mean),
+                usd(p.cost_per_user.median),
+                usd(p.cost_per_user.p95),
+                pct(p.cogs_share_of_arpu),
+                pct(p.gross_margin),
+                pct(p.share_of_users_costing_more_than_price),
+            ]
+            for p in result.plans
+        ],
+    )
+    out += ["## Scale (first month's prices)", ""]
+    out += _table(
+        ["multiple", "users", "queries", "inference", "revenue", "cost / user", "gross margin"],
+        [
+            [
+                multiple(s.multiple),
+                count(s.users),
+                count(s.queries),
+                usd(s.inference_cost_usd),
+                usd(s.revenue_usd),
+                usd(s.cost_per_user_usd),
+                pct(s.gross_margin),
+            ]
+            for s in result.scale
+        ],
+    )
+    out += ["## Timeline", ""]
+    months = result.timeline[::timeline_every]
+    if result.timeline[-1] not in months:
+        months.append(result.timeline[-1])
+    out += _table(
+        ["month", "users", "queries", "inference", "fixed", "amortised", "revenue", "gross margin"],
+        [
+            [
+                m.month,
+                count(m.users),
+                count(m.queries),
+                usd(m.inference_cost_usd),
+                usd(m.fixed_cost_usd),
+                usd(m.amortised_one_time_usd),
+                usd(m.revenue_usd),
+                pct(m.gross_margin),
+            ]
+            for m in months
+        ],
+    )
+    if result.notes:
+        out += ["## Notes", ""] + [f"- {note}" for note in result.notes] + [""]
+    return "\n".join(out)

@@ -1,0 +1,152 @@
+"""Read a scenario file (YAML, TOML or JSON) and validate it.
+
+Every failure becomes one `ScenarioError` naming the file, the field path in the
+`features[1].usage.output_tokens.p95` style, and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from costline.errors import ScenarioError
+from costline.scenario.models import Scenario
+
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate the scenario at `path`; raises ScenarioError on any problem."""
+    path = Path(path)
+    name = str(path)
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ScenarioError(name, None, "expected a .yaml, .yml, .toml or .json scenario file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(name, None, "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(name, None, "is a folder; expected a scenario file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(name, None, f"cannot be read: {err}") from None
+    return parse_scenario(text, kind, name)
+
+
+def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
+    """Validate scenario text of `kind` yaml, toml or json; `name` labels errors."""
+    data = _parse(text, kind, name)
+    if not isinstance(data, dict):
+        raise ScenarioError(name, None, "expected a mapping of scenario fields at the top level")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(name, *_describe(err.errors(), data)) from None
+
+
+def _parse(text: str, kind: str, name: str) -> Any:
+    try:
+        if kind == "yaml":
+            return yaml.safe_load(text)
+        if kind == "toml":
+            return tomllib.loads(text)
+        return json.loads(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(err, "problem", None) or str(err)
+        raise ScenarioError(name, where, f"malformed YAML: {problem}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(name, None, f"malformed TOML: {err}") from None
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno}, column {err.colno}"
+        raise ScenarioError(name, where, f"malformed JSON: {err.msg}") from None
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    """`('features', 1, 'usage', 'p95')` -> `features[1].usage.p95`, without union tags."""
+    out = ""
+    for item in loc:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        elif _is_union_tag(item):
+            continue
+        else:
+            out += f".{item}" if out else item
+    return out
+
+
+def _is_union_tag(item: str) -> bool:
+    # pydantic names the branch of a union it tried: 'str', 'PriceOverride', 'function-after[...]'
+    return item[:1].isupper() or "[" in item or item in {"str", "float", "int", "bool"}
+
+
+def _describe(errors: list[Any], data: Any) -> tuple[str | None, str]:
+    first = errors[0]
+    loc = tuple(first["loc"])
+    path = format_path(loc)
+    if first["type"] == "extra_forbidden":
+        return path, _unknown_key_message(loc, data)
+    # A union reports each branch it tried at the same path; say them together.
+    same = [e for e in errors if format_path(tuple(e["loc"])) == path]
+    messages = list(dict.fromkeys(_message(e) for e in same))
+    return (path or None), " or ".join(messages)
+
+
+def _message(error: Any) -> str:
+    text = str(error["msg"])
+    if text.startswith("Value error, "):
+        text = text.removeprefix("Value error, ")
+    if error["type"] not in {"missing", "extra_forbidden"} and "input" in error:
+        given = error["input"]
+        if not isinstance(given, dict | list):
+            text += f" (got {given!r})"
+    if error["type"] == "missing":
+        text = "required field is missing"
+    return text
+
+
+def _unknown_key_message(loc: tuple[str | int, ...], data: Any) -> str:
+    key = str(loc[-1])
+    model = _model_at(loc[:-1])
+    if model is None:
+        return f"unknown field {key!r}"
+    fields = list(model.model_fields)
+    close = difflib.get_close_matches(key, fields, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown field {key!r}{hint} Expected one of: {', '.join(fields)}"
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping found at `loc`."""
+    model: type[BaseModel] | None = Scenario
+    for item in loc:
+        if model is None:
+            return None
+        if isinstance(item, int) or _is_union_tag(item):
+            continue
+        field = model.model_fields.get(item)
+        if field is None:
+            # a dict key such as a plan name in trigger_by_plan
+            continue
+        model = _model_in(field.annotation)
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    metadata_origin = getattr(annotation, "__origin__", None)
+    if metadata_origin is not None and metadata_origin is not annotation:
+        return _model_in(metadata_origin)
+    return None

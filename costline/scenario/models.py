@@ -1,0 +1,502 @@
+"""Pydantic models of a scenario file: users and growth, plans, AI features, cost rows.
+
+Every model forbids unknown keys, so a typo fails with its field path. Field docstrings
+become descriptions in the JSON Schema (`costline schema`) and in error messages.
+Money is USD; shares are fractions between 0 and 1; token counts are per LLM call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+Share = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"])]
+ModelRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="A `provider:model` reference priced from the genai-prices catalog, "
+        "e.g. `openai:gpt-4o-mini`; `costline models search` finds them.",
+    ),
+]
+ServiceTier = Literal["default", "batch", "flex", "priority"]
+
+# Shares are written by hand ("0.7" + "0.2" + "0.1"); allow float noise, not typos.
+SHARE_SUM_TOLERANCE = 1e-6
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+def parse_year_month(text: str) -> dt.date:
+    """First day of the month written as YYYY-MM."""
+    year, month = text.split("-")
+    return dt.date(int(year), int(month), 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + (day.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class Quantity(_Model):
+    """A non-negative amount: a constant (a bare number), a lognormal given by its median
+    and p95, or explicit samples drawn with replacement."""
+
+    value: NonNegative | None = None
+    """A constant amount."""
+    median: NonNegative | None = None
+    """Median of a lognormal distribution (needs `p95`)."""
+    p95: NonNegative | None = None
+    """95th percentile of the lognormal; at least the median."""
+    samples: Annotated[list[NonNegative], Field(min_length=1)] | None = None
+    """Observed values, e.g. from pilot logs; drawn with replacement."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, int | float):
+            return {"value": data}
+        return data
+
+    @field_validator("p95")
+    @classmethod
+    def _p95_not_below_median(cls, p95: float | None, info: ValidationInfo) -> float | None:
+        median = info.data.get("median")
+        if p95 is not None and median is not None and p95 < median:
+            raise PydanticCustomError(
+                "p95_below_median",
+                "p95 ({p95}) must be at least the median ({median})",
+                {"p95": p95, "median": median},
+            )
+        return p95
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Quantity:
+        forms = [
+            name
+            for name, present in (
+                ("value", self.value is not None),
+                ("median/p95", self.median is not None or self.p95 is not None),
+                ("samples", self.samples is not None),
+            )
+            if present
+        ]
+        if len(forms) != 1:
+            raise PydanticCustomError(
+                "quantity_form",
+                "expected a number, {{median, p95}} or {{samples: [...]}}; got {got}",
+                {"got": " and ".join(forms) if forms else "none of them"},
+            )
+        if forms[0] == "median/p95" and (self.median is None or self.p95 is None):
+            raise PydanticCustomError(
+                "quantity_form", "a distribution needs both median and p95", {}
+            )
+        if self.median == 0 and self.p95:
+            raise PydanticCustomError(
+                "quantity_form", "a lognormal needs a median above 0 when p95 is above 0", {}
+            )
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [{"type": "number", "minimum": 0}, handler(schema)]}
+
+    @property
+    def is_constant(self) -> bool:
+        """True when every draw gives the same amount."""
+        if self.value is not None:
+            return True
+        if self.samples is not None:
+            return min(self.samples) == max(self.samples)
+        return self.median == self.p95
+
+
+def _quantity(value: float) -> Any:
+    return Field(default_factory=lambda: Quantity(value=value))
+
+
+class Trigger(_Model):
+    """What makes a call happen and how often, per monthly active user of a plan."""
+
+    user_share: Share = 1.0
+    """Share of the plan's monthly active users who use the feature in a month."""
+    queries_per_day: Quantity | None = None
+    """Queries per active user per active day; a median + p95 makes heavy users exist."""
+    queries_per_month: Quantity | None = None
+    """Queries per active user per month (instead of `queries_per_day`)."""
+    active_days_per_month: Quantity = _quantity(20)
+    """Days a month on which an active user uses the feature (0 to 31)."""
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Trigger:
+        if (self.queries_per_day is None) == (self.queries_per_month is None):
+            raise PydanticCustomError(
+                "trigger_rate", "give exactly one of queries_per_day or queries_per_month", {}
+            )
+        if self.queries_per_month is not None and "active_days_per_month" in self.model_fields_set:
+            raise PydanticCustomError(
+                "trigger_rate",
+                "active_days_per_month only applies with queries_per_day",
+                {},
+            )
+        return self
+
+
+class TriggerOverride(_Model):
+    """Trigger fields that differ on one plan; unset fields keep the feature's trigger."""
+
+    user_share: Share | None = None
+    """Share of this plan's users who use the feature."""
+    queries_per_day: Quantity | None = None
+    """Queries per active user per active day on this plan."""
+    queries_per_month: Quantity | None = None
+    """Queries per active user per month on this plan."""
+    active_days_per_month: Quantity | None = None
+    """Active days per month on this plan."""
+
+
+class Usage(_Model):
+    """Tokens of one LLM call."""
+
+    input_tokens: Quantity
+    """Prompt tokens per call: system prompt, history, retrieved context and the question."""
+    output_tokens: Quantity
+    """Completion tokens per call (reasoning tokens included)."""
+    cached_input_share: Share = 0.0
+    """Share of input tokens read from the provider's prompt cache at the cache-read price."""
+
+
+class PriceOverride(_Model):
+    """An explicit price for a private contract or a model the catalog does not know."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """A name for the model in reports."""
+    input_usd_per_mtok: NonNegative
+    """USD per 1M input tokens."""
+    output_usd_per_mtok: NonNegative
+    """USD per 1M output tokens."""
+    cached_input_usd_per_mtok: NonNegative | None = None
+    """USD per 1M cache-read input tokens; unset means cached tokens pay the input price."""
+    source: str | None = None
+    """Where the price comes from (contract, quote, date); shown in reports."""
+
+
+class Route(_Model):
+    """One branch of a routing split."""
+
+    model: ModelRef | PriceOverride
+    """The model this share of queries goes to."""
+    share: Share
+    """Share of the feature's queries sent to this model."""
+
+
+class Retrieval(_Model):
+    """Embedding tokens spent per query (the query embedding, re-ranking inputs)."""
+
+    model: ModelRef | PriceOverride
+    """The embedding model, priced on input tokens."""
+    tokens_per_query: Quantity
+    """Tokens embedded per user query."""
+
+
+class ToolCalls(_Model):
+    """Tool or API calls a query makes at a fixed price each (search API, code sandbox)."""
+
+    per_query: Quantity
+    """Tool calls per user query."""
+    usd_per_call: NonNegative
+    """USD per tool call."""
+
+
+class Extras(_Model):
+    """Costs around the LLM call."""
+
+    llm_calls_per_query: Quantity = _quantity(1)
+    """LLM calls per user query; agents call several times. Non-integers round stochastically."""
+    retrieval: Retrieval | None = None
+    """Retrieval / embedding spend per query."""
+    tool_calls: ToolCalls | None = None
+    """Tool calls at a fixed cost each."""
+    infra_usd_per_query: NonNegative = 0.0
+    """Per-query infrastructure: vector DB reads, moderation, logging (USD)."""
+    orchestration_overhead: NonNegative = 0.0
+    """Fraction added on top of the LLM and embedding cost for retries, guardrails and
+    orchestration prompts, e.g. 0.1 = +10%."""
+
+
+class Feature(_Model):
+    """An AI feature: when it is called, what one call uses, and which model serves it."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """Feature name used in reports."""
+    description: str | None = None
+    """What the feature does, for readers of the report."""
+    plans: list[str] | None = None
+    """Plans that have the feature; all plans when unset."""
+    trigger: Trigger
+    """What makes a call happen and how often."""
+    trigger_by_plan: dict[str, TriggerOverride] = Field(default_factory=dict)
+    """Per-plan differences in the trigger, keyed by plan name."""
+    usage: Usage
+    """Tokens per LLM call."""
+    model: ModelRef | PriceOverride | None = None
+    """The model serving every query; or use `routing`."""
+    routing: Annotated[list[Route], Field(min_length=1)] | None = None
+    """A split of queries over several models; shares sum to 1."""
+    service_tier: ServiceTier = "default"
+    """Provider service tier, priced through the catalog's price variants."""
+    extras: Extras = Field(default_factory=Extras)
+    """Retrieval, agent calls, tools, infrastructure and orchestration overhead."""
+
+    @model_validator(mode="after")
+    def _model_or_routing(self) -> Feature:
+        if (self.model is None) == (self.routing is None):
+            raise PydanticCustomError(
+                "model_or_routing", "give exactly one of model or routing", {}
+            )
+        return self
+
+    @field_validator("routing")
+    @classmethod
+    def _routing_shares(cls, routes: list[Route] | None) -> list[Route] | None:
+        if routes is not None:
+            total = sum(route.share for route in routes)
+            if abs(total - 1) > SHARE_SUM_TOLERANCE:
+                raise PydanticCustomError(
+                    "share_sum", "routing shares sum to {total:.6g}; expected 1", {"total": total}
+                )
+        return routes
+
+    @property
+    def routes(self) -> list[Route]:
+        """The routing split; a single model is one route with share 1."""
+        if self.routing is not None:
+            return list(self.routing)
+        assert self.model is not None
+        return [Route(model=self.model, share=1.0)]
+
+    def trigger_for(self, plan: str) -> Trigger:
+        """The trigger on `plan`: the feature's trigger with that plan's overrides applied."""
+        override = self.trigger_by_plan.get(plan)
+        if override is None:
+            return self.trigger
+        merged = self.trigger.model_dump(exclude_unset=True)
+        changes = override.model_dump(exclude_unset=True)
+        if "queries_per_day" in changes or "queries_per_month" in changes:
+            merged.pop("queries_per_day", None)
+            merged.pop("queries_per_month", None)
+            if "queries_per_month" in changes:
+                merged.pop("active_days_per_month", None)
+        merged.update(changes)
+        return Trigger.model_validate(merged)
+
+
+class Plan(_Model):
+    """A pricing plan."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """Plan name, e.g. free, pro, enterprise."""
+    price_usd_per_month: NonNegative
+    """Revenue per user per month (USD); 0 for a free plan."""
+    share: Share
+    """Share of monthly active users on the plan; shares over all plans sum to 1."""
+
+
+class Users(_Model):
+    """Monthly active users (MAU) and their growth."""
+
+    start: Positive | None = None
+    """MAU in the first month."""
+    monthly_growth: Annotated[float, Field(ge=-1)] = 0.0
+    """Month-over-month MAU growth, e.g. 0.08 = +8% a month."""
+    cap: Positive | None = None
+    """MAU never grows past this."""
+    by_month: Annotated[list[NonNegative], Field(min_length=1)] | None = None
+    """Explicit MAU per month from the start; the last value holds after the list ends."""
+
+    @model_validator(mode="after")
+    def _start_or_list(self) -> Users:
+        if (self.start is None) == (self.by_month is None):
+            raise PydanticCustomError("users_form", "give exactly one of start or by_month", {})
+        if self.by_month is not None and (
+            "monthly_growth" in self.model_fields_set or self.cap is not None
+        ):
+            raise PydanticCustomError(
+                "users_form", "monthly_growth and cap only apply with start", {}
+            )
+        return self
+
+
+class MonthlyRow(_Model):
+    """A fixed monthly cost: vector DB cluster, monitoring, an ML-ops seat."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """What the cost is."""
+    usd_per_month: NonNegative
+    """USD per month."""
+    start: YearMonth | None = None
+    """First month it is paid; the scenario start when unset."""
+    end: YearMonth | None = None
+    """Last month it is paid; the horizon when unset."""
+
+
+class OneTimeRow(_Model):
+    """A one-time (CapEx-like) cost amortised straight-line."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """What the cost is."""
+    kind: Literal["other", "training", "fine_tune"] = "other"
+    """Training and fine-tuning runs manufacture a model; `other` is anything else."""
+    amount_usd: NonNegative
+    """Total USD spent."""
+    month: YearMonth | None = None
+    """Month the cost is incurred and amortisation starts; the scenario start when unset."""
+    amortise_months: Annotated[int, Field(ge=1)] = 12
+    """Months over which the cost is spread straight-line."""
+
+
+class PriceTrajectory(_Model):
+    """Expected change of model prices beyond today's catalog price."""
+
+    annual_change: Annotated[float, Field(ge=-1)] = 0.0
+    """Yearly change of every model price, e.g. -0.3 = 30% cheaper each year, compounded
+    monthly from the as-of date on; the catalog's own dated price changes apply first."""
+
+
+class Thresholds(_Model):
+    """Where warnings fire."""
+
+    cogs_share_max: Share = 0.30
+    """Inference COGS as a share of ARPU above which costline warns."""
+    gross_margin_min: Annotated[float, Field(le=1)] = 0.50
+    """Blended gross margin below which costline warns."""
+    output_share_max: Share = 0.50
+    """Share of a feature's cost per query from output tokens above which costline warns."""
+
+
+class Scenario(_Model):
+    """An AI product: its users, plans, AI features and cost rows."""
+
+    name: str | None = None
+    """Scenario name for reports."""
+    description: str | None = None
+    """What the product is."""
+    start: YearMonth
+    """First month modelled (YYYY-MM)."""
+    horizon_months: Annotated[int, Field(ge=1, le=240)] = 36
+    """Months in the timeline."""
+    currency: Literal["USD"] = "USD"
+    """Currency of every amount; only USD for now."""
+    users: Users
+    """Monthly active users and their growth."""
+    plans: Annotated[list[Plan], Field(min_length=1)]
+    """Pricing plans; their shares sum to 1."""
+    features: Annotated[list[Feature], Field(min_length=1)]
+    """AI features."""
+    monthly: list[MonthlyRow] = Field(default_factory=list)
+    """Fixed monthly costs."""
+    one_time: list[OneTimeRow] = Field(default_factory=list)
+    """One-time costs, amortised."""
+    price_trajectory: PriceTrajectory = Field(default_factory=PriceTrajectory)
+    """Expected change of model prices."""
+    scale_multiples: Annotated[list[Positive], Field(min_length=1)] = Field(
+        default_factory=lambda: [1.0, 10.0, 100.0]
+    )
+    """Multiples of the starting users in the scale table."""
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    """Where warnings fire."""
+
+    @field_validator("plans")
+    @classmethod
+    def _plan_shares(cls, plans: list[Plan]) -> list[Plan]:
+        total = sum(plan.share for plan in plans)
+        if abs(total - 1) > SHARE_SUM_TOLERANCE:
+            raise PydanticCustomError(
+                "share_sum", "plan shares sum to {total:.6g}; expected 1", {"total": total}
+            )
+        return plans
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = list(_reference_problems(self))
+        if problems:
+            # The message carries its own field path: a model validator has no location.
+            raise PydanticCustomError("reference", "{problem}", {"problem": problems[0]})
+        return self
+
+    @property
+    def start_date(self) -> dt.date:
+        """First day of the first month."""
+        return parse_year_month(self.start)
+
+    def month_dates(self) -> list[dt.date]:
+        """First day of each month in the horizon."""
+        return [add_months(self.start_date, i) for i in range(self.horizon_months)]
+
+    def plans_of(self, feature: Feature) -> list[Plan]:
+        """The plans that have `feature`."""
+        if feature.plans is None:
+            return list(self.plans)
+        return [plan for plan in self.plans if plan.name in feature.plans]
+
+
+def _reference_problems(scenario: Scenario) -> list[str]:
+    plan_names = [plan.name for plan in scenario.plans]
+    known = ", ".join(plan_names)
+    problems: list[str] = []
+    problems += _duplicates("plans", plan_names)
+    problems += _duplicates("features", [feature.name for feature in scenario.features])
+    for i, feature in enumerate(scenario.features):
+        for j, plan in enumerate(feature.plans or []):
+            if plan not in plan_names:
+                problems.append(
+                    f"features[{i}].plans[{j}]: unknown plan {plan!r}; plans are {known}"
+                )
+        for plan in feature.trigger_by_plan:
+            if plan not in plan_names:
+                problems.append(
+                    f"features[{i}].trigger_by_plan.{plan}: unknown plan {plan!r}; plans are {known}"
+                )
+            else:
+                try:
+                    feature.trigger_for(plan)
+                except ValidationError as err:
+                    message = err.errors()[0]["msg"]
+                    problems.append(f"features[{i}].trigger_by_plan.{plan}: {message}")
+    for i, row in enumerate(scenario.monthly):
+        if row.start is not None and row.end is not None and row.end < row.start:
+            problems.append(f"monthly[{i}].end: {row.end} is before its start {row.start}")
+    return problems
+
+
+def _duplicates(section: str, names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        if name in seen:
+            out.append(f"{section}[{i}].name: {name!r} is used twice; names must be unique")
+        seen.add(name)
+    return out
