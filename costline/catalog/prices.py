@@ -129,7 +129,7 @@ class PriceCatalog:
         )
         when = dt.datetime.combine(at, _NOON)
         out = []
-        for provider, model, ref in found[:limit]:
+        for _provider, model, ref in found[:limit]:
             tiers = tuple(
                 name
                 for name, context in TIER_CONTEXT.items()

@@ -83,32 +83,40 @@ def format_path(loc: tuple[str | int, ...]) -> str:
 
 
 def _is_union_tag(item: str) -> bool:
-    # pydantic names the branch of a union it tried: 'str', 'PriceOverride', 'function-after[...]'
-    return item[:1].isupper() or "[" in item or item in {"str", "float", "int", "bool"}
+    # pydantic names the branch of a union it tried: 'str', 'PriceOverride',
+    # 'constrained-str', 'function-after[...]'; field names are snake_case.
+    return item[:1].isupper() or "[" in item or "-" in item or item in _TYPE_NAMES
+
+
+_TYPE_NAMES = {"str", "float", "int", "bool", "list", "dict"}
+# Errors whose message already says what was given.
+_OWN_MESSAGES = {"p95_below_median", "quantity_form", "share_sum", "reference", "trigger_rate",
+                 "model_or_routing", "users_form"}
 
 
 def _describe(errors: list[Any], data: Any) -> tuple[str | None, str]:
-    first = errors[0]
-    loc = tuple(first["loc"])
-    path = format_path(loc)
-    if first["type"] == "extra_forbidden":
-        return path, _unknown_key_message(loc, data)
-    # A union reports each branch it tried at the same path; say them together.
-    same = [e for e in errors if format_path(tuple(e["loc"])) == path]
+    # A typo'd key also makes its real key "missing": report the typo.
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    if extra:
+        loc = tuple(extra[0]["loc"])
+        return format_path(loc), _unknown_key_message(loc, data)
+    first = format_path(tuple(errors[0]["loc"]))
+    # A union reports each branch it tried; the deepest path is the branch that fit.
+    related = [e for e in errors if format_path(tuple(e["loc"])).startswith(first)]
+    path = max((format_path(tuple(e["loc"])) for e in related), key=len)
+    same = [e for e in related if format_path(tuple(e["loc"])) == path]
     messages = list(dict.fromkeys(_message(e) for e in same))
     return (path or None), " or ".join(messages)
 
 
 def _message(error: Any) -> str:
-    text = str(error["msg"])
-    if text.startswith("Value error, "):
-        text = text.removeprefix("Value error, ")
-    if error["type"] not in {"missing", "extra_forbidden"} and "input" in error:
+    if error["type"] == "missing":
+        return "required field is missing"
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] not in _OWN_MESSAGES and "input" in error:
         given = error["input"]
         if not isinstance(given, dict | list):
             text += f" (got {given!r})"
-    if error["type"] == "missing":
-        text = "required field is missing"
     return text
 
 

@@ -77,6 +77,12 @@ class Quantity(_Model):
             return data
         if isinstance(data, int | float):
             return {"value": data}
+        if not isinstance(data, dict):
+            raise PydanticCustomError(
+                "quantity_form",
+                f"expected a number, {{median, p95}} or {{samples: [...]}}; got {data!r}",
+                {},
+            )
         return data
 
     @field_validator("p95")
@@ -105,8 +111,9 @@ class Quantity(_Model):
         if len(forms) != 1:
             raise PydanticCustomError(
                 "quantity_form",
-                "expected a number, {{median, p95}} or {{samples: [...]}}; got {got}",
-                {"got": " and ".join(forms) if forms else "none of them"},
+                "expected a number, {median, p95} or {samples: [...]}; got "
+                + (" and ".join(forms) if forms else "none of them"),
+                {},
             )
         if forms[0] == "median/p95" and (self.median is None or self.p95 is None):
             raise PydanticCustomError(
@@ -286,7 +293,7 @@ class Feature(_Model):
             total = sum(route.share for route in routes)
             if abs(total - 1) > SHARE_SUM_TOLERANCE:
                 raise PydanticCustomError(
-                    "share_sum", "routing shares sum to {total:.6g}; expected 1", {"total": total}
+                    "share_sum", f"routing shares sum to {total:.6g}; expected 1", {}
                 )
         return routes
 
@@ -435,7 +442,7 @@ class Scenario(_Model):
         total = sum(plan.share for plan in plans)
         if abs(total - 1) > SHARE_SUM_TOLERANCE:
             raise PydanticCustomError(
-                "share_sum", "plan shares sum to {total:.6g}; expected 1", {"total": total}
+                "share_sum", f"plan shares sum to {total:.6g}; expected 1", {}
             )
         return plans
 
@@ -477,9 +484,8 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                 )
         for plan in feature.trigger_by_plan:
             if plan not in plan_names:
-                problems.append(
-                    f"features[{i}].trigger_by_plan.{plan}: unknown plan {plan!r}; plans are {known}"
-                )
+                where = f"features[{i}].trigger_by_plan.{plan}"
+                problems.append(f"{where}: unknown plan {plan!r}; plans are {known}")
             else:
                 try:
                     feature.trigger_for(plan)

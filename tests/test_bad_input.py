@@ -1,0 +1,168 @@
+"""Bad input: one message naming the file, the field path and what was expected; exit 2;
+no traceback; the user's file untouched."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from costline.cli import app
+
+from .conftest import EXAMPLES
+
+runner = CliRunner()
+GOOD = (EXAMPLES / "support-copilot.yaml").read_text()
+
+
+def run_text(tmp_path, text: str, name: str = "scenario.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(app, ["run", str(path)], catch_exceptions=False)
+    assert path.read_text() == text  # nothing a user wrote is overwritten
+    return result, path
+
+
+def error_of(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[0].startswith("error:")
+    return " ".join(lines)
+
+
+CASES = [
+    (
+        "typo'd key",
+        ("output_tokens: 200", "outptu_tokens: 200"),
+        ["features[1].usage.outptu_tokens", "did you mean 'output_tokens'"],
+    ),
+    (
+        "negative p95",
+        ("output_tokens: {median: 350, p95: 900}", "output_tokens: {median: 350, p95: -5}"),
+        ["features[0].usage.output_tokens.p95", "greater than or equal to 0"],
+    ),
+    (
+        "p95 below median",
+        ("output_tokens: {median: 350, p95: 900}", "output_tokens: {median: 350, p95: 100}"),
+        ["features[0].usage.output_tokens.p95", "at least the median"],
+    ),
+    (
+        "negative constant",
+        ("output_tokens: 200", "output_tokens: -200"),
+        ["features[1].usage.output_tokens.value", "greater than or equal to 0"],
+    ),
+    (
+        "plan shares",
+        ("share: 0.3}", "share: 0.2}"),
+        ["plans", "sum to 0.9; expected 1"],
+    ),
+    (
+        "routing shares",
+        ("share: 0.2}   # long threads", "share: 0.3}"),
+        ["features[1].routing", "sum to 1.1; expected 1"],
+    ),
+    (
+        "unknown model",
+        ("model: anthropic:claude-sonnet-4-5 ", "model: anthropic:claude-sonet-4.5 "),
+        [
+            "features[0].model",
+            "unknown model 'anthropic:claude-sonet-4.5'",
+            "anthropic:claude-sonnet-4-5",
+        ],
+    ),
+    (
+        "unknown plan",
+        ("  - name: ticket-summary\n", "  - name: ticket-summary\n    plans: [gold]\n"),
+        ["features[1].plans[0]", "unknown plan 'gold'"],
+    ),
+    (
+        "model and routing missing",
+        ("    model: anthropic:claude-sonnet-4-5 ", "    # no model "),
+        ["features[0]", "exactly one of model or routing"],
+    ),
+    (
+        "bad month",
+        ("start: 2026-12", "start: 2026-13"),
+        ["start", "pattern"],
+    ),
+    (
+        "a word where a number goes",
+        ("output_tokens: 200", "output_tokens: lots"),
+        ["features[1].usage.output_tokens", "expected a number, {median, p95}"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "change", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_scenario_gives_one_located_message(tmp_path, label, change, expected):
+    old, new = change
+    assert old in GOOD, label
+    result, path = run_text(tmp_path, GOOD.replace(old, new, 1))
+    message = error_of(result)
+    assert str(path) in message
+    for part in expected:
+        assert part in message
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    result, _ = run_text(tmp_path, "start: 2026-01\nusers: [1, 2\n")
+    message = error_of(result)
+    assert "malformed YAML" in message and "line 3" in message
+
+
+def test_malformed_json_names_the_line(tmp_path):
+    result, _ = run_text(tmp_path, '{"start": "2026-01",\n  oops}', "scenario.json")
+    assert "malformed JSON" in error_of(result)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.yaml")], catch_exceptions=False)
+    assert "no such file" in error_of(result)
+
+
+def test_an_unknown_suffix_is_a_clear_error(tmp_path):
+    result, _ = run_text(tmp_path, GOOD, "scenario.txt")
+    assert ".yaml, .yml, .toml or .json" in error_of(result)
+
+
+def test_a_bad_as_of_date_is_a_clear_error():
+    result = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "support-copilot.yaml"), "--as-of", "soon"],
+        catch_exceptions=False,
+    )
+    assert "--as-of" in error_of(result)
+
+
+def test_toml_and_json_scenarios_are_accepted(tmp_path):
+    import json
+    import tomllib  # noqa: F401  (TOML is read by the standard library)
+
+    import yaml
+
+    data = yaml.safe_load(GOOD)
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "s.json"), "-f", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    toml_text = """
+start = "2027-01"
+[users]
+start = 100
+[[plans]]
+name = "pro"
+price_usd_per_month = 10
+share = 1
+[[features]]
+name = "ask"
+model = "openai:gpt-4o-mini"
+[features.trigger]
+queries_per_month = 30
+[features.usage]
+input_tokens = 800
+output_tokens = 200
+"""
+    (tmp_path / "s.toml").write_text(toml_text)
+    result = runner.invoke(app, ["run", str(tmp_path / "s.toml")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,141 @@
+"""The genai-prices adapter: rates and per-call cost agree with genai_prices.calc_price."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import genai_prices
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costline.catalog.prices import PriceCatalog
+from costline.engine.per_query import token_cost_usd
+from costline.errors import UnknownModelError
+
+NOON = dt.time(12, 0, tzinfo=dt.UTC)
+
+# Models with cache prices, tiered (cliff) prices, dated price changes, and none of these.
+MODELS = [
+    "openai:gpt-4o",
+    "openai:gpt-4o-mini",
+    "anthropic:claude-sonnet-4-5",  # tiers at 200k input tokens, cache read and write
+    "anthropic:claude-opus-4-6",  # a dated change on 2026-03-13 that drops the tiers
+    "google:gemini-3-pro-preview",
+    "deepseek:deepseek-v4-flash",  # dated changes on 2026-08-17 and 2026-09-10
+    "mistral:mistral-large-latest",
+    "openai:text-embedding-3-small",
+]
+
+
+def _reference(ref: str, when: dt.date, **usage: int) -> Decimal:
+    provider, model = ref.split(":", 1)
+    calc = genai_prices.calc_price(
+        genai_prices.Usage(**usage),
+        model,
+        provider_id=provider,
+        genai_request_timestamp=dt.datetime.combine(when, NOON),
+    )
+    return calc.total_price
+
+
+def _ours(catalog: PriceCatalog, ref: str, when: dt.date, **usage: int) -> float:
+    rates = catalog.resolve(ref).rates_at(when)
+    lines = token_cost_usd(
+        rates,
+        np.array([usage.get("input_tokens", 0)]),
+        np.array([usage.get("output_tokens", 0)]),
+        np.array([usage.get("cache_read_tokens", 0)]),
+        np.array([usage.get("cache_write_tokens", 0)]),
+    )
+    return float(sum(line[0] for line in lines.values()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ref=st.sampled_from(MODELS),
+    input_tokens=st.integers(0, 400_000),
+    cached=st.floats(0, 1),
+    written=st.floats(0, 1),
+    output_tokens=st.integers(0, 50_000),
+    when=st.dates(dt.date(2024, 1, 1), dt.date(2028, 12, 31)),
+)
+def test_per_call_cost_agrees_with_genai_prices_to_1e_9(
+    catalog, ref, input_tokens, cached, written, output_tokens, when
+):
+    cache_read = int(input_tokens * cached)
+    cache_write = int((input_tokens - cache_read) * written)
+    usage = dict(
+        input_tokens=input_tokens,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        output_tokens=output_tokens,
+    )
+    expected = float(_reference(ref, when, **usage))
+    assert _ours(catalog, ref, when, **usage) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("input_tokens", [199_999, 200_000, 200_001])
+def test_a_tier_is_a_cliff_on_total_input_tokens(catalog, input_tokens):
+    when = dt.date(2026, 11, 1)
+    ref = "anthropic:claude-sonnet-4-5"
+    usage = dict(input_tokens=input_tokens, output_tokens=1000)
+    expected = float(_reference(ref, when, **usage))
+    assert _ours(catalog, ref, when, **usage) == pytest.approx(expected, rel=1e-12)
+
+
+def test_dated_price_changes_apply_on_their_start_date(catalog):
+    pricing = catalog.resolve("deepseek:deepseek-v4-flash")
+    assert dt.date(2026, 8, 17) in pricing.price_changes
+    for day in (dt.date(2026, 8, 16), dt.date(2026, 8, 17), dt.date(2026, 9, 10)):
+        per_mtok = float(_reference(pricing.ref, day, input_tokens=1_000_000))
+        assert pricing.rates_at(day).input.base == pytest.approx(per_mtok, rel=1e-12)
+    assert pricing.rates_at(dt.date(2026, 8, 16)) != pricing.rates_at(dt.date(2026, 8, 17))
+
+
+def test_batch_tier_is_priced_from_the_catalog_variant(catalog):
+    when = dt.date(2026, 11, 1)
+    batch = catalog.resolve("openai:gpt-4o", "batch").rates_at(when)
+    calc = genai_prices.calc_price(
+        genai_prices.Usage(input_tokens=1_000_000, output_tokens=1_000_000),
+        "gpt-4o",
+        provider_id="openai",
+        genai_request_timestamp=dt.datetime.combine(when, NOON),
+        price_context={"processing": "batch"},
+    )
+    assert batch.input.base + batch.output.base == pytest.approx(float(calc.total_price))
+    standard = catalog.resolve("openai:gpt-4o").rates_at(when)
+    assert batch.input.base < standard.input.base
+
+
+def test_a_tier_the_model_does_not_offer_is_an_error(catalog):
+    with pytest.raises(UnknownModelError, match="no 'flex' service-tier price"):
+        catalog.resolve("openai:text-embedding-3-small", "flex")
+
+
+def test_an_unknown_model_lists_the_closest_matches(catalog):
+    with pytest.raises(UnknownModelError) as info:
+        catalog.resolve("openai:gpt-4o-mnii")
+    assert "openai:gpt-4o-mini" in info.value.suggestions
+
+
+def test_an_unknown_provider_is_an_error_not_a_zero_price(catalog):
+    with pytest.raises(UnknownModelError):
+        catalog.resolve("nosuchvendor:gpt-4o-mini")
+
+
+def test_model_ids_containing_a_colon_resolve(catalog):
+    found = catalog.search("claude", dt.date(2026, 11, 1), limit=500)
+    colon_refs = [m.ref for m in found if m.ref.count(":") > 1]
+    for ref in colon_refs[:3]:
+        assert catalog.resolve(ref).ref == ref
+
+
+def test_search_shows_the_prices_in_force_on_the_date(catalog):
+    when = dt.date(2026, 11, 1)
+    found = {m.ref: m for m in catalog.search("gpt-4o-mini", when)}
+    rates = found["openai:gpt-4o-mini"].rates
+    per_mtok = float(_reference("openai:gpt-4o-mini", when, output_tokens=1_000_000))
+    assert rates.output.base == pytest.approx(per_mtok)
