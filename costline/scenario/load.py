@@ -90,8 +90,15 @@ def _is_union_tag(item: str) -> bool:
 
 _TYPE_NAMES = {"str", "float", "int", "bool", "list", "dict"}
 # Errors whose message already says what was given.
-_OWN_MESSAGES = {"p95_below_median", "quantity_form", "share_sum", "reference", "trigger_rate",
-                 "model_or_routing", "users_form"}
+_OWN_MESSAGES = {
+    "p95_below_median",
+    "quantity_form",
+    "share_sum",
+    "reference",
+    "trigger_rate",
+    "model_or_routing",
+    "users_form",
+}
 
 
 def _describe(errors: list[Any], data: Any) -> tuple[str | None, str]:
