@@ -17,3 +17,16 @@ AS_OF = dt.date(2026, 11, 26)
 @pytest.fixture(scope="session")
 def catalog() -> PriceCatalog:
     return PriceCatalog()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output; review the diff before committing.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -192,7 +192,7 @@ def override_pricing(override: PriceOverride) -> ModelPricing:
         provider="override",
         model_id=override.name,
         schedule=((None, rates),),
-        source=override.source or "price given in the scenario",
+        source=override.source or "no source given",
         is_override=True,
     )
 

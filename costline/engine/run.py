@@ -301,7 +301,7 @@ def _notes(scenario: Scenario, book: dict[str, ModelPricing]) -> list[str]:
             f"Model prices change {change * 100:+.0f}% a year after the as-of date "
             "(after the catalog's own dated price changes)."
         )
-    for pricing in book.values():
-        if pricing.is_override:
-            notes.append(f"{pricing.model_id}: price given in the scenario ({pricing.source}).")
+    overrides = {(p.model_id, p.source) for p in book.values() if p.is_override}
+    for name, source in sorted(overrides):
+        notes.append(f"{name}: price given in the scenario ({source}).")
     return notes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from costline.engine.result import Result
+
 
 def usd(value: float) -> str:
     """Dollars: cents from $1 up, three significant figures below (per-query costs)."""
@@ -30,3 +32,9 @@ def count(value: float) -> str:
 def multiple(value: float) -> str:
     """A scale multiple: 10x, 2.5x."""
     return f"{value:g}x"
+
+
+def catalog_label(result: Result) -> str:
+    """What the figures were priced with, e.g. `genai-prices 0.2.3 (price data up to ...)`."""
+    latest = result.catalog.latest_price_change
+    return result.catalog.source + (f" (price data up to {latest})" if latest else "")

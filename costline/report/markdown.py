@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from costline.engine.result import Result
-from costline.report.format import count, multiple, pct, usd
+from costline.report.format import catalog_label, count, multiple, pct, usd
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -19,8 +19,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
     out = [f"# {title}: AI unit economics", ""]
     out += [
         f"Start {result.scenario.start}, {result.scenario.horizon_months} months. "
-        f"Priced with {result.catalog.source} (price data up to "
-        f"{result.catalog.latest_price_change}), as of {result.catalog.as_of}; "
+        f"Priced with {catalog_label(result)}, as of {result.catalog.as_of}; "
         f"Monte Carlo seed {result.simulation.seed}, {result.simulation.query_samples:,} "
         f"queries and {result.simulation.users_simulated:,} users simulated.",
         "",

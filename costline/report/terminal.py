@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costline.engine.result import Result
-from costline.report.format import count, multiple, pct, usd
+from costline.report.format import catalog_label, count, multiple, pct, usd
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
@@ -136,8 +136,7 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
         console.print(Text(f"· {note}", style="dim"))
     console.print(
         Text(
-            f"Priced with {result.catalog.source} (price data up to "
-            f"{result.catalog.latest_price_change}) as of {result.catalog.as_of}; "
+            f"Priced with {catalog_label(result)} as of {result.catalog.as_of}; "
             f"seed {result.simulation.seed}.",
             style="dim",
         )

@@ -1,0 +1,73 @@
+"""Whole reports against golden files in tests/golden/ (refresh: pytest --update-golden),
+and the views show the figures the Result holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from rich.console import Console
+
+from costline.catalog.prices import price_book
+from costline.catalog.types import CatalogInfo
+from costline.engine.run import run_scenario
+from costline.report.format import pct, usd
+from costline.report.markdown import render_markdown
+from costline.report.terminal import render_terminal
+from costline.scenario.load import load_scenario
+
+from .conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+SCENARIO = ROOT / "tests" / "data" / "golden-scenario.yaml"
+
+
+def _result(catalog):
+    scenario = load_scenario(SCENARIO)
+    # Every price is in the scenario; pin the catalog identity so a catalog update
+    # does not change the golden file.
+    pinned = CatalogInfo(
+        source="genai-prices (pinned for the golden file)",
+        version="pinned",
+        latest_price_change=None,
+        as_of=dt.date(2027, 1, 1),
+    )
+    return run_scenario(
+        scenario,
+        price_book(scenario, catalog),
+        pinned,
+        seed=5,
+        query_samples=5000,
+        users_simulated=5000,
+    )
+
+
+def test_markdown_report_matches_golden(catalog, update_golden):
+    text = render_markdown(_result(catalog))
+    golden = GOLDEN / "report.md"
+    if update_golden:
+        golden.write_text(text)
+    assert text == golden.read_text()
+
+
+def test_terminal_report_shows_the_headline_figures_and_warnings(catalog):
+    result = _result(catalog)
+    buffer = io.StringIO()
+    render_terminal(result, Console(file=buffer, width=140, color_system=None))
+    text = buffer.getvalue()
+    assert usd(result.blended.revenue_usd) in text
+    assert pct(result.blended.gross_margin) in text
+    for warning in result.warnings:
+        assert warning.code in text
+    for feature in result.features:
+        assert usd(feature.cost_per_query.p95) in text
+
+
+def test_money_formatting():
+    assert usd(1234.5) == "$1,234"
+    assert usd(12.345) == "$12.35"
+    assert usd(0.01234) == "$0.0123"
+    assert usd(0.000123456) == "$0.000123"
+    assert usd(0) == "$0.00"
+    assert pct(None) == "n/a"
+    assert pct(0.4567) == "45.7%"
