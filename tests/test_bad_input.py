@@ -81,6 +81,11 @@ CASES = [
         ["features[0]", "exactly one of model or routing"],
     ),
     (
+        "an embedding model serving chat",
+        ("model: anthropic:claude-sonnet-4-5 ", "model: openai:text-embedding-3-small "),
+        ["features[0].model", "no output token price"],
+    ),
+    (
         "bad month",
         ("start: 2026-12", "start: 2026-13"),
         ["start", "pattern"],

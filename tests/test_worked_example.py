@@ -171,3 +171,17 @@ def test_support_copilot_routing_and_margin_by_hand(copilot):
     cogs = inference + 600 + 250 + 30000 / 12
     assert copilot.blended.revenue_usd == pytest.approx(revenue)
     assert copilot.blended.gross_margin == pytest.approx((revenue - cogs) / revenue, abs=0.005)
+
+
+def test_a_plan_with_a_zero_share_has_no_users_and_no_error(catalog):
+    text = TINY.replace(
+        "share: 0.5}\n  - {name: pro, price_usd_per_month: 20, share: 0.5}",
+        "share: 1.0}\n  - {name: pro, price_usd_per_month: 20, share: 0.0}",
+    )
+    scenario = parse_scenario(text, "yaml")
+    result = run_scenario(
+        scenario, price_book(scenario, catalog), catalog.info(dt.date(2027, 1, 1))
+    )
+    assert result.plans[1].users == 0
+    assert result.blended.revenue_usd == 0
+    assert result.blended.gross_margin is None

@@ -202,28 +202,43 @@ def price_book(
 ) -> dict[str, ModelPricing]:
     """Every model the scenario names, priced; an unknown one raises a located ScenarioError."""
     book: dict[str, ModelPricing] = {}
-    for path, model, tier in _models_of(scenario):
+    for path, model, tier, needs in _models_of(scenario):
         key = pricing_key(model, tier)
-        if key in book:
-            continue
-        if isinstance(model, PriceOverride):
-            book[key] = override_pricing(model)
-            continue
-        try:
-            book[key] = catalog.resolve(model, tier)
-        except UnknownModelError as err:
-            raise ScenarioError(file, path, str(err)) from None
+        if key not in book:
+            if isinstance(model, PriceOverride):
+                book[key] = override_pricing(model)
+            else:
+                try:
+                    book[key] = catalog.resolve(model, tier)
+                except UnknownModelError as err:
+                    raise ScenarioError(file, path, str(err)) from None
+        for start, rates in book[key].schedule:
+            missing = [name for name in needs if getattr(rates, name) is None]
+            if missing:
+                since = f" from {start}" if start else ""
+                raise ScenarioError(
+                    file,
+                    path,
+                    f"the catalog has no {' or '.join(missing)} token price for {model!r}{since}"
+                    " (an embedding or audio model where a chat model is expected?); "
+                    "choose another model or give an explicit price",
+                )
     return book
 
 
-def _models_of(scenario: Scenario) -> Iterable[tuple[str, str | PriceOverride, str]]:
+def _models_of(
+    scenario: Scenario,
+) -> Iterable[tuple[str, str | PriceOverride, str, tuple[str, ...]]]:
+    """(field path, model, tier, the token prices it must have) for every model named."""
+    chat = ("input", "output")
     for i, feature in enumerate(scenario.features):
         if feature.model is not None:
-            yield f"features[{i}].model", feature.model, feature.service_tier
+            yield f"features[{i}].model", feature.model, feature.service_tier, chat
         for j, route in enumerate(feature.routing or []):
-            yield f"features[{i}].routing[{j}].model", route.model, feature.service_tier
-        if feature.extras.retrieval is not None:
-            yield f"features[{i}].extras.retrieval.model", feature.extras.retrieval.model, "default"
+            yield f"features[{i}].routing[{j}].model", route.model, feature.service_tier, chat
+        retrieval = feature.extras.retrieval
+        if retrieval is not None:
+            yield f"features[{i}].extras.retrieval.model", retrieval.model, "default", ("input",)
 
 
 def _split_ref(ref: str, provider_ids: set[str]) -> tuple[str | None, str]:

@@ -181,6 +181,7 @@ class ScenarioInfo(_Frozen):
 class Result(_Frozen):
     """Everything `costline run` reports."""
 
+    costline_version: str
     scenario: ScenarioInfo
     catalog: CatalogUsed
     simulation: Simulation

@@ -10,6 +10,7 @@ import datetime as dt
 
 import numpy as np
 
+from costline._version import __version__
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
 from costline.engine.per_query import (
     COMPONENTS,
@@ -56,6 +57,8 @@ def _share(cost: float, revenue: float) -> float | None:
 
 
 def _stats(values: np.ndarray, mean: float | None = None) -> Stats:
+    if values.size == 0:  # a plan with a zero share has no simulated users
+        return Stats(mean=mean or 0.0, median=0.0, p95=0.0)
     median, p95 = np.percentile(values, [50, 95])
     return Stats(
         mean=float(values.mean()) if mean is None else mean, median=float(median), p95=float(p95)
@@ -181,7 +184,9 @@ def run_scenario(
                 cost_per_user=_stats(costs, mean=mean),
                 cogs_share_of_arpu=_share(mean, price),
                 gross_margin=_margin(price, mean),
-                share_of_users_costing_more_than_price=float((costs > price).mean()),
+                share_of_users_costing_more_than_price=(
+                    float((costs > price).mean()) if costs.size else 0.0
+                ),
                 revenue_usd=plan_users * price,
                 inference_cost_usd=plan_users * mean,
             )
@@ -205,6 +210,7 @@ def run_scenario(
     scale = [_scale_point(m, first) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
     return Result(
+        costline_version=__version__,
         scenario=ScenarioInfo(
             name=scenario.name,
             start=scenario.start,

@@ -37,4 +37,5 @@ def multiple(value: float) -> str:
 def catalog_label(result: Result) -> str:
     """What the figures were priced with, e.g. `genai-prices 0.2.3 (price data up to ...)`."""
     latest = result.catalog.latest_price_change
-    return result.catalog.source + (f" (price data up to {latest})" if latest else "")
+    label = result.catalog.source + (f" (price data up to {latest})" if latest else "")
+    return f"{label} and costline {result.costline_version}"

@@ -1,0 +1,3 @@
+"""The costline version, recorded in every result."""
+
+__version__ = "0.1.0"
