@@ -31,7 +31,9 @@ COMPONENTS = (
 """The lines of a cost per query, in report order."""
 
 
-def _rate_per_token(rate: TieredRate, total_input_tokens: np.ndarray) -> np.ndarray:
+def _rate_per_token(rate: TieredRate, total_input_tokens: np.ndarray) -> np.ndarray | float:
+    if not rate.tiers:
+        return rate.base / TOKENS_PER_MTOK
     # Cliff tiers: crossing a tier's start re-prices every token of the unit.
     price = np.full(total_input_tokens.shape, rate.base, dtype=float)
     for start, tier_price in rate.tiers:
@@ -144,10 +146,9 @@ def query_costs(
     every price multiplied by `price_factor` (the price trajectory)."""
     n = sample.n
     lines = {name: np.zeros(n) for name in COMPONENTS}
+    single = len(sample.route_keys) == 1
     for r, key in enumerate(sample.route_keys):
-        calls = sample.call_route == r
-        if not calls.any():
-            continue
+        calls = slice(None) if single else sample.call_route == r
         rates = book[key].rates_at(day)
         cost = token_cost_usd(
             rates, sample.call_input[calls], sample.call_output[calls], sample.call_cached[calls]

@@ -88,28 +88,46 @@ class _FeatureRun:
         self.first_day = months[0]
         change = scenario.price_trajectory.annual_change
         self.factors = [price_factor(change, as_of, m) for m in months]
-        self.lines = query_costs(self.sample, book, months[0], self.factors[0])
+        self.mean_by_month, start_lines = self._means(book, months)
+        self.lines = _scale_model_lines(start_lines, self.factors[0], self.sample.overhead)
         self.totals = total(self.lines)
-        self.mean_by_month = self._means(book, months)
 
-    def _means(self, book: dict[str, ModelPricing], months: list[dt.date]) -> np.ndarray:
+    def _means(
+        self, book: dict[str, ModelPricing], months: list[dt.date]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Mean USD per query in each month, and the start month's lines at catalog prices."""
         # Model prices change only on catalog dates and by the trajectory factor, so price
         # the sample once per catalog period and scale; tools and infra do not move.
         by_period: dict[tuple[int, ...], tuple[float, float]] = {}
+        start_lines: dict[str, np.ndarray] = {}
         out = np.empty(len(months))
         for t, month in enumerate(months):
             key = period_key(self.sample, book, month)
             if key not in by_period:
                 lines = query_costs(self.sample, book, month, 1.0)
+                if t == 0:
+                    start_lines = lines
                 model = sum(lines[k].mean() for k in (*_MODEL_LINES, "overhead_usd"))
                 other = lines["tools_usd"].mean() + lines["infra_usd"].mean()
                 by_period[key] = (float(model), float(other))
             model, other = by_period[key]
             out[t] = self.factors[t] * model + other
-        return out
+        return out, start_lines
 
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
+
+
+def _scale_model_lines(
+    lines: dict[str, np.ndarray], factor: float, overhead: float
+) -> dict[str, np.ndarray]:
+    """The lines with model prices multiplied by `factor` (tools and infra unchanged)."""
+    if factor == 1.0:
+        return lines
+    out = dict(lines)
+    for name in (*_MODEL_LINES, "overhead_usd"):
+        out[name] = lines[name] * factor
+    return out
 
 
 def run_scenario(

@@ -65,14 +65,18 @@ def allocate_users(shares: list[float], total: int) -> list[int]:
 
 def simulate_monthly_queries(trigger: Trigger, n: int, rng: np.random.Generator) -> np.ndarray:
     """Queries in one month for each of `n` users of a plan (0 for non-users)."""
-    uses = rng.random(n) < trigger.user_share
+    out = np.zeros(n, dtype=np.int64)
+    users = np.flatnonzero(rng.random(n) < trigger.user_share)
+    k = users.size
+    # Only users of the feature draw a rate: most features reach a fraction of users.
     if trigger.queries_per_month is not None:
-        rate = draw(trigger.queries_per_month, n, rng)
+        rate = draw(trigger.queries_per_month, k, rng)
     else:
         assert trigger.queries_per_day is not None
-        days = draw(trigger.active_days_per_month, n, rng, upper=DAYS_IN_MONTH_MAX)
-        rate = draw(trigger.queries_per_day, n, rng) * days
-    return np.where(uses, rng.poisson(rate), 0)
+        days = draw(trigger.active_days_per_month, k, rng, upper=DAYS_IN_MONTH_MAX)
+        rate = draw(trigger.queries_per_day, k, rng) * days
+    out[users] = rng.poisson(rate)
+    return out
 
 
 def simulate_user_costs(
@@ -85,9 +89,10 @@ def simulate_user_costs(
     if moments.std <= 0:
         return q * moments.mean
     scale = moments.std**2 / moments.mean
-    shape = q * moments.mean / scale
-    draws = rng.gamma(np.where(shape > 0, shape, 1.0), scale)
-    return np.where(q > 0, draws, 0.0)
+    out = np.zeros_like(q)
+    users = np.flatnonzero(q > 0)
+    out[users] = rng.gamma(q[users] * moments.mean / scale, scale)
+    return out
 
 
 def plan_user_costs(

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from costline.errors import ScenarioError
 from costline.scenario.models import Scenario
 
+# libyaml's loader when PyYAML was built with it: same safe subset, several times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 
 
@@ -53,7 +55,7 @@ def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
 def _parse(text: str, kind: str, name: str) -> Any:
     try:
         if kind == "yaml":
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_YAML_LOADER)
         if kind == "toml":
             return tomllib.loads(text)
         return json.loads(text)
