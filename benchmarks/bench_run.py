@@ -364,11 +364,10 @@ def queries_per_user(trigger: Trigger) -> float:
 
 
 def split_users(scenario: Scenario, total: int) -> list[int]:
-    """Simulated users per plan by share; rounding leftovers go to the largest plan."""
-    counts = [math.floor(plan.share * total) for plan in scenario.plans]
-    largest = max(range(len(counts)), key=lambda i: scenario.plans[i].share)
-    counts[largest] += total - sum(counts)
-    return counts
+    """Simulated users per plan: an even split, as the engine does (each plan's p95 is
+    estimated from as many users as any other's)."""
+    k = len(scenario.plans)
+    return [total // k + (1 if i < total % k else 0) for i in range(k)]
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -595,7 +594,7 @@ def print_agreement(result: Result, loop: LoopRun) -> None:
             label = f"{plan.name} {name}"
             if name == "mean":
                 # The engine reports the expectation as the plan mean; the loop, its sample.
-                users = f"   {plan.share * USERS:,.0f} / {stats['users']:,.0f}"
+                users = f"   {USERS // len(result.plans):,.0f} / {stats['users']:,.0f}"
                 print(f"  {label:<34}{engine_value:>12.4f}{stats[name]:>12.4f}{users}")
                 continue
             print(f"  {label:<34}{engine_value:>12.4f}{stats[name]:>12.4f}")

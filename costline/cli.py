@@ -72,7 +72,7 @@ def run(
         Format.terminal
     ),
     seed: Annotated[
-        int, typer.Option(help="Seed of the Monte Carlo; same seed, same figures.")
+        int, typer.Option(min=0, help="Seed of the Monte Carlo; same seed, same figures.")
     ] = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
@@ -126,7 +126,7 @@ def schema() -> None:
 
 @models_app.command("search")
 def models_search(
-    query: Annotated[str, typer.Argument(help="Words to find in a model reference or name.")],
+    words: Annotated[list[str], typer.Argument(help="Words to find in a model reference or name.")],
     limit: Annotated[int, typer.Option(min=1, help="Most models to list.")] = 20,
     at: Annotated[
         str | None, typer.Option(help="Show prices in force on this date (YYYY-MM-DD).")
@@ -146,6 +146,7 @@ def models_search(
         when = _parse_date(at, "--at")
     except InputError as err:
         raise _fail(err) from None
+    query = " ".join(words)
     catalog = PriceCatalog()
     found = catalog.search(query, when, limit)
     if format is Format.json:
@@ -177,7 +178,14 @@ def models_search(
         title_justify="left",
     )
     for column in ("reference", "name", "input", "cached input", "output", "context", "tiers"):
-        table.add_column(column, justify="left" if column in {"reference", "name"} else "right")
+        is_text = column in {"reference", "name"}
+        # a reference must stay whole: users copy it into their scenario
+        table.add_column(
+            column,
+            justify="left" if is_text else "right",
+            no_wrap=column == "reference",
+            overflow="fold" if column == "name" else "ellipsis",
+        )
     for m in found:
         rates = m.rates
         table.add_row(

@@ -109,3 +109,9 @@ def test_every_command_has_help_with_an_example():
         result = invoke(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output
+
+
+def test_models_search_takes_several_words():
+    result = invoke("models", "search", "claude", "sonnet", "--format", "json")
+    rows = json.loads(result.output)
+    assert rows and all("sonnet" in row["ref"] or "sonnet" in row["name"].lower() for row in rows)

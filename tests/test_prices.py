@@ -139,3 +139,23 @@ def test_search_shows_the_prices_in_force_on_the_date(catalog):
     rates = found["openai:gpt-4o-mini"].rates
     per_mtok = float(_reference("openai:gpt-4o-mini", when, output_tokens=1_000_000))
     assert rates.output.base == pytest.approx(per_mtok)
+
+
+def test_a_tier_is_refused_for_a_model_borrowed_from_another_provider(catalog):
+    # azure serves OpenAI's models through a fallback; genai-prices would price its batch
+    # tier at the standard price, so costline refuses rather than mislabel it.
+    with pytest.raises(UnknownModelError, match="no 'batch' service-tier price"):
+        catalog.resolve("azure:gpt-4o", "batch")
+
+
+def test_a_dated_tier_records_when_the_catalog_starts_pricing_it(catalog):
+    pricing = catalog.resolve("openai:gpt-4o", "batch")
+    assert pricing.tier_since == dt.date(2026, 10, 14)
+    assert catalog.resolve("openai:gpt-4o").tier_since is None
+
+
+def test_the_trajectory_starts_after_the_last_known_catalog_price(catalog):
+    as_of = dt.date(2026, 6, 1)
+    pricing = catalog.resolve("google:gemini-3.6-flash")  # a change dated 2027-01-01
+    assert pricing.trajectory_start(as_of) == dt.date(2027, 1, 1)
+    assert catalog.resolve("openai:gpt-4o-mini").trajectory_start(as_of) >= as_of

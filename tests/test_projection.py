@@ -9,7 +9,7 @@ import pytest
 
 from costline.engine.distributions import draw, expected
 from costline.engine.projection import price_factor, users_by_month
-from costline.engine.unit_economics import allocate_users
+from costline.engine.unit_economics import users_per_plan
 from costline.scenario.models import Quantity, Users
 
 
@@ -46,7 +46,6 @@ def test_the_clipped_mean_matches_clipped_draws():
     assert values.mean() == pytest.approx(expected(q, upper=31), rel=0.005)
 
 
-def test_users_are_split_over_plans_by_share_with_at_least_one_each():
-    assert allocate_users([0.5, 0.3, 0.2], 10) == [5, 3, 2]
-    assert allocate_users([0.9999, 0.0001], 100)[1] == 1
-    assert sum(allocate_users([1 / 3, 1 / 3, 1 / 3], 100)) == 100
+def test_simulated_users_are_split_evenly_over_plans():
+    assert users_per_plan(10, 3) == [4, 3, 3]
+    assert sum(users_per_plan(20_000, 7)) == 20_000

@@ -185,3 +185,43 @@ def test_a_plan_with_a_zero_share_has_no_users_and_no_error(catalog):
     assert result.plans[1].users == 0
     assert result.blended.revenue_usd == 0
     assert result.blended.gross_margin is None
+
+
+def test_a_contract_price_can_opt_out_of_the_trajectory(catalog):
+    fixed = (
+        TINY.replace(
+            "cached_input_usd_per_mtok: 0.1}",
+            "cached_input_usd_per_mtok: 0.1, follows_price_trajectory: false}",
+        )
+        + "price_trajectory: {annual_change: -0.5}\n"
+    )
+    moving = TINY + "price_trajectory: {annual_change: -0.5}\n"
+    results = []
+    for text in (fixed, moving):
+        scenario = parse_scenario(text, "yaml")
+        book = price_book(scenario, catalog)
+        results.append(run_scenario(scenario, book, catalog.info(dt.date(2027, 1, 1))))
+    fixed_run, moving_run = results
+    per_user = [m.inference_cost_usd / m.users for m in fixed_run.timeline]
+    assert per_user == pytest.approx([per_user[0]] * len(per_user))
+    # 12 months after the as-of month, model prices are half; tools and infra are not.
+    last = moving_run.timeline[-1]
+    llm = 3.3 * 0.001575
+    queries_per_user = 0.5 * 40  # user_share x queries a month; both plans have it
+    expected = queries_per_user * (llm * 0.5 ** (11 / 12) + 0.02 + 0.001)
+    assert last.inference_cost_usd / last.users == pytest.approx(expected, rel=1e-12)
+
+
+def test_warnings_for_a_product_without_revenue_and_a_loosely_matched_model(catalog):
+    text = TINY.replace("price_usd_per_month: 20", "price_usd_per_month: 0").replace(
+        "model: {name: contract-llm, input_usd_per_mtok: 1.0, output_usd_per_mtok: 4.0,\n"
+        "            cached_input_usd_per_mtok: 0.1}",
+        "model: anthropic:claude-sonnet-4-5-typo",
+    )
+    scenario = parse_scenario(text, "yaml")
+    result = run_scenario(
+        scenario, price_book(scenario, catalog), catalog.info(dt.date(2027, 1, 1))
+    )
+    codes = {w.code for w in result.warnings}
+    assert {"NO_REVENUE", "MODEL_MATCHED_AS"} <= codes
+    assert all(p.share_of_users_costing_more_than_price is None for p in result.plans)

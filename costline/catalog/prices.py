@@ -83,15 +83,21 @@ class PriceCatalog:
         """The rates of `ref` (`provider:model`) at every catalog start date, for one tier."""
         provider, model = self._find(ref)
         context = TIER_CONTEXT[service_tier]
-        # genai-prices ignores the context for a model borrowed from a fallback provider.
-        if context is not None and not any(model is m for m in provider.models):
-            context = None
-        if context is not None and not _has_variant(model, context):
-            raise UnknownModelError(
-                ref,
-                [],
-                reason=f"{ref!r} has no {service_tier!r} service-tier price in the catalog",
-            )
+        tier_since = None
+        if context is not None:
+            # genai-prices ignores the context for a model borrowed from a fallback
+            # provider: that would price the tier at the standard price, so refuse.
+            borrowed = not any(model is m for m in provider.models)
+            variants = [] if borrowed else _variants(model, context)
+            if not variants:
+                raise UnknownModelError(
+                    ref,
+                    [],
+                    reason=f"the catalog has no {service_tier!r} service-tier price for {ref!r}",
+                )
+            starts = [v.constraint for v in variants]
+            if all(isinstance(c, gp.StartDateConstraint) for c in starts):
+                tier_since = min(c.start_date for c in starts)  # type: ignore[union-attr]
         dates = sorted(set(_start_dates(model)))
         schedule: list[tuple[dt.date | None, Rates]] = []
         for start in [None, *dates]:
@@ -109,6 +115,7 @@ class PriceCatalog:
             source=f"genai-prices {self.version}" + (f" ({urls})" if urls else ""),
             service_tier=service_tier,
             price_changes=tuple(dates),
+            tier_since=tier_since,
         )
 
     def search(self, query: str, at: dt.date, limit: int = 20) -> list[CatalogModel]:
@@ -122,6 +129,8 @@ class PriceCatalog:
                 found.append((provider, model, ref))
         found.sort(
             key=lambda item: (
+                # unpriced entries (subscription products) last: `run` cannot use them
+                _rates(item[1].get_prices(dt.datetime.combine(at, _NOON))).output is None,
                 bool(item[1].deprecated),
                 -difflib.SequenceMatcher(None, query.lower(), item[1].id).ratio(),
                 item[2],
@@ -194,6 +203,7 @@ def override_pricing(override: PriceOverride) -> ModelPricing:
         schedule=((None, rates),),
         source=override.source or "no source given",
         is_override=True,
+        follows_trajectory=override.follows_price_trajectory,
     )
 
 
@@ -212,6 +222,15 @@ def price_book(
                     book[key] = catalog.resolve(model, tier)
                 except UnknownModelError as err:
                     raise ScenarioError(file, path, str(err)) from None
+        since = book[key].tier_since
+        if since is not None and scenario.start_date < since:
+            raise ScenarioError(
+                file,
+                path,
+                f"the catalog prices the {tier!r} service tier of {model!r} only from {since}; "
+                f"the scenario starts {scenario.start}. Start later, use service_tier: default, "
+                "or give an explicit price",
+            )
         for start, rates in book[key].schedule:
             missing = [name for name in needs if getattr(rates, name) is None]
             if missing:
@@ -266,12 +285,18 @@ def _start_dates(model: gp.ModelInfo) -> list[dt.date]:
     return dates
 
 
-def _has_variant(model: gp.ModelInfo, context: dict[str, str]) -> bool:
-    return any(
-        all(context.get(k) == value for k, value in variant.when.items())
-        and any(p is not None for p in variant.prices.__dict__.values())
+def _variants(model: gp.ModelInfo, context: dict[str, str]) -> list[gp.PriceVariant]:
+    """The model's price variants that apply to `context` and set at least one price."""
+    return [
+        variant
         for variant in model.price_variants or ()
-    )
+        if all(context.get(k) == value for k, value in variant.when.items())
+        and any(p is not None for p in variant.prices.__dict__.values())
+    ]
+
+
+def _has_variant(model: gp.ModelInfo, context: dict[str, str]) -> bool:
+    return bool(_variants(model, context))
 
 
 def _rates(prices: gp.ModelPrice) -> Rates:

@@ -78,6 +78,15 @@ class ModelPricing:
     """True when the scenario gave the price itself."""
     price_changes: tuple[dt.date, ...] = field(default=())
     """Dates on which the catalog changes this model's price."""
+    tier_since: dt.date | None = None
+    """First day the catalog prices `service_tier` (None: always, or the default tier)."""
+    follows_trajectory: bool = True
+    """False for a fixed contract price the scenario's price trajectory must not move."""
+
+    def trajectory_start(self, as_of: dt.date) -> dt.date:
+        """The day after which the price trajectory applies: the as-of date, or this model's
+        last catalog price change when that is later (a known change is not forecast twice)."""
+        return max([as_of, *self.price_changes])
 
     def rates_at(self, day: dt.date) -> Rates:
         """The rates in force on `day`."""

@@ -139,21 +139,27 @@ def simulate_queries(
     )
 
 
-def query_costs(
-    sample: QuerySample, book: dict[str, ModelPricing], day: dt.date, price_factor: float = 1.0
-) -> dict[str, np.ndarray]:
-    """USD per query by line (see COMPONENTS) at the prices in force on `day`,
-    every price multiplied by `price_factor` (the price trajectory)."""
+MODEL_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "retrieval_usd")
+"""The lines paid to a model provider, which move with its prices."""
+
+
+def model_lines_by_key(
+    sample: QuerySample, book: dict[str, ModelPricing], day: dt.date
+) -> dict[str, dict[str, np.ndarray]]:
+    """USD per query on each model (price-book key) by model line, at catalog prices on `day`."""
     n = sample.n
-    lines = {name: np.zeros(n) for name in COMPONENTS}
+    out: dict[str, dict[str, np.ndarray]] = {}
     single = len(sample.route_keys) == 1
     for r, key in enumerate(sample.route_keys):
         calls = slice(None) if single else sample.call_route == r
-        rates = book[key].rates_at(day)
         cost = token_cost_usd(
-            rates, sample.call_input[calls], sample.call_output[calls], sample.call_cached[calls]
+            book[key].rates_at(day),
+            sample.call_input[calls],
+            sample.call_output[calls],
+            sample.call_cached[calls],
         )
         where = sample.call_query[calls]
+        lines = out.setdefault(key, {name: np.zeros(n) for name in MODEL_LINES})
         for line, parts in (
             ("input_usd", ("input",)),
             ("cached_input_usd", ("cache_read", "cache_write")),
@@ -163,27 +169,29 @@ def query_costs(
             per_call = sum(cost[part] for part in parts)
             lines[line] += np.bincount(where, weights=per_call, minlength=n)
     if sample.retrieval_key is not None:
-        rates = book[sample.retrieval_key].rates_at(day)
-        cost = token_cost_usd(rates, sample.retrieval_tokens, np.zeros(n))
-        lines["retrieval_usd"] = cost["input"] + cost["cache_read"] + cost["requests"]
-    for line in (
-        "input_usd",
-        "cached_input_usd",
-        "output_usd",
-        "request_fees_usd",
-        "retrieval_usd",
-    ):
-        lines[line] *= price_factor
-    model_spend = sum(
-        lines[line]
-        for line in (
-            "input_usd",
-            "cached_input_usd",
-            "output_usd",
-            "request_fees_usd",
-            "retrieval_usd",
+        cost = token_cost_usd(
+            book[sample.retrieval_key].rates_at(day), sample.retrieval_tokens, np.zeros(n)
         )
-    )
+        lines = out.setdefault(sample.retrieval_key, {name: np.zeros(n) for name in MODEL_LINES})
+        lines["retrieval_usd"] += cost["input"] + cost["cache_read"] + cost["requests"]
+    return out
+
+
+def query_costs(
+    sample: QuerySample,
+    book: dict[str, ModelPricing],
+    day: dt.date,
+    factors: dict[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """USD per query by line (see COMPONENTS) at the prices in force on `day`, each model's
+    prices multiplied by its factor in `factors` (the price trajectory; 1 when absent)."""
+    n = sample.n
+    lines = {name: np.zeros(n) for name in COMPONENTS}
+    for key, by_line in model_lines_by_key(sample, book, day).items():
+        factor = 1.0 if factors is None else factors.get(key, 1.0)
+        for line in MODEL_LINES:
+            lines[line] += by_line[line] * factor
+    model_spend = sum(lines[line] for line in MODEL_LINES)
     lines["overhead_usd"] = model_spend * sample.overhead
     lines["tools_usd"] = sample.tools_usd.copy()
     lines["infra_usd"] = np.full(n, sample.infra_usd)
@@ -193,9 +201,3 @@ def query_costs(
 def total(lines: dict[str, np.ndarray]) -> np.ndarray:
     """USD per query: the sum of its lines."""
     return sum(lines[name] for name in COMPONENTS)
-
-
-def period_key(sample: QuerySample, book: dict[str, ModelPricing], day: dt.date) -> tuple[int, ...]:
-    """Which catalog price period each of the sample's models is in on `day`."""
-    keys = [*sample.route_keys] + ([sample.retrieval_key] if sample.retrieval_key else [])
-    return tuple(book[key].period_index(day) for key in keys)

@@ -86,7 +86,9 @@ class PlanResult(_Frozen):
     """Mean inference cost per user over the plan price."""
     gross_margin: float | None
     """1 - cogs_share_of_arpu: the plan's margin on inference alone."""
-    share_of_users_costing_more_than_price: float
+    share_of_users_costing_more_than_price: float | None
+    """Share of simulated users whose inference costs more than the price; None on a free
+    plan, where every user who uses anything does."""
     revenue_usd: float
     inference_cost_usd: float
 
@@ -134,7 +136,8 @@ class Month(_Frozen):
     users: float
     queries: float
     price_factor: float
-    """Price trajectory multiplier on catalog prices (1 up to the as-of date)."""
+    """The scenario's price trajectory since the as-of month (1 up to it). A model whose
+    catalog price changes after the as-of date starts its trajectory from that change."""
     inference_cost_usd: float
     fixed_cost_usd: float
     amortised_one_time_usd: float

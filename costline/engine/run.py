@@ -14,8 +14,9 @@ from costline._version import __version__
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
 from costline.engine.per_query import (
     COMPONENTS,
+    MODEL_LINES,
     QuerySample,
-    period_key,
+    model_lines_by_key,
     query_costs,
     simulate_queries,
     total,
@@ -43,9 +44,8 @@ from costline.engine.unit_economics import (
 from costline.engine.warnings import find_warnings
 from costline.scenario.models import Feature, Scenario
 
-DEFAULT_QUERY_SAMPLES = 20_000
-DEFAULT_USERS_SIMULATED = 20_000
-_MODEL_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "retrieval_usd")
+DEFAULT_QUERY_SAMPLES = 50_000
+DEFAULT_USERS_SIMULATED = 100_000
 
 
 def _margin(revenue: float, cost: float) -> float | None:
@@ -87,47 +87,43 @@ class _FeatureRun:
         months = scenario.month_dates()
         self.first_day = months[0]
         change = scenario.price_trajectory.annual_change
-        self.factors = [price_factor(change, as_of, m) for m in months]
-        self.mean_by_month, start_lines = self._means(book, months)
-        self.lines = _scale_model_lines(start_lines, self.factors[0], self.sample.overhead)
+        keys = list(dict.fromkeys([*route_keys, *([retrieval_key] if retrieval_key else [])]))
+        # Each model's trajectory multiplier per month.
+        self.factors = [
+            {
+                key: price_factor(change, book[key].trajectory_start(as_of), month)
+                if book[key].follows_trajectory
+                else 1.0
+                for key in keys
+            }
+            for month in months
+        ]
+        self.lines = query_costs(self.sample, book, months[0], self.factors[0])
         self.totals = total(self.lines)
+        self.mean_by_month = self._means(book, months)
 
-    def _means(
-        self, book: dict[str, ModelPricing], months: list[dt.date]
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Mean USD per query in each month, and the start month's lines at catalog prices."""
-        # Model prices change only on catalog dates and by the trajectory factor, so price
-        # the sample once per catalog period and scale; tools and infra do not move.
-        by_period: dict[tuple[int, ...], tuple[float, float]] = {}
-        start_lines: dict[str, np.ndarray] = {}
+    def _means(self, book: dict[str, ModelPricing], months: list[dt.date]) -> np.ndarray:
+        """Mean USD per query in each month."""
+        # A model's price changes only on catalog dates and by its trajectory factor, so
+        # price the sample once per catalog period and scale; tools and infra do not move.
+        per_key: dict[tuple[str, int], float] = {}
+        fixed = float(self.sample.tools_usd.mean()) + self.sample.infra_usd
         out = np.empty(len(months))
         for t, month in enumerate(months):
-            key = period_key(self.sample, book, month)
-            if key not in by_period:
-                lines = query_costs(self.sample, book, month, 1.0)
-                if t == 0:
-                    start_lines = lines
-                model = sum(lines[k].mean() for k in (*_MODEL_LINES, "overhead_usd"))
-                other = lines["tools_usd"].mean() + lines["infra_usd"].mean()
-                by_period[key] = (float(model), float(other))
-            model, other = by_period[key]
-            out[t] = self.factors[t] * model + other
-        return out, start_lines
+            spend = 0.0
+            for key, factor in self.factors[t].items():
+                period = (key, book[key].period_index(month))
+                if period not in per_key:
+                    for k, lines in model_lines_by_key(self.sample, book, month).items():
+                        per_key[k, book[k].period_index(month)] = float(
+                            sum(lines[line].mean() for line in MODEL_LINES)
+                        )
+                spend += factor * per_key[period]
+            out[t] = spend * (1 + self.sample.overhead) + fixed
+        return out
 
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
-
-
-def _scale_model_lines(
-    lines: dict[str, np.ndarray], factor: float, overhead: float
-) -> dict[str, np.ndarray]:
-    """The lines with model prices multiplied by `factor` (tools and infra unchanged)."""
-    if factor == 1.0:
-        return lines
-    out = dict(lines)
-    for name in (*_MODEL_LINES, "overhead_usd"):
-        out[name] = lines[name] * factor
-    return out
 
 
 def run_scenario(
@@ -167,7 +163,9 @@ def run_scenario(
                 month=month.strftime("%Y-%m"),
                 users=float(users[t]),
                 queries=float(queries),
-                price_factor=runs[0].factors[t],
+                price_factor=price_factor(
+                    scenario.price_trajectory.annual_change, catalog.as_of, month
+                ),
                 inference_cost_usd=float(inference),
                 fixed_cost_usd=float(fixed[t]),
                 amortised_one_time_usd=float(amortised[t]),
@@ -203,7 +201,7 @@ def run_scenario(
                 cogs_share_of_arpu=_share(mean, price),
                 gross_margin=_margin(price, mean),
                 share_of_users_costing_more_than_price=(
-                    float((costs > price).mean()) if costs.size else 0.0
+                    float((costs > price).mean()) if costs.size and price > 0 else None
                 ),
                 revenue_usd=plan_users * price,
                 inference_cost_usd=plan_users * mean,
@@ -260,11 +258,10 @@ def _feature_result(
     feature = run.feature
     mean = float(run.totals.mean())
     breakdown = CostBreakdown(**{k: float(run.lines[k].mean()) for k in COMPONENTS})
-    months_first = run.factors[0]
     models = []
     for route, key in zip(feature.routes, run.sample.route_keys, strict=True):
         pricing = book[key]
-        rates = pricing.rates_at(run.first_day).scaled(months_first)
+        rates = pricing.rates_at(run.first_day).scaled(run.factors[0].get(key, 1.0))
         models.append(
             ModelUse(
                 ref=pricing.ref if not pricing.is_override else pricing.model_id,
@@ -322,8 +319,8 @@ def _notes(scenario: Scenario, book: dict[str, ModelPricing]) -> list[str]:
     change = scenario.price_trajectory.annual_change
     if change:
         notes.append(
-            f"Model prices change {change * 100:+.0f}% a year after the as-of date "
-            "(after the catalog's own dated price changes)."
+            f"Model prices change {change * 100:+.0f}% a year from the month after the as-of "
+            "date, or after a model's last dated catalog price change when that is later."
         )
     overrides = {(p.model_id, p.source) for p in book.values() if p.is_override}
     for name, source in sorted(overrides):

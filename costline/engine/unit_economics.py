@@ -51,16 +51,13 @@ def expected_queries(scenario: Scenario) -> dict[tuple[str, str], float]:
     return out
 
 
-def allocate_users(shares: list[float], total: int) -> list[int]:
-    """Split `total` simulated users over plans by share (largest remainder), at least 1
-    for every plan with a share above zero."""
-    raw = np.asarray(shares, dtype=float) * total
-    counts = np.floor(raw).astype(int)
-    remainder = total - counts.sum()
-    for i in np.argsort(-(raw - counts))[: max(remainder, 0)]:
-        counts[i] += 1
-    counts = np.where((np.asarray(shares) > 0) & (counts == 0), 1, counts)
-    return [int(c) for c in counts]
+def users_per_plan(total: int, plans: int) -> list[int]:
+    """Split `total` simulated users evenly over `plans` plans.
+
+    Even, not by share: each plan's median and p95 are reported on their own, so a plan
+    with 5% of the users needs as many simulated users as one with 95%.
+    """
+    return [total // plans + (1 if i < total % plans else 0) for i in range(plans)]
 
 
 def simulate_monthly_queries(trigger: Trigger, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -102,7 +99,7 @@ def plan_user_costs(
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Simulated inference USD per user per month for each plan, at start-month prices."""
-    counts = allocate_users([plan.share for plan in scenario.plans], users_simulated)
+    counts = users_per_plan(users_simulated, len(scenario.plans))
     costs = {plan.name: np.zeros(n) for plan, n in zip(scenario.plans, counts, strict=True)}
     for plan, n in zip(scenario.plans, counts, strict=True):
         for feature in scenario.features:

@@ -27,6 +27,15 @@ def find_warnings(
 ) -> list[CostWarning]:
     """Every warning that applies, in a stable order."""
     out: list[CostWarning] = []
+    if blended.arpu_usd <= 0:
+        out.append(
+            CostWarning(
+                code="NO_REVENUE",
+                subject="blended",
+                message=f"No plan charges anything: inference alone costs "
+                f"${blended.inference_cost_usd:,.2f} a month with no revenue to set it against.",
+            )
+        )
     share = blended.cogs_share_of_arpu
     if share is not None and share > thresholds.cogs_share_max:
         out.append(
@@ -69,7 +78,7 @@ def find_warnings(
                     message=f"Plan {plan.name!r}: the p95 user costs "
                     f"${plan.cost_per_user.p95:.2f} a month against a price of "
                     f"${plan.price_usd_per_month:.2f}; "
-                    f"{_pct(plan.share_of_users_costing_more_than_price)} of its users cost "
+                    f"{_pct(plan.share_of_users_costing_more_than_price or 0.0)} of its users cost "
                     "more than they pay. Consider a quota or usage-based pricing.",
                 )
             )
@@ -85,6 +94,19 @@ def find_warnings(
                     "a COGS policy: a cap or a terser prompt cuts cost almost one for one.",
                 )
             )
+    for feature in features:
+        for model in feature.models:
+            canonical = f"{model.provider}:{model.model_id}"
+            if not model.is_override and model.ref.lower() != canonical.lower():
+                out.append(
+                    CostWarning(
+                        code="MODEL_MATCHED_AS",
+                        subject=feature.name,
+                        message=f"Feature {feature.name!r}: {model.ref!r} is priced as the "
+                        f"catalog's {canonical!r}; write that reference if it is the model "
+                        "you mean (a typo would otherwise go unnoticed).",
+                    )
+                )
     below = [
         m
         for m in timeline[1:]

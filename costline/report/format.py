@@ -23,10 +23,15 @@ def pct(share: float | None) -> str:
 
 
 def count(value: float) -> str:
-    """A count of users, queries or tokens."""
-    if abs(value) >= 100:
+    """A count of users, queries or tokens: whole numbers plain, small fractions to 0.1."""
+    if abs(value) >= 100 or float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.1f}"
+
+
+def months(n: int) -> str:
+    """`1 month`, `36 months`."""
+    return f"{n} month" if n == 1 else f"{n} months"
 
 
 def multiple(value: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from costline.engine.result import Result
-from costline.report.format import catalog_label, count, multiple, pct, usd
+from costline.report.format import catalog_label, count, months, multiple, pct, usd
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -18,7 +18,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
     b = result.blended
     out = [f"# {title}: AI unit economics", ""]
     out += [
-        f"Start {result.scenario.start}, {result.scenario.horizon_months} months. "
+        f"Start {result.scenario.start}, {months(result.scenario.horizon_months)}. "
         f"Priced with {catalog_label(result)}, as of {result.catalog.as_of}; "
         f"Monte Carlo seed {result.simulation.seed}, {result.simulation.query_samples:,} "
         f"queries and {result.simulation.users_simulated:,} users simulated.",
@@ -54,7 +54,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
         out += ["## Warnings", ""]
         out += [f"- **{w.code}** ({w.subject}): {w.message}" for w in result.warnings]
         out += [""]
-    out += ["## Cost per query", ""]
+    out += [f"## Cost per query in the first month ({result.blended.month})", ""]
     out += _table(
         [
             "feature",
@@ -110,9 +110,9 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
             for p in result.plans
         ],
     )
-    out += ["## Scale (first month's prices)", ""]
+    out += [f"## Scale: {result.blended.month} at a multiple of its users", ""]
     out += _table(
-        ["multiple", "users", "queries", "inference", "revenue", "cost / user", "gross margin"],
+        ["multiple", "users", "queries", "inference", "revenue", "COGS / user", "gross margin"],
         [
             [
                 multiple(s.multiple),
@@ -127,9 +127,9 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
         ],
     )
     out += ["## Timeline", ""]
-    months = result.timeline[::timeline_every]
-    if result.timeline[-1] not in months:
-        months.append(result.timeline[-1])
+    shown = result.timeline[::timeline_every]
+    if result.timeline[-1] not in shown:
+        shown.append(result.timeline[-1])
     out += _table(
         ["month", "users", "queries", "inference", "fixed", "amortised", "revenue", "gross margin"],
         [
@@ -143,7 +143,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
                 usd(m.revenue_usd),
                 pct(m.gross_margin),
             ]
-            for m in months
+            for m in shown
         ],
     )
     if result.notes:

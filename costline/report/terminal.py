@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -11,13 +12,28 @@ from costline.engine.result import Result
 from costline.report.format import catalog_label, count, multiple, pct, usd
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold")
+def _table(title: str, columns: list[str], rows: list[list[str]], text_columns: int = 1) -> Table:
+    # Light borders and whole numbers: a figure split over two lines is misread.
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right", overflow="fold")
+        if i < text_columns:
+            table.add_column(column, justify="left", overflow="fold", min_width=8)
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else usd(value)
 
 
 def render_terminal(result: Result, console: Console, timeline_every: int = 3) -> None:
@@ -38,11 +54,11 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
 
     console.print(
         _table(
-            "Cost per query (first month's prices)",
-            ["feature / models", "mean", "median", "p95", "output share", "queries/mo", "cost/mo"],
+            f"Cost per query in the first month ({result.blended.month})",
+            ["feature", "mean", "median", "p95", "output", "queries/mo", "cost/mo"],
             [
                 [
-                    "\n".join([f.name, *(f"  {m.ref} {pct(m.share)}" for m in f.models)]),
+                    f.name,
                     usd(f.cost_per_query.mean),
                     usd(f.cost_per_query.median),
                     usd(f.cost_per_query.p95),
@@ -56,25 +72,31 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
     )
     console.print(
         _table(
-            "Plans: inference cost per user per month",
-            [
-                "plan",
-                "price",
-                "users",
-                "queries/user",
-                "mean",
-                "median",
-                "p95",
-                "COGS/ARPU",
-                "margin",
-                "cost > price",
-            ],
+            f"Models: USD per 1M tokens in {result.blended.month}",
+            ["feature", "model", "share", "input", "cached", "output"],
             [
                 [
-                    p.name,
+                    f.name,
+                    m.ref,
+                    pct(m.share),
+                    _rate(m.input_usd_per_mtok),
+                    _rate(m.cached_input_usd_per_mtok),
+                    _rate(m.output_usd_per_mtok),
+                ]
+                for f in result.features
+                for m in f.models
+            ],
+            text_columns=2,
+        )
+    )
+    console.print(
+        _table(
+            "Plans: inference cost per user per month",
+            ["plan", "price", "mean", "median", "p95", "COGS %", "margin", ">price"],
+            [
+                [
+                    f"{p.name}\n{count(p.users)} users, {count(p.queries_per_user)} queries each",
                     usd(p.price_usd_per_month),
-                    count(p.users),
-                    count(p.queries_per_user),
                     usd(p.cost_per_user.mean),
                     usd(p.cost_per_user.median),
                     usd(p.cost_per_user.p95),
@@ -87,9 +109,16 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
         )
     )
     console.print(
+        Text(
+            "COGS % = mean inference cost per user / price; >price = share of simulated "
+            "users who cost more than they pay.",
+            style="dim",
+        )
+    )
+    console.print(
         _table(
-            "Scale (first month's prices)",
-            ["multiple", "users", "queries", "inference", "revenue", "cost/user", "margin"],
+            f"Scale: {result.blended.month} at a multiple of its users",
+            ["multiple", "users", "queries", "inference", "revenue", "COGS/user", "margin"],
             [
                 [
                     multiple(s.multiple),
@@ -104,9 +133,9 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
             ],
         )
     )
-    months = result.timeline[::timeline_every]
-    if result.timeline[-1] not in months:
-        months.append(result.timeline[-1])
+    shown = result.timeline[::timeline_every]
+    if result.timeline[-1] not in shown:
+        shown.append(result.timeline[-1])
     console.print(
         _table(
             f"Timeline (every {timeline_every} months)",
@@ -121,7 +150,7 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
                     usd(m.revenue_usd),
                     pct(m.gross_margin),
                 ]
-                for m in months
+                for m in shown
             ],
         )
     )

@@ -18,8 +18,24 @@ from pydantic import BaseModel, ValidationError
 from costline.errors import ScenarioError
 from costline.scenario.models import Scenario
 
-# libyaml's loader when PyYAML was built with it: same safe subset, several times faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when PyYAML has it: several times faster) that refuses
+    a key written twice in one mapping, where YAML would silently keep the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_YAML_LOADER = _YamlLoader
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 
 
@@ -43,6 +59,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
     """Validate scenario text of `kind` yaml, toml or json; `name` labels errors."""
+    if not text.strip():
+        raise ScenarioError(name, None, "the file is empty; expected a scenario")
     data = _parse(text, kind, name)
     if not isinstance(data, dict):
         raise ScenarioError(name, None, "expected a mapping of scenario fields at the top level")
@@ -137,7 +155,7 @@ def _unknown_key_message(loc: tuple[str | int, ...], data: Any) -> str:
     fields = list(model.model_fields)
     close = difflib.get_close_matches(key, fields, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown field {key!r}{hint} Expected one of: {', '.join(fields)}"
+    return f"unknown field {key!r}{hint}; expected one of: {', '.join(fields)}"
 
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:

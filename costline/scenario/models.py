@@ -8,10 +8,12 @@ Money is USD; shares are fractions between 0 and 1; token counts are per LLM cal
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -26,7 +28,24 @@ from pydantic_core import PydanticCustomError, core_schema
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"])]
+_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _year_month(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        raise PydanticCustomError(
+            "year_month", f"expected a month as YYYY-MM, got the date {value}; write {value:%Y-%m}"
+        )
+    if not isinstance(value, str) or not _YEAR_MONTH.match(value):
+        raise PydanticCustomError("year_month", f"expected a month as YYYY-MM, got {value!r}")
+    return value
+
+
+YearMonth = Annotated[
+    str,
+    BeforeValidator(_year_month),
+    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"]),
+]
 ModelRef = Annotated[
     str,
     Field(
@@ -37,6 +56,7 @@ ModelRef = Annotated[
 ]
 ServiceTier = Literal["default", "batch", "flex", "priority"]
 
+DAYS_IN_MONTH = 31
 # Shares are written by hand ("0.7" + "0.2" + "0.1"); allow float noise, not typos.
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -73,9 +93,7 @@ class Quantity(_Model):
     @model_validator(mode="before")
     @classmethod
     def _bare_number(cls, data: Any) -> Any:
-        if isinstance(data, bool):
-            return data
-        if isinstance(data, int | float):
+        if isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data}
         if not isinstance(data, dict):
             raise PydanticCustomError(
@@ -157,6 +175,18 @@ class Trigger(_Model):
     active_days_per_month: Quantity = _quantity(20)
     """Days a month on which an active user uses the feature (0 to 31)."""
 
+    @field_validator("active_days_per_month")
+    @classmethod
+    def _days_in_a_month(cls, days: Quantity) -> Quantity:
+        typical = days.value if days.value is not None else days.median
+        if (typical is not None and typical > DAYS_IN_MONTH) or (
+            days.samples is not None and max(days.samples) > DAYS_IN_MONTH
+        ):
+            raise PydanticCustomError(
+                "days_in_month", "a month has at most 31 active days (a p95 above is capped)"
+            )
+        return days
+
     @model_validator(mode="after")
     def _one_rate(self) -> Trigger:
         if (self.queries_per_day is None) == (self.queries_per_month is None):
@@ -209,6 +239,8 @@ class PriceOverride(_Model):
     """USD per 1M cache-read input tokens; unset means cached tokens pay the input price."""
     source: str | None = None
     """Where the price comes from (contract, quote, date); shown in reports."""
+    follows_price_trajectory: bool = True
+    """False for a price fixed by contract: the scenario's price_trajectory leaves it alone."""
 
 
 class Route(_Model):
@@ -261,7 +293,7 @@ class Feature(_Model):
     """Feature name used in reports."""
     description: str | None = None
     """What the feature does, for readers of the report."""
-    plans: list[str] | None = None
+    plans: Annotated[list[str], Field(min_length=1)] | None = None
     """Plans that have the feature; all plans when unset."""
     trigger: Trigger
     """What makes a call happen and how often."""
@@ -338,7 +370,7 @@ class Users(_Model):
     start: Positive | None = None
     """MAU in the first month."""
     monthly_growth: Annotated[float, Field(ge=-1)] = 0.0
-    """Month-over-month MAU growth, e.g. 0.08 = +8% a month."""
+    """Month-over-month MAU growth as a fraction, e.g. 0.08 = +8% a month (at most 1)."""
     cap: Positive | None = None
     """MAU never grows past this."""
     by_month: Annotated[list[NonNegative], Field(min_length=1)] | None = None
@@ -354,7 +386,22 @@ class Users(_Model):
             raise PydanticCustomError(
                 "users_form", "monthly_growth and cap only apply with start", {}
             )
+        if self.cap is not None and self.start is not None and self.cap < self.start:
+            raise PydanticCustomError(
+                "users_form", f"cap ({self.cap:g}) is below start ({self.start:g})"
+            )
         return self
+
+    @field_validator("monthly_growth")
+    @classmethod
+    def _growth_is_a_fraction(cls, growth: float) -> float:
+        if growth > 1:
+            raise PydanticCustomError(
+                "growth_fraction",
+                f"monthly_growth {growth:g} means +{growth * 100:g}% a month; growth is a "
+                f"fraction: write {growth / 100:g} for {growth:g}% (at most 1, doubling monthly)",
+            )
+        return growth
 
 
 class MonthlyRow(_Model):
@@ -483,7 +530,10 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                     f"features[{i}].plans[{j}]: unknown plan {plan!r}; plans are {known}"
                 )
         for plan in feature.trigger_by_plan:
-            if plan not in plan_names:
+            if feature.plans is not None and plan in plan_names and plan not in feature.plans:
+                where = f"features[{i}].trigger_by_plan.{plan}"
+                problems.append(f"{where}: plan {plan!r} does not have this feature")
+            elif plan not in plan_names:
                 where = f"features[{i}].trigger_by_plan.{plan}"
                 problems.append(f"{where}: unknown plan {plan!r}; plans are {known}")
             else:
@@ -495,6 +545,10 @@ def _reference_problems(scenario: Scenario) -> list[str]:
     for i, row in enumerate(scenario.monthly):
         if row.start is not None and row.end is not None and row.end < row.start:
             problems.append(f"monthly[{i}].end: {row.end} is before its start {row.start}")
+        elif row.end is not None and row.end < scenario.start:
+            problems.append(
+                f"monthly[{i}].end: {row.end} is before the scenario start {scenario.start}"
+            )
     return problems
 
 
