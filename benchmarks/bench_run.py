@@ -6,7 +6,7 @@ What it measures, on `benchmarks/scenario_5_features.yaml` (36 months, 5 feature
    runs it (interpreter start, imports, loading, pricing, simulation, JSON output), best of 5;
 2. the engine called in-process (load the scenario, build the price book, `run_scenario`),
    best of 5, imports excluded;
-3. the same computation written as a plain Python loop (no numpy): simulate 20,000 queries
+3. the same computation written as a plain Python loop (no numpy): simulate 50,000 queries
    per feature, price every LLM call from the same price book, then for every simulated
    user and feature draw Bernoulli(user_share), a Poisson number of queries and sum that
    many per-query costs drawn one by one, then median / p95 per plan from sorted lists and
@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "scenario_5_features.yaml"
 AS_OF = dt.date(2026, 11, 26)
 USERS = 100_000
-QUERY_SAMPLES = DEFAULT_QUERY_SAMPLES  # 20,000 simulated queries per feature, as the engine
+QUERY_SAMPLES = DEFAULT_QUERY_SAMPLES  # 50,000 simulated queries per feature, as the engine
 REPEATS = 5
 LOOP_USERS = 10_000  # per-user phase ~0.25 s: long enough to time; scaled x10 to 100,000
 LOOP_REPEATS = 3
