@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from costline.catalog.gpus import load_hardware
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
-from costline.errors import InputError
+from costline.engine.training import estimate_provider_finetune, estimate_training
+from costline.errors import InputError, ScenarioError
 from costline.report.format import usd
 from costline.report.json_report import render_json
 from costline.report.markdown import render_markdown
 from costline.report.terminal import render_terminal
+from costline.report.training import (
+    render_gpus_terminal,
+    render_training_markdown,
+    render_training_terminal,
+)
 from costline.scenario.load import load_scenario
-from costline.scenario.models import Scenario
+from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
 
 app = typer.Typer(
     help="costline: the unit economics of an AI product's inference and training cost lines.",
@@ -100,17 +109,202 @@ def run(
         loaded = load_scenario(scenario)
         catalog = PriceCatalog()
         book = price_book(loaded, catalog, str(scenario))
-    except InputError as err:
+        result = run_scenario(
+            loaded,
+            book,
+            catalog.info(when),
+            seed=seed,
+            query_samples=samples,
+            users_simulated=users,
+            hardware=load_hardware(),
+        )
+    except ScenarioError as err:
         raise _fail(err) from None
-    result = run_scenario(
-        loaded, book, catalog.info(when), seed=seed, query_samples=samples, users_simulated=users
-    )
+    except InputError as err:
+        # the engine names the field (one_time[0].training.gpu); the file comes from here
+        raise _fail(ScenarioError(str(scenario), None, str(err))) from None
     if format is Format.json:
         sys.stdout.write(render_json(result) + "\n")
     elif format is Format.markdown:
         sys.stdout.write(render_markdown(result) + "\n")
     else:
         render_terminal(result, _console())
+
+
+def _option_errors(err: ValidationError, names: dict[str, str]) -> InputError:
+    first = err.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    option = names.get(field, f"--{field.replace('_', '-')}")
+    message = str(first["msg"]).removeprefix("Value error, ")
+    given = first.get("input")
+    got = f" (got {given!r})" if not isinstance(given, dict) and first["type"] != "missing" else ""
+    return InputError(f"{option}: {message}{got}")
+
+
+_TRAIN_OPTIONS = {
+    "params": "--params",
+    "active_params": "--active-params",
+    "tokens": "--tokens",
+    "epochs": "--epochs",
+    "gpu": "--gpu",
+    "gpus": "--gpus",
+    "mfu": "--mfu",
+    "goodput": "--goodput",
+    "usd_per_gpu_hour": "--price-per-gpu-hour",
+    "usd_per_1m_training_tokens": "--price-per-1m-training-tokens",
+    "failure_probability": "--failure-probability",
+    "failure_lost_share": "--failure-lost-share",
+    "provider": "--provider",
+    "model": "--model",
+    "precision": "--fp8",
+}
+
+
+@app.command()
+def train(
+    params: Annotated[
+        float | None, typer.Option(help="Total parameters, e.g. 70e9 (self-run jobs).")
+    ] = None,
+    tokens: Annotated[
+        float | None, typer.Option(help="Training tokens per epoch, e.g. 2e12.")
+    ] = None,
+    active_params: Annotated[
+        float | None, typer.Option(help="Parameters active per token (MoE), e.g. 37e9.")
+    ] = None,
+    gpu: Annotated[str | None, typer.Option(help="GPU id from `costline gpus`.")] = None,
+    gpus: Annotated[int | None, typer.Option(help="GPUs in the cluster (calendar time).")] = None,
+    mfu: Annotated[float | None, typer.Option(help="Model FLOPs utilisation, (0, 1].")] = None,
+    fp8: Annotated[bool, typer.Option("--fp8", help="Train in FP8 (GPUs with an FP8 peak).")] = (
+        False
+    ),
+    goodput: Annotated[
+        float | None, typer.Option(help="Share of paid cluster time that is useful, (0, 1].")
+    ] = None,
+    price_per_gpu_hour: Annotated[
+        float | None, typer.Option(help="USD per GPU-hour; the catalog default when unset.")
+    ] = None,
+    failure_probability: Annotated[
+        float | None, typer.Option(help="Chance the run fails and is partly redone.")
+    ] = None,
+    failure_lost_share: Annotated[
+        float | None, typer.Option(help="Share of compute lost when it fails.")
+    ] = None,
+    seq_len: Annotated[int | None, typer.Option(help="Sequence length (attention term).")] = None,
+    layers: Annotated[int | None, typer.Option(help="Layers (attention term).")] = None,
+    d_model: Annotated[int | None, typer.Option(help="Hidden size (attention term).")] = None,
+    data_usd: Annotated[float, typer.Option(help="Data and labelling, USD.")] = 0.0,
+    eval_usd: Annotated[float, typer.Option(help="Evaluation, USD.")] = 0.0,
+    staff_usd: Annotated[float, typer.Option(help="Staff time, USD.")] = 0.0,
+    finetune: Annotated[
+        bool, typer.Option("--finetune", help="A fine-tuning job, not pre-training.")
+    ] = False,
+    lora: Annotated[bool, typer.Option("--lora", help="Self-run LoRA fine-tuning.")] = False,
+    epochs: Annotated[float, typer.Option(help="Passes over the tokens.")] = 1.0,
+    provider: Annotated[
+        str | None, typer.Option(help="Fine-tune through this provider (with --model).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="The provider's base model.")] = None,
+    price_per_1m_training_tokens: Annotated[
+        float | None, typer.Option(help="Provider fine-tuning price; the catalog's when unset.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Price a provider job on this date (YYYY-MM-DD).")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """Estimate a pre-training or fine-tuning run: FLOPs, GPU-hours, days, cost.
+
+    FLOPs = 6 x active params x tokens; GPU-hours = FLOPs / (peak x MFU x 3600) / goodput;
+    cost = GPU-hours x $/GPU-hour, plus failed-run risk. Every default is printed with its
+    source.
+
+    Example:
+
+        costline train --params 70e9 --tokens 2e12 --gpu a100-80gb --gpus 2048
+        costline train --params 671e9 --active-params 37e9 --tokens 14.8e12 --gpu h800 --fp8
+        costline train --finetune --provider openai --model gpt-4o-mini --tokens 5e6 --epochs 3
+    """
+    hardware = load_hardware()
+    try:
+        if provider is not None or model is not None:
+            if not finetune:
+                raise InputError("--provider/--model price a provider fine-tune: add --finetune")
+            when = _parse_date(at, "--at")
+            job = _validated(
+                ProviderFineTune,
+                provider=provider,
+                model=model,
+                tokens=tokens,
+                epochs=epochs,
+                usd_per_1m_training_tokens=price_per_1m_training_tokens,
+                failure_probability=failure_probability,
+                failure_lost_share=failure_lost_share,
+            )
+            estimate = estimate_provider_finetune(job, hardware, when)
+        else:
+            spec = _validated(
+                TrainingSpec,
+                params=params,
+                active_params=active_params,
+                tokens=tokens,
+                epochs=epochs,
+                method="lora" if lora else "full",
+                gpu=gpu,
+                gpus=gpus,
+                precision="fp8" if fp8 else "bf16",
+                mfu=mfu,
+                goodput=goodput,
+                usd_per_gpu_hour=price_per_gpu_hour,
+                failure_probability=failure_probability,
+                failure_lost_share=failure_lost_share,
+                seq_len=seq_len,
+                layers=layers,
+                d_model=d_model,
+                data_usd=data_usd,
+                eval_usd=eval_usd,
+                staff_usd=staff_usd,
+            )
+            kind = "fine_tune" if finetune or lora else "pretraining"
+            estimate = estimate_training(spec, hardware, kind)
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(estimate.model_dump_json(indent=2) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_training_markdown(estimate) + "\n")
+    else:
+        render_training_terminal(estimate, _console())
+
+
+def _validated(model_type: type[BaseModel], **values: object) -> Any:
+    given = {k: v for k, v in values.items() if v is not None}
+    try:
+        return model_type.model_validate(given)
+    except ValidationError as err:
+        raise _option_errors(err, _TRAIN_OPTIONS) from None
+
+
+@app.command()
+def gpus(
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """The GPU catalog: peak dense FLOP/s, memory, bandwidth, rental prices, sources.
+
+    Example:
+
+        costline gpus
+        costline gpus --format json
+    """
+    hardware = load_hardware()
+    if format is Format.json:
+        rows = [dataclasses.asdict(gpu) for gpu in hardware.gpus.values()]
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    render_gpus_terminal(hardware, _console())
 
 
 @app.command()

@@ -105,7 +105,7 @@ def test_models_search_with_no_match_suggests():
 
 
 def test_every_command_has_help_with_an_example():
-    for command in (["run"], ["schema"], ["models", "search"]):
+    for command in (["run"], ["schema"], ["models", "search"], ["train"], ["gpus"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output
@@ -115,3 +115,56 @@ def test_models_search_takes_several_words():
     result = invoke("models", "search", "claude", "sonnet", "--format", "json")
     rows = json.loads(result.output)
     assert rows and all("sonnet" in row["ref"] or "sonnet" in row["name"].lower() for row in rows)
+
+
+def test_train_prints_the_issue_keys_as_json():
+    result = invoke(
+        "train",
+        "--params",
+        "70e9",
+        "--tokens",
+        "2e12",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "2048",
+        "--format",
+        "json",
+    )
+    doc = json.loads(result.output)
+    for key in (
+        "flops",
+        "gpu_hours",
+        "calendar_days",
+        "cost_usd",
+        "expected_cost_usd",
+        "pessimistic_cost_usd",
+        "assumptions",
+    ):
+        assert key in doc
+    assert doc["flops"] == pytest.approx(6 * 70e9 * 2e12)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--params", "0", "--tokens", "2e12", "--gpu", "h100"], "--params"),
+        (["--params", "7e9", "--tokens", "-5", "--gpu", "h100"], "--tokens"),
+        (["--params", "7e9", "--tokens", "2e12", "--gpu", "h100", "--mfu", "1.2"], "--mfu"),
+        (["--params", "7e9", "--tokens", "2e12", "--gpu", "h100", "--mfu", "0"], "--mfu"),
+        (["--params", "7e9", "--tokens", "2e12", "--gpu", "h10"], "h100-sxm"),
+        (["--params", "7e9", "--tokens", "2e12"], "--gpu"),
+    ],
+)
+def test_train_bad_input_is_a_clear_error(args, message):
+    result = invoke("train", *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert message in result.output
+
+
+def test_gpus_lists_the_catalog_with_sources():
+    rows = json.loads(invoke("gpus", "--format", "json").output)
+    ids = {row["id"] for row in rows}
+    assert {"h100-sxm", "a100-80gb", "h800", "mi300x"} <= ids
+    assert all(row["source"] for row in rows)

@@ -48,20 +48,21 @@ def fixed_costs(scenario: Scenario) -> np.ndarray:
     return out
 
 
-def one_time_costs(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def one_time_costs(scenario: Scenario, amounts: list[float]) -> tuple[np.ndarray, np.ndarray]:
     """(amortised USD, cash spent USD) of one-time rows in each month of the horizon.
 
-    A row is spread straight-line over `amortise_months` from its month on.
+    `amounts[i]` is the USD of `scenario.one_time[i]`, spread straight-line over its
+    `amortise_months` from its month on.
     """
     months = scenario.month_dates()
     amortised = np.zeros(len(months))
     spent = np.zeros(len(months))
-    for row in scenario.one_time:
+    for row, amount in zip(scenario.one_time, amounts, strict=True):
         first = parse_year_month(row.month) if row.month else months[0]
         end = add_months(first, row.amortise_months)
         for i, month in enumerate(months):
             if first <= month < end:
-                amortised[i] += row.amount_usd / row.amortise_months
+                amortised[i] += amount / row.amortise_months
             if month == first:
-                spent[i] += row.amount_usd
+                spent[i] += amount
     return amortised, spent

@@ -10,6 +10,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
+from costline.engine.training import TrainingEstimate
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
@@ -149,6 +151,24 @@ class Month(_Frozen):
     cogs_share_of_arpu: float | None
 
 
+class OneTimeResult(_Frozen):
+    """A one-time row: its amount, amortisation and what it adds per query."""
+
+    name: str
+    kind: str
+    amount_usd: float
+    """The amount amortised: the row's amount, or a training estimate's expected cost."""
+    month: str
+    amortise_months: int
+    usd_per_month: float
+    usd_per_query: float | None
+    """usd_per_month over the first month's queries: what the row adds to each query."""
+    months_of_inference_spend: float | None
+    """amount_usd over the first month's inference bill: the API spend it equals."""
+    estimate: TrainingEstimate | None
+    """The training or fine-tuning estimate behind the amount, when costline made one."""
+
+
 class CostWarning(_Frozen):
     """Something an investor would raise; `code` is stable across versions."""
 
@@ -193,5 +213,6 @@ class Result(_Frozen):
     blended: Blended
     scale: list[ScalePoint]
     timeline: list[Month]
+    one_time: list[OneTimeResult]
     warnings: list[CostWarning]
     notes: list[str]

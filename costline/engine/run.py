@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 
 from costline._version import __version__
+from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
 from costline.engine.per_query import (
     COMPONENTS,
@@ -29,6 +30,7 @@ from costline.engine.result import (
     FeatureResult,
     ModelUse,
     Month,
+    OneTimeResult,
     PlanResult,
     Result,
     ScalePoint,
@@ -36,13 +38,14 @@ from costline.engine.result import (
     Simulation,
     Stats,
 )
+from costline.engine.training import TrainingEstimate, one_time_estimates
 from costline.engine.unit_economics import (
     QueryCostMoments,
     expected_queries,
     plan_user_costs,
 )
 from costline.engine.warnings import find_warnings
-from costline.scenario.models import Feature, Scenario
+from costline.scenario.models import Feature, OneTimeRow, Scenario
 
 DEFAULT_QUERY_SAMPLES = 50_000
 DEFAULT_USERS_SIMULATED = 100_000
@@ -134,8 +137,10 @@ def run_scenario(
     seed: int = 0,
     query_samples: int = DEFAULT_QUERY_SAMPLES,
     users_simulated: int = DEFAULT_USERS_SIMULATED,
+    hardware: HardwareCatalog | None = None,
 ) -> Result:
-    """The unit economics of `scenario` priced from `book` (USD, per month)."""
+    """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
+    (GPUs, training defaults, fine-tuning prices) estimates training rows."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
     runs = [
@@ -150,7 +155,12 @@ def run_scenario(
 
     users = users_by_month(scenario.users, len(months))
     fixed = fixed_costs(scenario)
-    amortised, spent = one_time_costs(scenario)
+    estimates = one_time_estimates(scenario, hardware)
+    amounts = [
+        row.amount_usd if estimate is None else estimate.expected_cost_usd
+        for row, estimate in zip(scenario.one_time, estimates, strict=True)
+    ]
+    amortised, spent = one_time_costs(scenario, amounts)
     arpu = sum(p.share * p.price_usd_per_month for p in scenario.plans)
     timeline = []
     for t, month in enumerate(months):
@@ -247,6 +257,10 @@ def run_scenario(
         blended=blended,
         scale=scale,
         timeline=timeline,
+        one_time=[
+            _one_time_result(row, amount, estimate, scenario, first)
+            for row, amount, estimate in zip(scenario.one_time, amounts, estimates, strict=True)
+        ],
         warnings=warnings,
         notes=_notes(scenario, book),
     )
@@ -289,6 +303,29 @@ def _feature_result(
         output_tokens_per_call=float(sample.call_output.sum() / calls),
         queries_per_month=float(queries),
         inference_cost_usd=float(queries * run.mean_by_month[0]),
+    )
+
+
+def _one_time_result(
+    row: OneTimeRow,
+    amount: float,
+    estimate: TrainingEstimate | None,
+    scenario: Scenario,
+    first: Month,
+) -> OneTimeResult:
+    per_month = amount / row.amortise_months
+    return OneTimeResult(
+        name=row.name,
+        kind=row.kind,
+        amount_usd=amount,
+        month=row.month or scenario.start,
+        amortise_months=row.amortise_months,
+        usd_per_month=per_month,
+        usd_per_query=per_month / first.queries if first.queries else None,
+        months_of_inference_spend=(
+            amount / first.inference_cost_usd if first.inference_cost_usd else None
+        ),
+        estimate=estimate,
     )
 
 

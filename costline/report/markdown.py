@@ -146,6 +146,35 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
             for m in shown
         ],
     )
+    if result.one_time:
+        out += ["## One-time costs (CapEx), amortised", ""]
+        out += _table(
+            [
+                "row",
+                "kind",
+                "amount",
+                "from",
+                "months",
+                "per month",
+                "per query",
+                "months of inference spend",
+            ],
+            [
+                [
+                    o.name,
+                    o.kind,
+                    usd(o.amount_usd),
+                    o.month,
+                    str(o.amortise_months),
+                    usd(o.usd_per_month),
+                    "n/a" if o.usd_per_query is None else usd(o.usd_per_query),
+                    "n/a"
+                    if o.months_of_inference_spend is None
+                    else f"{o.months_of_inference_spend:,.1f}",
+                ]
+                for o in result.one_time
+            ],
+        )
     if result.notes:
         out += ["## Notes", ""] + [f"- {note}" for note in result.notes] + [""]
     return "\n".join(out)

@@ -154,6 +154,33 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
             ],
         )
     )
+    if result.one_time:
+        console.print(
+            _table(
+                "One-time costs (CapEx), amortised",
+                ["row", "amount", "from", "per month", "per query", "× inference"],
+                [
+                    [
+                        f"{o.name} ({o.kind})",
+                        usd(o.amount_usd),
+                        o.month,
+                        f"{usd(o.usd_per_month)} × {o.amortise_months}",
+                        "n/a" if o.usd_per_query is None else usd(o.usd_per_query),
+                        "n/a"
+                        if o.months_of_inference_spend is None
+                        else f"{o.months_of_inference_spend:,.1f} mo",
+                    ]
+                    for o in result.one_time
+                ],
+            )
+        )
+        console.print(
+            Text(
+                "per query = monthly amortisation over the first month's queries; × inference = "
+                "the amount in months of the first month's inference bill.",
+                style="dim",
+            )
+        )
     if result.warnings:
         lines = [
             Text.assemble((f"{w.code}", "bold yellow"), f"  {w.message}") for w in result.warnings

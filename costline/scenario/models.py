@@ -417,19 +417,122 @@ class MonthlyRow(_Model):
     """Last month it is paid; the horizon when unset."""
 
 
+class TrainingSpec(_Model):
+    """A training or self-run fine-tuning job on rented GPUs, estimated from first principles."""
+
+    params: Positive
+    """Total parameters of the model."""
+    active_params: Positive | None = None
+    """Parameters active per token (mixture-of-experts); `params` when unset."""
+    tokens: Positive
+    """Training tokens per epoch."""
+    epochs: Positive = 1.0
+    """Passes over the tokens."""
+    method: Literal["full", "lora"] = "full"
+    """`full` trains every weight; `lora` trains adapters on frozen weights (fine-tuning)."""
+    gpu: Annotated[str, Field(min_length=1)]
+    """GPU id from `costline gpus`, e.g. h100-sxm."""
+    gpus: Annotated[int, Field(ge=1)] | None = None
+    """GPUs in the cluster; sets the calendar time."""
+    precision: Literal["bf16", "fp8"] = "bf16"
+    """Training precision; fp8 only on GPUs with an FP8 peak."""
+    mfu: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Model FLOPs utilisation; the catalog's sourced default when unset."""
+    goodput: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Share of paid cluster time that is useful training; the sourced default when unset."""
+    usd_per_gpu_hour: NonNegative | None = None
+    """Rental price; the GPU's default catalog price when unset."""
+    failure_probability: Share | None = None
+    """Chance the run fails and must be partly redone; a labelled assumption when unset."""
+    failure_lost_share: Share | None = None
+    """Share of the run's compute lost when it fails; a labelled assumption when unset."""
+    seq_len: Annotated[int, Field(ge=1)] | None = None
+    """Sequence length, for the attention FLOPs term (needs layers and d_model)."""
+    layers: Annotated[int, Field(ge=1)] | None = None
+    """Transformer layers, for the attention FLOPs term."""
+    d_model: Annotated[int, Field(ge=1)] | None = None
+    """Hidden size, for the attention FLOPs term."""
+    data_usd: NonNegative = 0.0
+    """Data acquisition and labelling (USD)."""
+    eval_usd: NonNegative = 0.0
+    """Evaluation runs and red-teaming (USD)."""
+    staff_usd: NonNegative = 0.0
+    """Staff time attributed to the run (USD)."""
+
+    @model_validator(mode="after")
+    def _attention_all_or_none(self) -> TrainingSpec:
+        given = [self.seq_len is not None, self.layers is not None, self.d_model is not None]
+        if any(given) and not all(given):
+            raise PydanticCustomError(
+                "attention_term", "the attention term needs all of seq_len, layers and d_model"
+            )
+        if self.active_params is not None and self.active_params > self.params:
+            raise PydanticCustomError("active_params", "active_params cannot exceed params")
+        return self
+
+
+class ProviderFineTune(_Model):
+    """A fine-tuning job run by an API provider, billed per training token."""
+
+    provider: Annotated[str, Field(min_length=1)]
+    """Provider id, e.g. openai."""
+    model: Annotated[str, Field(min_length=1)]
+    """Base model, e.g. gpt-4o-mini."""
+    tokens: Positive
+    """Training tokens per epoch."""
+    epochs: Positive = 1.0
+    """Passes over the tokens."""
+    usd_per_1m_training_tokens: NonNegative | None = None
+    """Price per 1M training tokens; the sourced catalog price when unset."""
+    failure_probability: Share | None = None
+    """Chance the job must be run again; a labelled assumption when unset."""
+    failure_lost_share: Share | None = None
+    """Share of the job's cost lost when it must be run again."""
+
+
 class OneTimeRow(_Model):
-    """A one-time (CapEx-like) cost amortised straight-line."""
+    """A one-time (CapEx-like) cost amortised straight-line: an amount, or a training or
+    fine-tuning job that costline estimates."""
 
     name: Annotated[str, Field(min_length=1)]
     """What the cost is."""
     kind: Literal["other", "training", "fine_tune"] = "other"
     """Training and fine-tuning runs manufacture a model; `other` is anything else."""
-    amount_usd: NonNegative
-    """Total USD spent."""
+    amount_usd: NonNegative | None = None
+    """Total USD spent; for training rows, leave it out to have costline estimate it."""
+    training: TrainingSpec | None = None
+    """Estimate the amount from first principles (kind training, or fine_tune run yourself)."""
+    fine_tune: ProviderFineTune | None = None
+    """Estimate the amount from a provider's fine-tuning price (kind fine_tune)."""
     month: YearMonth | None = None
     """Month the cost is incurred and amortisation starts; the scenario start when unset."""
     amortise_months: Annotated[int, Field(ge=1)] = 12
     """Months over which the cost is spread straight-line."""
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> OneTimeRow:
+        given = [
+            name
+            for name, value in (
+                ("amount_usd", self.amount_usd),
+                ("training", self.training),
+                ("fine_tune", self.fine_tune),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "one_time_amount",
+                "give exactly one of amount_usd, training or fine_tune; got "
+                + (" and ".join(given) if given else "none"),
+            )
+        if self.training is not None and self.kind == "other":
+            raise PydanticCustomError(
+                "one_time_amount", "a row with training: is kind training or fine_tune"
+            )
+        if self.fine_tune is not None and self.kind != "fine_tune":
+            raise PydanticCustomError("one_time_amount", "a row with fine_tune: is kind fine_tune")
+        return self
 
 
 class PriceTrajectory(_Model):

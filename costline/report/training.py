@@ -1,0 +1,127 @@
+"""Views of a training estimate and of the GPU catalog."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from costline.catalog.gpus import HardwareCatalog
+from costline.engine.training import TrainingEstimate
+from costline.report.format import count, usd
+
+_KIND = {
+    "pretraining": "Pre-training run",
+    "fine_tune": "Fine-tuning run on rented GPUs",
+    "provider_fine_tune": "Provider fine-tuning job",
+}
+
+
+def _value(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    if abs(value) >= 1e6:
+        return f"{value:.4g}"
+    return f"{value:g}"
+
+
+def _figures(estimate: TrainingEstimate) -> list[tuple[str, str]]:
+    rows = []
+    if estimate.flops is not None:
+        rows.append(("training FLOPs", f"{estimate.flops:.3e}"))
+    if estimate.compute_gpu_hours is not None:
+        rows.append(("GPU-hours of useful compute", count(estimate.compute_gpu_hours)))
+    if estimate.gpu_hours is not None:
+        rows.append(("GPU-hours paid (÷ goodput)", count(estimate.gpu_hours)))
+    if estimate.calendar_days is not None:
+        rows.append((f"calendar days on {estimate.gpus:,} GPUs", f"{estimate.calendar_days:,.1f}"))
+    rows += [(line.name, usd(line.usd)) for line in estimate.lines]
+    rows += [
+        ("cost if it succeeds first time", usd(estimate.cost_usd)),
+        ("expected cost (failed-run risk)", usd(estimate.expected_cost_usd)),
+        ("pessimistic cost (fails once)", usd(estimate.pessimistic_cost_usd)),
+    ]
+    return rows
+
+
+def render_training_terminal(estimate: TrainingEstimate, console: Console) -> None:
+    """Print `estimate` with every assumption and its source."""
+    table = Table(
+        title=_KIND.get(estimate.kind, estimate.kind),
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_header=False,
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right", no_wrap=True)
+    for name, value in _figures(estimate):
+        table.add_row(name, value)
+    console.print(table)
+    assumptions = Table(
+        title="Assumptions", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
+    )
+    assumptions.add_column("input")
+    assumptions.add_column("value", justify="right", no_wrap=True)
+    assumptions.add_column("source", overflow="fold", ratio=1)
+    for item in estimate.assumptions:
+        assumptions.add_row(item.name, _value(item.value), item.source)
+    console.print(assumptions)
+
+
+def render_training_markdown(estimate: TrainingEstimate) -> str:
+    """`estimate` as Markdown."""
+    out = [
+        f"## {_KIND.get(estimate.kind, estimate.kind)}",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    out += [f"| {name} | {value} |" for name, value in _figures(estimate)]
+    out += ["", "| input | value | source |", "| --- | --- | --- |"]
+    out += [f"| {a.name} | {_value(a.value)} | {a.source} |" for a in estimate.assumptions]
+    return "\n".join(out)
+
+
+def render_gpus_terminal(hardware: HardwareCatalog, console: Console) -> None:
+    """Print the GPU catalog."""
+    table = Table(
+        title="GPU catalog (peak dense TFLOPS, memory, default rental price)",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("id", "name", "BF16", "FP8", "GB", "TB/s", "$/GPU-h", "prices"):
+        table.add_column(
+            column,
+            justify="left" if column in {"id", "name"} else "right",
+            no_wrap=column != "name",
+            overflow="fold",
+        )
+    for gpu in hardware.gpus.values():
+        bf16 = gpu.bf16_dense_tflops or gpu.fp16_dense_tflops
+
+        def show(value: float | None) -> str:
+            return "-" if value is None else f"{value:g}"
+
+        table.add_row(
+            gpu.id,
+            gpu.name,
+            show(bf16) + ("*" if gpu.bf16_dense_tflops is None and bf16 else ""),
+            show(gpu.fp8_dense_tflops),
+            show(gpu.memory_gb),
+            show(gpu.memory_bandwidth_tb_s),
+            "-"
+            if gpu.default_price_usd_per_gpu_hour is None
+            else f"{gpu.default_price_usd_per_gpu_hour:.2f}",
+            str(len(gpu.prices)),
+        )
+    console.print(table)
+    console.print(
+        Text(
+            "* FP16 (no BF16 on this GPU). Every figure's source and date: costline gpus --format "
+            "json, or costline/catalog/data/gpus.yml. '-' = no sourced figure.",
+            style="dim",
+        )
+    )
