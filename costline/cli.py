@@ -18,7 +18,11 @@ from rich.table import Table
 from costline.catalog.gpus import load_hardware
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
-from costline.engine.training import estimate_provider_finetune, estimate_training
+from costline.engine.training import (
+    compare_with_api,
+    estimate_provider_finetune,
+    estimate_training,
+)
 from costline.errors import InputError, ScenarioError
 from costline.report.format import usd
 from costline.report.json_report import render_json
@@ -210,6 +214,12 @@ def train(
     at: Annotated[
         str | None, typer.Option(help="Price a provider job on this date (YYYY-MM-DD).")
     ] = None,
+    api_spend_per_month: Annotated[
+        float | None,
+        typer.Option(
+            min=0, help="What-if: the monthly API bill (USD) the trained model would replace."
+        ),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
         Format.terminal
     ),
@@ -225,6 +235,7 @@ def train(
         costline train --params 70e9 --tokens 2e12 --gpu a100-80gb --gpus 2048
         costline train --params 671e9 --active-params 37e9 --tokens 14.8e12 --gpu h800 --fp8
         costline train --finetune --provider openai --model gpt-4o-mini --tokens 5e6 --epochs 3
+        costline train --params 7e9 --tokens 2e12 --gpu h100-sxm --api-spend-per-month 40000
     """
     hardware = load_hardware()
     try:
@@ -270,6 +281,8 @@ def train(
             estimate = estimate_training(spec, hardware, kind)
     except InputError as err:
         raise _fail(err) from None
+    if api_spend_per_month is not None:
+        estimate = compare_with_api(estimate, api_spend_per_month)
     if format is Format.json:
         sys.stdout.write(estimate.model_dump_json(indent=2) + "\n")
     elif format is Format.markdown:

@@ -226,3 +226,11 @@ def test_a_training_row_with_an_unknown_gpu_names_the_row(tmp_path):
     assert result.exit_code == 2
     assert "one_time[0].training" in result.output and "h100-sxm" in result.output
     assert str(path) in result.output
+
+
+def test_the_api_what_if_divides_expected_cost_by_the_monthly_bill():
+    from costline.engine.training import compare_with_api
+
+    estimate = estimate_training(TrainingSpec(params=7e9, tokens=2e12, gpu="h100-sxm"), HARDWARE)
+    compared = compare_with_api(estimate, 40_000)
+    assert compared.months_of_api_spend == pytest.approx(estimate.expected_cost_usd / 40_000)

@@ -78,6 +78,18 @@ class TrainingEstimate(BaseModel):
     """If the run fails once."""
     assumptions: list[Assumption]
     """Every input and default used, with its source."""
+    api_usd_per_month: float | None = None
+    """The monthly API bill the trained model would replace (a what-if), if given."""
+    months_of_api_spend: float | None = None
+    """expected_cost_usd / api_usd_per_month: months of API spend the run costs up front."""
+
+
+def compare_with_api(estimate: TrainingEstimate, api_usd_per_month: float) -> TrainingEstimate:
+    """`estimate` with the months of an API bill (USD per month) its expected cost equals."""
+    months = estimate.expected_cost_usd / api_usd_per_month if api_usd_per_month > 0 else None
+    return estimate.model_copy(
+        update={"api_usd_per_month": api_usd_per_month, "months_of_api_spend": months}
+    )
 
 
 def _pick(given: float | None, default: Sourced, name: str) -> Assumption:

@@ -42,6 +42,13 @@ def _figures(estimate: TrainingEstimate) -> list[tuple[str, str]]:
         ("expected cost (failed-run risk)", usd(estimate.expected_cost_usd)),
         ("pessimistic cost (fails once)", usd(estimate.pessimistic_cost_usd)),
     ]
+    if estimate.api_usd_per_month is not None and estimate.months_of_api_spend is not None:
+        rows.append(
+            (
+                f"months of a {usd(estimate.api_usd_per_month)}/month API bill",
+                f"{estimate.months_of_api_spend:,.1f}",
+            )
+        )
     return rows
 
 
