@@ -234,3 +234,32 @@ def test_the_api_what_if_divides_expected_cost_by_the_monthly_bill():
     estimate = estimate_training(TrainingSpec(params=7e9, tokens=2e12, gpu="h100-sxm"), HARDWARE)
     compared = compare_with_api(estimate, 40_000)
     assert compared.months_of_api_spend == pytest.approx(estimate.expected_cost_usd / 40_000)
+
+
+def test_provider_finetune_prices_come_from_the_catalog_by_alias_and_date():
+    import datetime as dt
+
+    row = HARDWARE.finetune_price("openai", "gpt-4o-mini", dt.date(2026, 1, 1))
+    assert row is not None and row.usd_per_1m_training_tokens > 0
+    job = ProviderFineTune(provider="openai", model="gpt-4o-mini", tokens=5e6, epochs=3)
+    estimate = estimate_provider_finetune(job, HARDWARE, dt.date(2026, 1, 1))
+    assert estimate.cost_usd == pytest.approx(5 * 3 * row.usd_per_1m_training_tokens)
+    assert any(a.source == row.source for a in estimate.assumptions)
+
+
+def test_a_job_after_the_provider_stops_taking_them_is_refused():
+    import datetime as dt
+
+    row = HARDWARE.finetune_price("openai", "gpt-4o-mini", dt.date(2026, 1, 1))
+    assert row.new_jobs_until is not None
+    job = ProviderFineTune(provider="openai", model="gpt-4o-mini", tokens=5e6)
+    with pytest.raises(InputError, match="no new fine-tuning jobs"):
+        estimate_provider_finetune(job, HARDWARE, row.new_jobs_until)
+
+
+def test_an_unknown_finetune_model_lists_the_known_ones():
+    import datetime as dt
+
+    job = ProviderFineTune(provider="openai", model="gpt-9", tokens=5e6)
+    with pytest.raises(InputError, match="openai:gpt-4o-mini"):
+        estimate_provider_finetune(job, HARDWARE, dt.date(2026, 1, 1))

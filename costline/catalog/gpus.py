@@ -106,6 +106,7 @@ class FinetunePrice:
     usd_per_1m_training_tokens: float
     start_date: dt.date | None
     source: str
+    new_jobs_until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def load_hardware() -> HardwareCatalog:
             usd_per_1m_training_tokens=float(row["usd_per_1m_training_tokens"]),
             start_date=row.get("start_date"),
             source=_text(row["source"]),
+            new_jobs_until=row.get("new_jobs_until"),
         )
         for row in rows
     )

@@ -200,6 +200,12 @@ def estimate_provider_finetune(
                 f"no fine-tuning price for {job.provider}:{job.model} on {on} in the catalog "
                 f"(known: {known}); give --price-per-1m-training-tokens"
             )
+        if row.new_jobs_until is not None and on >= row.new_jobs_until:
+            raise InputError(
+                f"{job.provider}:{job.model} takes no new fine-tuning jobs from "
+                f"{row.new_jobs_until} (catalog: finetune_prices.yml); price a job before then "
+                "with --at, or give --price-per-1m-training-tokens for another offer"
+            )
         price = Assumption(
             name="usd_per_1m_training_tokens",
             value=row.usd_per_1m_training_tokens,
