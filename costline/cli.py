@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from costline.catalog.gpus import load_hardware
+from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
+from costline.engine.selfhost import serve
 from costline.engine.training import (
     compare_with_api,
     estimate_provider_finetune,
@@ -27,6 +29,7 @@ from costline.errors import InputError, ScenarioError
 from costline.report.format import usd
 from costline.report.json_report import render_json
 from costline.report.markdown import render_markdown
+from costline.report.selfhost import render_selfhost_markdown, render_selfhost_terminal
 from costline.report.terminal import render_terminal
 from costline.report.training import (
     render_gpus_terminal,
@@ -35,6 +38,7 @@ from costline.report.training import (
 )
 from costline.scenario.load import load_scenario
 from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
+from costline.scenario.selfhost import SelfHostSpec
 
 app = typer.Typer(
     help="costline: the unit economics of an AI product's inference and training cost lines.",
@@ -291,12 +295,91 @@ def train(
         render_training_terminal(estimate, _console())
 
 
-def _validated(model_type: type[BaseModel], **values: object) -> Any:
+def _validated(
+    model_type: type[BaseModel], options: dict[str, str] | None = None, **values: object
+) -> Any:
     given = {k: v for k, v in values.items() if v is not None}
     try:
         return model_type.model_validate(given)
     except ValidationError as err:
-        raise _option_errors(err, _TRAIN_OPTIONS) from None
+        raise _option_errors(err, options or _TRAIN_OPTIONS) from None
+
+
+_SELFHOST_OPTIONS = {
+    "usd_per_gpu_hour": "--price-per-gpu-hour",
+    "input_tokens": "--input-tokens",
+    "output_tokens": "--output-tokens",
+    "kv_dtype": "--kv-dtype",
+    "tp_efficiency": "--tp-efficiency",
+}
+
+
+@app.command()
+def selfhost(
+    model: Annotated[str, typer.Option(help="Open model id, e.g. llama-3.1-70b.")],
+    gpu: Annotated[str, typer.Option(help="GPU id from `costline gpus`, e.g. h100-sxm.")],
+    tp: Annotated[int, typer.Option(help="GPUs per replica (tensor parallel).")] = 1,
+    dtype: Annotated[str, typer.Option(help="Weight precision: bf16, fp8 or int4.")] = "bf16",
+    kv_dtype: Annotated[str, typer.Option(help="KV-cache precision: bf16 or fp8.")] = "bf16",
+    input_tokens: Annotated[float, typer.Option(help="Prompt tokens per request.")] = 1000,
+    output_tokens: Annotated[float, typer.Option(help="Output tokens per request.")] = 250,
+    context: Annotated[
+        int | None, typer.Option(help="KV tokens reserved per sequence (default input+output).")
+    ] = None,
+    batch: Annotated[
+        int | None, typer.Option(help="Concurrent sequences (default: the most that fit).")
+    ] = None,
+    utilisation: Annotated[
+        float | None, typer.Option(help="Average load over capacity, (0, 1].")
+    ] = None,
+    tp_efficiency: Annotated[
+        float | None, typer.Option(help="Speed kept across tensor-parallel GPUs, (0, 1].")
+    ] = None,
+    price_per_gpu_hour: Annotated[
+        float | None, typer.Option(help="USD per GPU-hour; the catalog default when unset.")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """Throughput, latency and USD per 1M tokens of an open model on rented GPUs (roofline).
+
+    Prefill is compute-bound, decode memory-bandwidth-bound until the batch makes it
+    compute-bound; the KV cache limits the batch. Every default is printed with its source.
+
+    Example:
+
+        costline selfhost --model llama-3.1-70b --gpu h100-sxm --tp 4 --format json
+        costline selfhost --model llama-3.1-8b --gpu l4 --input-tokens 1500 --output-tokens 300
+    """
+    models = load_open_models()
+    hardware = load_hardware()
+    try:
+        spec = _validated(
+            SelfHostSpec,
+            options=_SELFHOST_OPTIONS,
+            model=model,
+            gpu=gpu,
+            tp=tp,
+            dtype=dtype,
+            kv_dtype=kv_dtype,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            context=context,
+            batch=batch,
+            utilisation=utilisation,
+            tp_efficiency=tp_efficiency,
+            usd_per_gpu_hour=price_per_gpu_hour,
+        )
+        point = serve(spec, models.model(model), hardware.gpu(gpu), models.defaults)
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(point.model_dump_json(indent=2) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_selfhost_markdown(point) + "\n")
+    else:
+        render_selfhost_terminal(point, _console())
 
 
 @app.command()

@@ -1,0 +1,143 @@
+"""Open-model architectures and self-hosting defaults, read from the sourced data files
+`catalog/data/open_models.yml` and `catalog/data/selfhost_defaults.yml`."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from costline.catalog.gpus import Sourced
+from costline.errors import InputError
+
+
+class UnknownOpenModelError(InputError):
+    """An open model the architecture catalog does not know; carries the closest ids."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.suggestions = suggestions
+        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+        super().__init__(f"unknown open model {name!r}{hint}")
+
+
+@dataclass(frozen=True)
+class OpenModel:
+    """An open model's shape: what sets its weights, KV cache and FLOPs per token."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    params: float
+    active_params: float
+    layers: int
+    hidden_size: int
+    attention_heads: int
+    kv_heads: int
+    head_dim: int
+    default_dtype: str
+    context_length: int | None
+    kv_lora_rank: int | None
+    qk_rope_head_dim: int | None
+    source: str
+
+    def kv_bytes_per_token(self, bytes_per_element: float) -> float:
+        """Bytes of KV cache one token adds: 2 x layers x KV heads x head dim x bytes, or,
+        with multi-head latent attention, layers x (latent rank + RoPE dim) x bytes."""
+        if self.kv_lora_rank is not None:
+            rope = self.qk_rope_head_dim or 0
+            return self.layers * (self.kv_lora_rank + rope) * bytes_per_element
+        return 2 * self.layers * self.kv_heads * self.head_dim * bytes_per_element
+
+
+@dataclass(frozen=True)
+class SelfHostDefaults:
+    """Sourced (or labelled) defaults of the self-hosting model."""
+
+    gpu_memory_utilization: Sourced
+    memory_bandwidth_efficiency: Sourced
+    decode_compute_efficiency: Sourced
+    prefill_compute_efficiency: Sourced
+    tp_efficiency: Sourced
+    utilisation: Sourced
+
+
+@dataclass(frozen=True)
+class OpenModelCatalog:
+    """Open models by id."""
+
+    models: dict[str, OpenModel]
+    defaults: SelfHostDefaults
+
+    def model(self, name: str) -> OpenModel:
+        """The model called `name` (an id or an alias, any case)."""
+        key = name.strip().lower()
+        for model in self.models.values():
+            if key == model.id or key in model.aliases:
+                return model
+        names = [*self.models, *(a for m in self.models.values() for a in m.aliases)]
+        close = difflib.get_close_matches(key, names, n=6, cutoff=0.4)
+        ids = list(dict.fromkeys(self._id_of(n) for n in close))[:4]
+        raise UnknownOpenModelError(name, ids)
+
+    def _id_of(self, name: str) -> str:
+        for model in self.models.values():
+            if name == model.id or name in model.aliases:
+                return model.id
+        return name
+
+
+def _read(name: str) -> Any:
+    text = resources.files("costline.catalog").joinpath("data", name).read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@cache
+def load_open_models() -> OpenModelCatalog:
+    """The open-model catalog shipped with costline."""
+    models = {}
+    for model_id, row in _read("open_models.yml")["models"].items():
+        heads = int(row["attention_heads"])
+        hidden = int(row["hidden_size"])
+        models[model_id] = OpenModel(
+            id=model_id,
+            name=row["name"],
+            aliases=tuple(str(a).lower() for a in row.get("aliases", [])),
+            params=float(row["params"]),
+            active_params=float(row.get("active_params") or row["params"]),
+            layers=int(row["layers"]),
+            hidden_size=hidden,
+            attention_heads=heads,
+            kv_heads=int(row.get("kv_heads") or heads),
+            head_dim=int(row.get("head_dim") or hidden // heads),
+            default_dtype=str(row.get("default_dtype", "bf16")),
+            context_length=_int(row.get("context_length")),
+            kv_lora_rank=_int(row.get("kv_lora_rank")),
+            qk_rope_head_dim=_int(row.get("qk_rope_head_dim")),
+            source=_text(row["source"]),
+        )
+    raw = _read("selfhost_defaults.yml")
+
+    def sourced(key: str) -> Sourced:
+        return Sourced(float(raw[key]["value"]), _text(raw[key]["source"]))
+
+    defaults = SelfHostDefaults(
+        gpu_memory_utilization=sourced("gpu_memory_utilization"),
+        memory_bandwidth_efficiency=sourced("memory_bandwidth_efficiency"),
+        decode_compute_efficiency=sourced("decode_compute_efficiency"),
+        prefill_compute_efficiency=sourced("prefill_compute_efficiency"),
+        tp_efficiency=sourced("tp_efficiency"),
+        utilisation=sourced("utilisation"),
+    )
+    return OpenModelCatalog(models=models, defaults=defaults)
