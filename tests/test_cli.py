@@ -105,7 +105,7 @@ def test_models_search_with_no_match_suggests():
 
 
 def test_every_command_has_help_with_an_example():
-    for command in (["run"], ["schema"], ["models", "search"], ["train"], ["gpus"]):
+    for command in (["run"], ["schema"], ["models", "search"], ["train"], ["gpus"], ["selfhost"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output

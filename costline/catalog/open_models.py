@@ -66,11 +66,35 @@ class SelfHostDefaults:
 
 
 @dataclass(frozen=True)
+class InferenceBenchmark:
+    """A published inference measurement (one replica unless `replicas` says otherwise)."""
+
+    id: str
+    model: str
+    gpu: str
+    tp: int
+    replicas: int
+    engine: str
+    dtype: str
+    kv_dtype: str
+    batch: int | None
+    """Concurrent sequences, where the source states them (batch size or concurrency)."""
+    input_tokens: float | None
+    output_tokens: float | None
+    output_tokens_per_s: float | None
+    """Output tokens per second of the whole system measured."""
+    itl_ms: float | None
+    ttft_ms: float | None
+    source: str
+
+
+@dataclass(frozen=True)
 class OpenModelCatalog:
     """Open models by id."""
 
     models: dict[str, OpenModel]
     defaults: SelfHostDefaults
+    benchmarks: tuple[InferenceBenchmark, ...] = ()
 
     def model(self, name: str) -> OpenModel:
         """The model called `name` (an id or an alias, any case)."""
@@ -140,4 +164,29 @@ def load_open_models() -> OpenModelCatalog:
         tp_efficiency=sourced("tp_efficiency"),
         utilisation=sourced("utilisation"),
     )
-    return OpenModelCatalog(models=models, defaults=defaults)
+    benchmarks = []
+    for row in _read("inference_benchmarks.yml")["points"]:
+        per_gpu = row.get("output_tokens_per_s_per_gpu")
+        total = row.get("output_tokens_per_s")
+        if total is None and per_gpu is not None:
+            total = float(per_gpu) * int(row["gpus"])
+        benchmarks.append(
+            InferenceBenchmark(
+                id=row["id"],
+                model=row["model"],
+                gpu=row["gpu"],
+                tp=int(row.get("tp") or 1),
+                replicas=int(row.get("replicas") or 1),
+                engine=_text(row["engine"]),
+                dtype=str(row["dtype"]),
+                kv_dtype=str(row.get("kv_cache_dtype") or "bf16"),
+                batch=_int(row.get("batch") or row.get("concurrency")),
+                input_tokens=row.get("input_tokens"),
+                output_tokens=row.get("output_tokens"),
+                output_tokens_per_s=None if total is None else float(total),
+                itl_ms=row.get("itl_ms") or row.get("tpot_ms"),
+                ttft_ms=row.get("ttft_ms"),
+                source=_text(row["source"]),
+            )
+        )
+    return OpenModelCatalog(models=models, defaults=defaults, benchmarks=tuple(benchmarks))

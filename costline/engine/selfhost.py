@@ -21,8 +21,13 @@ import math
 
 from pydantic import BaseModel, ConfigDict
 
-from costline.catalog.gpus import Gpu, Sourced
-from costline.catalog.open_models import OpenModel, SelfHostDefaults
+from costline.catalog.gpus import Gpu, HardwareCatalog, Sourced
+from costline.catalog.open_models import (
+    InferenceBenchmark,
+    OpenModel,
+    OpenModelCatalog,
+    SelfHostDefaults,
+)
 from costline.engine.training import Assumption
 from costline.errors import InputError
 from costline.scenario.selfhost import SelfHostSpec
@@ -203,3 +208,112 @@ def serve(
             else use("utilisation", defaults.utilisation),
         ],
     )
+
+
+class BenchmarkComparison(BaseModel):
+    """A published measurement next to what the roofline predicts for the same point."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    metric: str
+    """output_tokens_per_s, itl_ms or ttft_ms."""
+    measured: float
+    predicted: float | None
+    ratio: float | None
+    """predicted / measured."""
+    why_not: str | None = None
+    """Why no prediction was made for this point."""
+
+
+def compare_benchmark(
+    point: InferenceBenchmark, models: OpenModelCatalog, hardware: HardwareCatalog
+) -> list[BenchmarkComparison]:
+    """The roofline's prediction of each figure `point` publishes (USD-free)."""
+    measured = [
+        (name, value)
+        for name, value in (
+            ("output_tokens_per_s", point.output_tokens_per_s),
+            ("itl_ms", point.itl_ms),
+            ("ttft_ms", point.ttft_ms),
+        )
+        if value is not None
+    ]
+    if point.input_tokens is None or point.output_tokens is None:
+        return [
+            BenchmarkComparison(
+                id=point.id,
+                metric=name,
+                measured=value,
+                predicted=None,
+                ratio=None,
+                why_not="the source gives no token lengths",
+            )
+            for name, value in measured
+        ]
+    spec = SelfHostSpec(
+        model=point.model,
+        gpu=point.gpu,
+        tp=point.tp,
+        dtype=point.dtype if point.dtype in BYTES_PER_WEIGHT else "bf16",
+        kv_dtype="fp8" if point.kv_dtype == "fp8" else "bf16",
+        input_tokens=point.input_tokens,
+        output_tokens=point.output_tokens,
+    )
+    model = models.model(point.model)
+    gpu = hardware.gpu(point.gpu)
+    out = []
+    for name, value in measured:
+        note = None
+        if name == "output_tokens_per_s":
+            at = serve(spec, model, gpu, models.defaults)
+            if point.batch is not None and point.batch <= at.max_batch:
+                at = serve(
+                    spec.model_copy(update={"batch": point.batch}), model, gpu, models.defaults
+                )
+            elif point.batch is not None:
+                note = (
+                    f"{point.batch} sequences do not fit in costline's memory model "
+                    f"(full context reserved per sequence); predicted at {at.max_batch}"
+                )
+            # Each sequence is prefilled, then decoded with the batch: B x O tokens take
+            # B x I / prefill rate + O decode steps.
+            seconds = (
+                at.batch * spec.input_tokens / at.prefill_tokens_per_s
+                + spec.output_tokens * at.tpot_s
+            )
+            predicted = point.replicas * at.batch * spec.output_tokens / seconds
+        elif name == "itl_ms":
+            batch = point.batch or 1
+            at = serve(spec, model, gpu, models.defaults)
+            if batch > at.max_batch:
+                note = f"{batch} sequences do not fit; predicted at {at.max_batch}"
+                batch = at.max_batch
+            at = serve(spec.model_copy(update={"batch": batch}), model, gpu, models.defaults)
+            predicted = at.tpot_s * 1e3
+        elif (point.batch or 1) == 1:
+            one = serve(spec.model_copy(update={"batch": 1}), model, gpu, models.defaults)
+            predicted = one.ttft_s * 1e3
+        else:
+            out.append(
+                BenchmarkComparison(
+                    id=point.id,
+                    metric=name,
+                    measured=value,
+                    predicted=None,
+                    ratio=None,
+                    why_not="time to first token under load includes queueing, not modelled",
+                )
+            )
+            continue
+        out.append(
+            BenchmarkComparison(
+                id=point.id,
+                metric=name,
+                measured=value,
+                predicted=predicted,
+                ratio=predicted / value,
+                why_not=note,
+            )
+        )
+    return out
