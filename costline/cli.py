@@ -14,10 +14,13 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from costline.catalog.gpus import load_hardware
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
+from costline.engine.breakeven import breakeven as compute_breakeven
+from costline.engine.breakeven import query_tokens
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
 from costline.engine.training import (
@@ -26,12 +29,14 @@ from costline.engine.training import (
     estimate_training,
 )
 from costline.errors import InputError, ScenarioError
+from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.format import usd
 from costline.report.json_report import render_json
 from costline.report.markdown import render_markdown
 from costline.report.selfhost import render_selfhost_markdown, render_selfhost_terminal
 from costline.report.terminal import render_terminal
 from costline.report.training import (
+    render_gpus_markdown,
     render_gpus_terminal,
     render_training_markdown,
     render_training_terminal,
@@ -59,17 +64,19 @@ class Format(StrEnum):
 
 
 def _fail(err: InputError) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]error:[/] {err}", markup=True
+    # markup off: a message quotes user text, and "[...]" in it must print as written
+    Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
+        Text.assemble(("error:", "bold red"), f" {err}")
     )
     return typer.Exit(err.exit_code)
 
 
 def _console() -> Console:
     # Piped output has no terminal width; wide tables beat truncated figures.
-    console = Console(highlight=False)
+    # markup off: names, sources and notes are data and may contain "[...]"
+    console = Console(highlight=False, markup=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+        console = Console(highlight=False, markup=False, width=120)
     return console
 
 
@@ -139,10 +146,19 @@ def run(
         render_terminal(result, _console())
 
 
+_RULE_OPTIONS = {
+    "active_params": "--active-params",
+    "attention_term": "--seq-len/--layers/--d-model",
+}
+
+
 def _option_errors(err: ValidationError, names: dict[str, str]) -> InputError:
     first = err.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else ""
-    option = names.get(field, f"--{field.replace('_', '-')}")
+    if field:
+        option = names.get(field, f"--{field.replace('_', '-')}")
+    else:
+        option = _RULE_OPTIONS.get(first["type"], "options")
     message = str(first["msg"]).removeprefix("Value error, ")
     given = first.get("input")
     got = f" (got {given!r})" if not isinstance(given, dict) and first["type"] != "missing" else ""
@@ -237,7 +253,7 @@ def train(
     Example:
 
         costline train --params 70e9 --tokens 2e12 --gpu a100-80gb --gpus 2048
-        costline train --params 671e9 --active-params 37e9 --tokens 14.8e12 --gpu h800 --fp8
+        costline train --params 671e9 --active-params 37e9 --tokens 14.8e12 --gpu h800 --gpus 2048
         costline train --finetune --provider openai --model gpt-4o-mini --tokens 5e6 --epochs 3
         costline train --params 7e9 --tokens 2e12 --gpu h100-sxm --api-spend-per-month 40000
     """
@@ -246,6 +262,25 @@ def train(
         if provider is not None or model is not None:
             if not finetune:
                 raise InputError("--provider/--model price a provider fine-tune: add --finetune")
+            self_run = {
+                "--params": params,
+                "--active-params": active_params,
+                "--gpu": gpu,
+                "--gpus": gpus,
+                "--mfu": mfu,
+                "--goodput": goodput,
+                "--price-per-gpu-hour": price_per_gpu_hour,
+                "--seq-len": seq_len,
+                "--layers": layers,
+                "--d-model": d_model,
+            }
+            given = [name for name, value in self_run.items() if value is not None]
+            given += [name for name, flag in (("--lora", lora), ("--fp8", fp8)) if flag]
+            if given:
+                raise InputError(
+                    f"{', '.join(given)} describe a run on rented GPUs, not a provider job "
+                    "(--provider/--model); drop one or the other"
+                )
             when = _parse_date(at, "--at")
             job = _validated(
                 ProviderFineTune,
@@ -284,7 +319,7 @@ def train(
             kind = "fine_tune" if finetune or lora else "pretraining"
             estimate = estimate_training(spec, hardware, kind)
     except InputError as err:
-        raise _fail(err) from None
+        raise _fail(_named(err, _TRAIN_OPTIONS)) from None
     if api_spend_per_month is not None:
         estimate = compare_with_api(estimate, api_spend_per_month)
     if format is Format.json:
@@ -293,6 +328,14 @@ def train(
         sys.stdout.write(render_training_markdown(estimate) + "\n")
     else:
         render_training_terminal(estimate, _console())
+
+
+def _named(err: InputError, options: dict[str, str]) -> InputError:
+    """`err` prefixed with the option its field comes from, when it names one."""
+    if err.field is None:
+        return err
+    option = options.get(err.field, f"--{err.field.replace('_', '-')}")
+    return InputError(f"{option}: {err}")
 
 
 def _validated(
@@ -373,13 +416,108 @@ def selfhost(
         )
         point = serve(spec, models.model(model), hardware.gpu(gpu), models.defaults)
     except InputError as err:
-        raise _fail(err) from None
+        raise _fail(_named(err, _SELFHOST_OPTIONS)) from None
     if format is Format.json:
         sys.stdout.write(point.model_dump_json(indent=2) + "\n")
     elif format is Format.markdown:
         sys.stdout.write(render_selfhost_markdown(point) + "\n")
     else:
         render_selfhost_terminal(point, _console())
+
+
+@app.command()
+def breakeven(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    self_host: Annotated[
+        str, typer.Option("--self-host", help="MODEL@GPU, e.g. llama-3.1-70b@h100-sxm.")
+    ],
+    feature: Annotated[
+        list[str] | None, typer.Option(help="Feature(s) to move; all when not given.")
+    ] = None,
+    tp: Annotated[int, typer.Option(help="GPUs per replica (tensor parallel).")] = 1,
+    dtype: Annotated[str, typer.Option(help="Weight precision: bf16, fp8 or int4.")] = "bf16",
+    kv_dtype: Annotated[str, typer.Option(help="KV-cache precision: bf16 or fp8.")] = "bf16",
+    batch: Annotated[int | None, typer.Option(help="Concurrent sequences per replica.")] = None,
+    peak_to_average: Annotated[
+        float | None, typer.Option(min=1, help="Busiest hour over the average hour.")
+    ] = None,
+    min_replicas: Annotated[int, typer.Option(min=1, help="Replicas kept running.")] = 1,
+    staff_usd_per_month: Annotated[
+        float, typer.Option(min=0, help="ML-ops staff for the fleet, USD per month.")
+    ] = 0.0,
+    price_per_gpu_hour: Annotated[
+        float | None, typer.Option(help="USD per GPU-hour; the catalog default when unset.")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """When self-hosting an open model beats the API: both monthly costs, where they cross
+    and the month on the scenario's growth curve.
+
+    Example:
+
+        costline breakeven examples/support-copilot.yaml --self-host llama-3.1-70b@h100-sxm --tp 4
+        costline breakeven examples/consumer-chat.yaml --self-host llama-3.1-8b@l4 \\
+            --feature chat-free --min-replicas 2 --staff-usd-per-month 15000 --format json
+    """
+    models = load_open_models()
+    hardware = load_hardware()
+    try:
+        model_id, sep, gpu_id = self_host.partition("@")
+        if not sep or not model_id or not gpu_id:
+            raise InputError(f"--self-host: expected MODEL@GPU, got {self_host!r}")
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        names = [f.name for f in loaded.features]
+        for name in feature or []:
+            if name not in names:
+                raise InputError(
+                    f"--feature: unknown feature {name!r}; features are " + ", ".join(names)
+                )
+        catalog = PriceCatalog()
+        result = run_scenario(
+            loaded,
+            price_book(loaded, catalog, str(scenario)),
+            catalog.info(when),
+            seed=seed,
+            hardware=hardware,
+        )
+        input_tokens, output_tokens = query_tokens(result, feature)
+        spec = _validated(
+            SelfHostSpec,
+            options=_SELFHOST_OPTIONS,
+            model=model_id,
+            gpu=gpu_id,
+            tp=tp,
+            dtype=dtype,
+            kv_dtype=kv_dtype,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            batch=batch,
+            usd_per_gpu_hour=price_per_gpu_hour,
+        )
+        serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
+        outcome = compute_breakeven(
+            result,
+            serving,
+            feature,
+            peak_to_average=peak_to_average or models.defaults.peak_to_average.value,
+            min_replicas=min_replicas,
+            staff_usd_per_month=staff_usd_per_month,
+        )
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(outcome.model_dump_json(indent=2) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_breakeven_markdown(outcome) + "\n")
+    else:
+        render_breakeven_terminal(outcome, _console())
 
 
 @app.command()
@@ -399,6 +537,9 @@ def gpus(
     if format is Format.json:
         rows = [dataclasses.asdict(gpu) for gpu in hardware.gpus.values()]
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    if format is Format.markdown:
+        sys.stdout.write(render_gpus_markdown(hardware) + "\n")
         return
     render_gpus_terminal(hardware, _console())
 
@@ -488,7 +629,9 @@ def models_search(
             ", ".join(m.tiers),
         )
     console.print(table)
-    console.print(f"[dim]{catalog.info(when).source}; tiered prices show the base tier.[/]")
+    console.print(
+        Text(f"{catalog.info(when).source}; tiered prices show the base tier.", style="dim")
+    )
 
 
 if __name__ == "__main__":

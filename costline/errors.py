@@ -14,9 +14,14 @@ class CostlineError(Exception):
 
 
 class InputError(CostlineError):
-    """Bad input. `str(err)` is the whole message shown to the user."""
+    """Bad input. `str(err)` is the whole message shown to the user; `field` names the
+    input it is about (a spec field such as `gpu`), where one does."""
 
     exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class ScenarioError(InputError):

@@ -168,3 +168,32 @@ def test_gpus_lists_the_catalog_with_sources():
     ids = {row["id"] for row in rows}
     assert {"h100-sxm", "a100-80gb", "h800", "mi300x"} <= ids
     assert all(row["source"] for row in rows)
+
+
+def test_brackets_in_user_text_print_as_written_not_as_markup():
+    result = invoke("train", "--params", "7e9", "--tokens", "1e12", "--gpu", "[/b]")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "[/b]" in result.output
+
+
+def test_a_provider_job_refuses_self_run_options():
+    result = invoke(
+        "train",
+        "--finetune",
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-4o-mini",
+        "--tokens",
+        "5e6",
+        "--gpus",
+        "8",
+    )
+    assert result.exit_code == 2
+    assert "--gpus" in result.output
+
+
+def test_training_data_sources_keep_their_bracketed_tags_in_the_terminal():
+    result = invoke("train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm")
+    assert "[skypilot-lambda]" in result.output

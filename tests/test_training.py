@@ -51,7 +51,7 @@ def test_moe_uses_active_parameters_lora_uses_four_and_fp8_the_fp8_peak():
         TrainingSpec(params=100e9, tokens=1e9, gpu="h100-sxm", method="lora"), HARDWARE
     )
     fp8 = estimate_training(
-        TrainingSpec(params=100e9, tokens=1e9, gpu="h100-sxm", precision="fp8"), HARDWARE
+        TrainingSpec(params=100e9, tokens=1e9, gpu="h100-sxm", precision="fp8", mfu=0.4), HARDWARE
     )
     assert moe.flops == pytest.approx(dense.flops / 10)
     assert lora.flops == pytest.approx(dense.flops * 4 / 6)
@@ -145,6 +145,14 @@ def test_a_gpu_without_a_sourced_peak_is_refused():
         estimate_training(
             TrainingSpec(params=1e9, tokens=1e9, gpu="a100-80gb", precision="fp8"), HARDWARE
         )
+
+
+def test_fp8_training_needs_an_mfu_because_no_fp8_default_is_sourced():
+    with pytest.raises(InputError, match="FP8 training needs an MFU") as info:
+        estimate_training(
+            TrainingSpec(params=1e9, tokens=1e9, gpu="h100-sxm", precision="fp8"), HARDWARE
+        )
+    assert info.value.field == "mfu"
 
 
 def test_every_gpu_and_run_has_a_source_and_a_date():

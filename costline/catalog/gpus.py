@@ -23,7 +23,7 @@ class UnknownGpuError(InputError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
         self.suggestions = suggestions
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown GPU {name!r}{hint} (`costline gpus` lists them)")
+        super().__init__(f"unknown GPU {name!r}{hint} (`costline gpus` lists them)", "gpu")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class GpuPrice:
     kind: str
     as_of: str
     source: str
+    checked: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Gpu:
     prices: tuple[GpuPrice, ...]
     default_price_usd_per_gpu_hour: float | None
     default_price_note: str
+    checked: str
 
     def peak_flops(self, precision: str) -> float | None:
         """Peak dense FLOP/s at `precision` (bf16 or fp8); V100-class GPUs fall back to FP16."""
@@ -192,11 +194,13 @@ def load_hardware() -> HardwareCatalog:
                     kind=p["kind"],
                     as_of=str(p["as_of"]),
                     source=_text(p["source"]),
+                    checked=str(p["checked"]),
                 )
                 for p in row.get("prices", [])
             ),
             default_price_usd_per_gpu_hour=_float(row.get("default_price_usd_per_gpu_hour")),
             default_price_note=_text(row.get("default_price_note")),
+            checked=str(row["checked"]),
         )
     runs_file = _read("published_runs.yml")
     defaults = runs_file["defaults"]

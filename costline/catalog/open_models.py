@@ -21,7 +21,7 @@ class UnknownOpenModelError(InputError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
         self.suggestions = suggestions
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown open model {name!r}{hint}")
+        super().__init__(f"unknown open model {name!r}{hint}", "model")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class SelfHostDefaults:
     prefill_compute_efficiency: Sourced
     tp_efficiency: Sourced
     utilisation: Sourced
+    peak_to_average: Sourced
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def load_open_models() -> OpenModelCatalog:
         prefill_compute_efficiency=sourced("prefill_compute_efficiency"),
         tp_efficiency=sourced("tp_efficiency"),
         utilisation=sourced("utilisation"),
+        peak_to_average=sourced("peak_to_average"),
     )
     benchmarks = []
     for row in _read("inference_benchmarks.yml")["points"]:

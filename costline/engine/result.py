@@ -70,6 +70,10 @@ class FeatureResult(_Frozen):
     """Queries in the start month over all plans."""
     inference_cost_usd: float
     """The feature's inference cost in the start month."""
+    queries_by_month: list[float]
+    """Queries in each month of the timeline."""
+    cost_per_query_by_month: list[float]
+    """Mean USD per query in each month (catalog price changes and trajectory applied)."""
 
 
 class PlanResult(_Frozen):

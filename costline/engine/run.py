@@ -187,7 +187,7 @@ def run_scenario(
             )
         )
 
-    features = [_feature_result(r, book, users[0] * blended_q[r.feature.name]) for r in runs]
+    features = [_feature_result(r, book, users * blended_q[r.feature.name]) for r in runs]
     moments = {r.feature.name: r.moments() for r in runs}
     simulated = plan_user_costs(scenario, moments, users_simulated, rng)
     plans = []
@@ -267,8 +267,9 @@ def run_scenario(
 
 
 def _feature_result(
-    run: _FeatureRun, book: dict[str, ModelPricing], queries: float
+    run: _FeatureRun, book: dict[str, ModelPricing], queries_by_month: np.ndarray
 ) -> FeatureResult:
+    queries = float(queries_by_month[0])
     feature = run.feature
     mean = float(run.totals.mean())
     breakdown = CostBreakdown(**{k: float(run.lines[k].mean()) for k in COMPONENTS})
@@ -301,8 +302,10 @@ def _feature_result(
         llm_calls_per_query=float(sample.calls_per_query.mean()),
         input_tokens_per_call=float(sample.call_input.sum() / calls),
         output_tokens_per_call=float(sample.call_output.sum() / calls),
-        queries_per_month=float(queries),
+        queries_per_month=queries,
         inference_cost_usd=float(queries * run.mean_by_month[0]),
+        queries_by_month=[float(q) for q in queries_by_month],
+        cost_per_query_by_month=[float(c) for c in run.mean_by_month],
     )
 
 

@@ -105,10 +105,20 @@ def estimate_training(
     gpu = hardware.gpu(spec.gpu)
     peak = gpu.peak_flops(spec.precision)
     if peak is None:
-        missing = "an FP8" if spec.precision == "fp8" else "a BF16 (or FP16)"
+        if spec.precision == "fp8":
+            raise InputError(f"GPU {gpu.id!r} has no FP8 peak in the catalog", "precision")
         raise InputError(
-            f"GPU {gpu.id!r} has no sourced {missing} peak in the catalog, so the training "
-            f"estimate cannot use it ({gpu.note or 'see costline gpus'})"
+            f"GPU {gpu.id!r} has no sourced BF16 or FP16 peak in the catalog "
+            "(its note in `costline gpus --format json` says why)",
+            "gpu",
+        )
+    if spec.precision == "fp8" and spec.mfu is None:
+        # The MFU default is a BF16 figure; no source gives an FP8 one (DeepSeek-V3's
+        # FP8 run implies about 17% of the FP8 peak), so the user must choose.
+        raise InputError(
+            "FP8 training needs an MFU: the default (0.40) is measured against the BF16 "
+            "peak and no published FP8 MFU was found; give one (DeepSeek-V3 implies ~0.17)",
+            "mfu",
         )
     active = spec.active_params or spec.params
     per_token = FLOPS_PER_PARAM_TOKEN[spec.method] * active
@@ -128,7 +138,10 @@ def estimate_training(
             source=f"{gpu.price_source()} — {gpu.default_price_note}",
         )
     else:
-        raise InputError(f"GPU {gpu.id!r} has no price in the catalog; give --price-per-gpu-hour")
+        raise InputError(
+            f"GPU {gpu.id!r} has no price in the catalog; give a price per GPU-hour",
+            "usd_per_gpu_hour",
+        )
     failure = _pick(
         spec.failure_probability, hardware.failed_run_probability, "failure_probability"
     )
@@ -198,13 +211,15 @@ def estimate_provider_finetune(
             known = ", ".join(hardware.finetune_refs()) or "none"
             raise InputError(
                 f"no fine-tuning price for {job.provider}:{job.model} on {on} in the catalog "
-                f"(known: {known}); give --price-per-1m-training-tokens"
+                f"(known: {known}); give a price per 1M training tokens",
+                "model",
             )
         if row.new_jobs_until is not None and on >= row.new_jobs_until:
             raise InputError(
                 f"{job.provider}:{job.model} takes no new fine-tuning jobs from "
-                f"{row.new_jobs_until} (catalog: finetune_prices.yml); price a job before then "
-                "with --at, or give --price-per-1m-training-tokens for another offer"
+                f"{row.new_jobs_until} (catalog: finetune_prices.yml); price a job dated before "
+                "then, or give a price per 1M training tokens for another offer",
+                "model",
             )
         price = Assumption(
             name="usd_per_1m_training_tokens",
@@ -256,5 +271,6 @@ def one_time_estimates(
                 out.append(estimate_training(row.training, hardware, kind))
         except InputError as err:
             part = "fine_tune" if row.fine_tune is not None else "training"
-            raise InputError(f"one_time[{i}].{part}: {err}") from None
+            where = f"one_time[{i}].{part}" + (f".{err.field}" if err.field else "")
+            raise InputError(f"{where}: {err}") from None
     return out

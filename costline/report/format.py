@@ -44,3 +44,8 @@ def catalog_label(result: Result) -> str:
     latest = result.catalog.latest_price_change
     label = result.catalog.source + (f" (price data up to {latest})" if latest else "")
     return f"{label} and costline {result.costline_version}"
+
+
+def cell(text: object) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, newlines flattened."""
+    return str(text).replace("|", "\\|").replace("\n", " ")

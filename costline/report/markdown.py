@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from costline.engine.result import Result
-from costline.report.format import catalog_label, count, months, multiple, pct, usd
+from costline.report.format import catalog_label, cell, count, months, multiple, pct, usd
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
     return [*lines, ""]
 
 

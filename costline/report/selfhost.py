@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from costline.engine.selfhost import ServingPoint
-from costline.report.format import count, pct, usd
+from costline.report.format import cell, count, pct, usd
 
 
 def _figures(point: ServingPoint) -> list[tuple[str, str]]:
@@ -64,5 +64,5 @@ def render_selfhost_markdown(point: ServingPoint) -> str:
     out += ["", "| input | value | source |", "| --- | --- | --- |"]
     for item in point.assumptions:
         value = item.value if isinstance(item.value, str) else f"{item.value:g}"
-        out.append(f"| {item.name} | {value} | {item.source} |")
+        out.append(f"| {cell(item.name)} | {cell(value)} | {cell(item.source)} |")
     return "\n".join(out)

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from costline.catalog.gpus import HardwareCatalog
 from costline.engine.training import TrainingEstimate
-from costline.report.format import count, usd
+from costline.report.format import cell, count, usd
 
 _KIND = {
     "pretraining": "Pre-training run",
@@ -35,7 +35,9 @@ def _figures(estimate: TrainingEstimate) -> list[tuple[str, str]]:
     if estimate.gpu_hours is not None:
         rows.append(("GPU-hours paid (÷ goodput)", count(estimate.gpu_hours)))
     if estimate.calendar_days is not None:
-        rows.append((f"calendar days on {estimate.gpus:,} GPUs", f"{estimate.calendar_days:,.1f}"))
+        days = estimate.calendar_days
+        span = f"{days:,.1f} days" if days >= 1 else f"{days * 24:,.1f} hours"
+        rows.append((f"calendar time on {estimate.gpus:,} GPUs", span))
     rows += [(line.name, usd(line.usd)) for line in estimate.lines]
     rows += [
         ("cost if it succeeds first time", usd(estimate.cost_usd)),
@@ -85,9 +87,35 @@ def render_training_markdown(estimate: TrainingEstimate) -> str:
         "| figure | value |",
         "| --- | --- |",
     ]
-    out += [f"| {name} | {value} |" for name, value in _figures(estimate)]
+    out += [f"| {cell(name)} | {cell(value)} |" for name, value in _figures(estimate)]
     out += ["", "| input | value | source |", "| --- | --- | --- |"]
-    out += [f"| {a.name} | {_value(a.value)} | {a.source} |" for a in estimate.assumptions]
+    out += [
+        f"| {cell(a.name)} | {cell(_value(a.value))} | {cell(a.source)} |"
+        for a in estimate.assumptions
+    ]
+    return "\n".join(out)
+
+
+def render_gpus_markdown(hardware: HardwareCatalog) -> str:
+    """The GPU catalog as Markdown, each row with its source and date."""
+    out = [
+        "| id | name | BF16 TFLOPS | FP8 TFLOPS | GB | TB/s | default $/GPU-h | source | checked |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for gpu in hardware.gpus.values():
+        values = [
+            gpu.bf16_dense_tflops or gpu.fp16_dense_tflops,
+            gpu.fp8_dense_tflops,
+            gpu.memory_gb,
+            gpu.memory_bandwidth_tb_s,
+            gpu.default_price_usd_per_gpu_hour,
+        ]
+        shown = ["-" if v is None else f"{v:g}" for v in values]
+        out.append(
+            f"| {gpu.id} | {cell(gpu.name)} | "
+            + " | ".join(shown)
+            + f" | {cell(gpu.source)} | {gpu.checked} |"
+        )
     return "\n".join(out)
 
 

@@ -12,7 +12,9 @@ Dtype = Literal["bf16", "fp8", "int4"]
 class SelfHostSpec(BaseModel):
     """An open model served on rented GPUs: one replica is `tp` GPUs in tensor parallel."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+    )
 
     model: Annotated[str, Field(min_length=1)]
     """Open model id from the architecture catalog, e.g. llama-3.1-70b."""
