@@ -628,6 +628,7 @@ def main() -> None:
     print(f"             as of {AS_OF}, seed {SEED}, best of {args.repeats}")
 
     cli_times, cli_json = time_cli(args.repeats)
+    breakeven_cli, breakeven_alone = time_breakeven(args.repeats)
     engine_times, run_times, result = time_engine(args.repeats)
     simulated = cli_json["simulation"]
     print(f"  CLI JSON   simulation = {simulated}")
@@ -693,6 +694,62 @@ def main() -> None:
         f"  at least {TARGET_SPEEDUP:g}x faster than the plain loop: "
         f"{speedup:.1f}x {verdict(speedup >= TARGET_SPEEDUP)}"
     )
+    print(
+        "  breakeven, 200 volume points over 36 months, well under 1 s: "
+        f"CLI {min(breakeven_cli):.3f} s {verdict(min(breakeven_cli) < TARGET_SECONDS)}, "
+        f"breakeven alone {min(breakeven_alone) * 1e3:.1f} ms"
+    )
+
+
+def time_breakeven(repeats: int) -> tuple[list[float], list[float]]:
+    """Best-of timings (s) of `costline breakeven` on the scenario: the whole CLI process,
+    and the breakeven alone (serving point, fleet, 200-point sweep, 36-month comparison)
+    on an already-run scenario."""
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.open_models import load_open_models
+    from costline.engine.breakeven import breakeven, query_tokens
+    from costline.engine.selfhost import serve
+    from costline.scenario.selfhost import SelfHostSpec
+
+    command = [
+        str(ROOT / ".venv" / "bin" / "costline"),
+        "breakeven",
+        str(SCENARIO),
+        "--self-host",
+        "llama-3.1-70b@h100-sxm",
+        "--tp",
+        "4",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
+    cli = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        cli.append(time.perf_counter() - start)
+    scenario = load_scenario(SCENARIO)
+    catalog = PriceCatalog()
+    result = run_scenario(scenario, price_book(scenario, catalog), catalog.info(AS_OF))
+    models, hardware = load_open_models(), load_hardware()
+    alone = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tokens_in, tokens_out = query_tokens(result)
+        spec = SelfHostSpec(
+            model="llama-3.1-70b",
+            gpu="h100-sxm",
+            tp=4,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+        )
+        serving = serve(
+            spec, models.model("llama-3.1-70b"), hardware.gpu("h100-sxm"), models.defaults
+        )
+        breakeven(result, serving, peak_to_average=2.0, min_replicas=1, staff_usd_per_month=0)
+        alone.append(time.perf_counter() - start)
+    return cli, alone
 
 
 if __name__ == "__main__":

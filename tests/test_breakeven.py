@@ -1,0 +1,109 @@
+"""API vs self-hosting: fleet sizing and crossover by hand, and the command's JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from costline.cli import app
+from costline.engine.breakeven import FleetPlan, crossover_volume, replicas_needed, selfhost_cost
+
+from .conftest import AS_OF, EXAMPLES
+
+
+def fleet(staff: float = 0.0, min_replicas: int = 1) -> FleetPlan:
+    return FleetPlan(
+        gpu_seconds_per_query=730 * 3600 / 1e6,
+        queries_per_replica_month=1e6,
+        peak_to_average=2.0,
+        min_replicas=min_replicas,
+        replica_usd_per_month=1000.0,
+        staff_usd_per_month=staff,
+    )
+
+
+def test_replicas_cover_the_peak_hour_and_idle_capacity_is_paid():
+    plan = fleet()
+    # 5e5 queries a month at peak-to-average 2 fill one replica (1e6 at peak).
+    assert replicas_needed(plan, np.array([0, 5e5, 5e5 + 1, 2e6])).tolist() == [1, 1, 2, 4]
+    assert selfhost_cost(plan, np.array([1.0])).tolist() == [1000.0]
+
+
+def test_crossover_by_hand():
+    # API at $0.01 a query: one $1,000 replica pays off at 100,000 queries a month.
+    assert crossover_volume(fleet(), 0.01) == pytest.approx(1e5)
+    # $9,000 of staff: 1 replica needs 1e6 queries but holds only 5e5; 2 replicas
+    # ($11,000) need 1.1e6 but hold 1e6; 3 ($12,000) need 1.2e6 and hold 1.5e6.
+    assert crossover_volume(fleet(staff=9000), 0.01) == pytest.approx(1.2e6)
+
+
+def test_no_crossover_when_a_replica_costs_more_per_query_than_the_api():
+    # A replica's marginal cost is $1,000 x 2 / 1e6 = $0.002 a query at the peak ratio.
+    assert crossover_volume(fleet(), 0.002) is None
+    assert crossover_volume(fleet(), 0.0) is None
+
+
+@given(api=st.floats(0.0021, 1.0), staff=st.floats(0, 1e5), minimum=st.integers(1, 8))
+def test_at_the_crossover_self_hosting_costs_no_more_than_the_api(api, staff, minimum):
+    plan = fleet(staff, minimum)
+    volume = crossover_volume(plan, api)
+    assert volume is not None
+    at = float(selfhost_cost(plan, np.array([volume * (1 + 1e-9)]))[0])
+    assert at <= volume * (1 + 1e-9) * api * (1 + 1e-9)
+    below = float(selfhost_cost(plan, np.array([volume * 0.999]))[0])
+    assert below > volume * 0.999 * api
+
+
+def test_breakeven_command_reports_both_curves_and_the_month():
+    result = CliRunner().invoke(
+        app,
+        [
+            "breakeven",
+            str(EXAMPLES / "support-copilot.yaml"),
+            "--self-host",
+            "llama-3.1-70b@h100-sxm",
+            "--tp",
+            "4",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert len(doc["volumes"]) == 200
+    assert len(doc["api_usd"]) == len(doc["selfhost_usd"]) == 200
+    assert len(doc["timeline_api_usd"]) == len(doc["months"]) == 36
+    crossing = doc["crossover_queries_per_month"]
+    assert crossing is not None
+    month = doc["crossover_month"]
+    i = doc["months"].index(month)
+    assert doc["timeline_selfhost_usd"][i] < doc["timeline_api_usd"][i]
+    assert all(
+        s >= a
+        for s, a in zip(doc["timeline_selfhost_usd"][:i], doc["timeline_api_usd"][:i], strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--self-host", "llama-3.1-70b"], "MODEL@GPU"),
+        (["--self-host", "llama-9@h100-sxm"], "unknown open model"),
+        (["--self-host", "llama-3.1-70b@h100-sxm"], "does not fit"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--feature", "nope"], "unknown feature"),
+    ],
+)
+def test_breakeven_bad_input(args, message):
+    result = CliRunner().invoke(
+        app, ["breakeven", str(EXAMPLES / "support-copilot.yaml"), *args], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert message in result.output
