@@ -53,8 +53,10 @@ def test_at_the_crossover_self_hosting_costs_no_more_than_the_api(api, staff, mi
     plan = fleet(staff, minimum)
     volume = crossover_volume(plan, api)
     assert volume is not None
-    at = float(selfhost_cost(plan, np.array([volume * (1 + 1e-9)]))[0])
-    assert at <= volume * (1 + 1e-9) * api * (1 + 1e-9)
+    # At the crossing itself (the fleet's cost is a staircase, so just above it the next
+    # replica may tip the balance back for a while).
+    at = float(selfhost_cost(plan, np.array([volume]))[0])
+    assert at <= volume * api * (1 + 1e-9)
     below = float(selfhost_cost(plan, np.array([volume * 0.999]))[0])
     assert below > volume * 0.999 * api
 
