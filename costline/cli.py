@@ -132,6 +132,7 @@ def run(
             query_samples=samples,
             users_simulated=users,
             hardware=load_hardware(),
+            open_models=load_open_models(),
         )
     except ScenarioError as err:
         raise _fail(err) from None
@@ -484,6 +485,7 @@ def breakeven(
             catalog.info(when),
             seed=seed,
             hardware=hardware,
+            open_models=models,
         )
         input_tokens, output_tokens = query_tokens(result, feature)
         spec = _validated(

@@ -78,7 +78,7 @@ CASES = [
     (
         "model and routing missing",
         ("    model: anthropic:claude-sonnet-4-5 ", "    # no model "),
-        ["features[0]", "exactly one of model or routing"],
+        ["features[0]", "exactly one of model, routing or deployment"],
     ),
     (
         "an embedding model serving chat",

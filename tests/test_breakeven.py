@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -109,3 +110,85 @@ def test_breakeven_bad_input(args, message):
     )
     assert result.exit_code == 2
     assert message in result.output
+
+
+SELF_HOSTED = """
+start: 2027-01
+horizon_months: 12
+users: {start: 20000, monthly_growth: 0.2}
+plans: [{name: pro, price_usd_per_month: 20, share: 1}]
+features:
+  - name: chat
+    trigger: {queries_per_month: 200}
+    usage: {input_tokens: 1500, output_tokens: 300}
+    deployment: {kind: self_hosted, model: llama-3.1-8b, gpu: h100-sxm, min_replicas: 2,
+                 staff_usd_per_month: 5000, usd_per_gpu_hour: 2.5, peak_to_average: 2}
+"""
+
+
+def _run_self_hosted(text: str = SELF_HOSTED):
+    import datetime as dt
+
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.open_models import load_open_models
+    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.engine.run import run_scenario
+    from costline.scenario.load import parse_scenario
+
+    scenario = parse_scenario(text, "yaml")
+    catalog = PriceCatalog()
+    return run_scenario(
+        scenario,
+        price_book(scenario, catalog),
+        catalog.info(dt.date(2027, 1, 1)),
+        hardware=load_hardware(),
+        open_models=load_open_models(),
+        query_samples=2000,
+        users_simulated=2000,
+    )
+
+
+def test_a_self_hosted_feature_is_billed_as_its_fleet_with_staff_as_a_fixed_row():
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.open_models import load_open_models
+    from costline.engine.selfhost import serve
+    from costline.scenario.selfhost import SelfHostSpec
+
+    models = load_open_models()
+    serving = serve(
+        SelfHostSpec(
+            model="llama-3.1-8b",
+            gpu="h100-sxm",
+            input_tokens=1500,
+            output_tokens=300,
+            usd_per_gpu_hour=2.5,
+        ),
+        models.model("llama-3.1-8b"),
+        load_hardware().gpu("h100-sxm"),
+        models.defaults,
+    )
+    seconds = 1500 / serving.prefill_tokens_per_s + 300 / serving.decode_tokens_per_s
+    per_replica = 730 * 3600 / seconds  # queries a replica serves in a month
+    rent = 2.5 * 730
+    result = _run_self_hosted()
+    for month in result.timeline:
+        replicas = max(2, math.ceil(month.queries * 2 / per_replica))
+        assert month.inference_cost_usd == pytest.approx(replicas * rent)
+        assert month.fixed_cost_usd == pytest.approx(5000)
+    chat = result.features[0]
+    assert chat.cost_per_query.mean == pytest.approx(
+        result.timeline[0].inference_cost_usd / result.timeline[0].queries
+    )
+    hundred = result.scale[-1]
+    assert hundred.inference_cost_usd == pytest.approx(
+        max(2, math.ceil(hundred.queries * 2 / per_replica)) * rent
+    )
+
+
+def test_a_self_hosted_feature_that_does_not_fit_names_the_field():
+    from costline.errors import InputError
+
+    with pytest.raises(InputError, match=r"features\[0\]\.deployment: .*does not fit"):
+        _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-3.1-70b"))
+    with pytest.raises(InputError, match=r"features\[0\]\.deployment\.model: unknown open model"):
+        _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-9"))

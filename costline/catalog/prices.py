@@ -251,6 +251,7 @@ def _models_of(
     """(field path, model, tier, the token prices it must have) for every model named."""
     chat = ("input", "output")
     for i, feature in enumerate(scenario.features):
+        # a self-hosted feature is priced by the engine from its serving point
         if feature.model is not None:
             yield f"features[{i}].model", feature.model, feature.service_tier, chat
         for j, route in enumerate(feature.routing or []):

@@ -12,7 +12,10 @@ import numpy as np
 
 from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
+from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
+from costline.engine.breakeven import FleetPlan, selfhost_cost
+from costline.engine.deployment import self_hosted_features
 from costline.engine.per_query import (
     COMPONENTS,
     MODEL_LINES,
@@ -81,6 +84,7 @@ class _FeatureRun:
         rng: np.random.Generator,
     ) -> None:
         self.feature = feature
+        self.fleet: FleetPlan | None = None
         retrieval = feature.extras.retrieval
         route_keys = [pricing_key(r.model, feature.service_tier) for r in feature.routes]
         retrieval_key = pricing_key(retrieval.model) if retrieval is not None else None
@@ -125,6 +129,30 @@ class _FeatureRun:
             out[t] = spend * (1 + self.sample.overhead) + fixed
         return out
 
+    def bill_as_fleet(self, fleet: FleetPlan, queries: np.ndarray) -> None:
+        """Bill the feature as its fleet: replicas rented 24/7 for each month's peak hour (at
+        least the minimum) instead of per token; tools and infra stay per query. The query
+        sample's model lines are rescaled to the first month's fleet cost per query, so the
+        cost per query and per user include idle capacity as the bill does."""
+        self.fleet = fleet
+        model_lines = float(sum(self.lines[k].mean() for k in (*MODEL_LINES, "overhead_usd")))
+        other = float(self.totals.mean()) - model_lines
+        self.mean_by_month = self.fleet_cost_per_query(queries) + other
+        if model_lines > 0 and queries[0] > 0:
+            factor = (self.mean_by_month[0] - other) / model_lines
+            for k in (*MODEL_LINES, "overhead_usd"):
+                self.lines[k] = self.lines[k] * factor
+            self.totals = total(self.lines)
+
+    def fleet_cost_per_query(self, queries: np.ndarray) -> np.ndarray:
+        """Fleet rent (with orchestration overhead) per query at each monthly volume."""
+        assert self.fleet is not None
+        queries = np.asarray(queries, dtype=float)
+        rent = selfhost_cost(self.fleet, queries) - self.fleet.staff_usd_per_month
+        marginal = float(sum(self.lines[k].mean() for k in (*MODEL_LINES, "overhead_usd")))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(queries > 0, rent * (1 + self.sample.overhead) / queries, marginal)
+
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
 
@@ -138,11 +166,15 @@ def run_scenario(
     query_samples: int = DEFAULT_QUERY_SAMPLES,
     users_simulated: int = DEFAULT_USERS_SIMULATED,
     hardware: HardwareCatalog | None = None,
+    open_models: OpenModelCatalog | None = None,
 ) -> Result:
     """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
     (GPUs, training defaults, fine-tuning prices) estimates training rows."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
+    hosted = self_hosted_features(scenario, open_models, hardware)
+    if hosted:
+        book = {**book, **{h.key: h.pricing for h in hosted.values()}}
     runs = [
         _FeatureRun(f, book, scenario, catalog.as_of, query_samples, rng) for f in scenario.features
     ]
@@ -154,7 +186,10 @@ def run_scenario(
     }
 
     users = users_by_month(scenario.users, len(months))
-    fixed = fixed_costs(scenario)
+    fixed = fixed_costs(scenario) + sum(h.fleet.staff_usd_per_month for h in hosted.values())
+    for run in runs:
+        if run.feature.name in hosted:
+            run.bill_as_fleet(hosted[run.feature.name].fleet, users * blended_q[run.feature.name])
     estimates = one_time_estimates(scenario, hardware)
     amounts = [
         row.amount_usd if estimate is None else estimate.expected_cost_usd
@@ -233,7 +268,21 @@ def run_scenario(
         inference_gross_margin=_margin(first.revenue_usd, first.inference_cost_usd),
         cogs_share_of_arpu=first.cogs_share_of_arpu,
     )
-    scale = [_scale_point(m, first) for m in scenario.scale_multiples]
+
+    def inference_at(multiple: float) -> float:
+        # APIs scale linearly; a fleet is re-sized for the new peak hour
+        cost = 0.0
+        for r in runs:
+            q = users[0] * multiple * blended_q[r.feature.name]
+            per_query = (
+                float(r.fleet_cost_per_query(np.array([q]))[0]) + other_cost(r)
+                if r.fleet is not None
+                else r.mean_by_month[0]
+            )
+            cost += q * per_query
+        return cost
+
+    scale = [_scale_point(m, first, inference_at(m)) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
     return Result(
         costline_version=__version__,
@@ -262,7 +311,7 @@ def run_scenario(
             for row, amount, estimate in zip(scenario.one_time, amounts, estimates, strict=True)
         ],
         warnings=warnings,
-        notes=_notes(scenario, book),
+        notes=_notes(scenario, book) + _hosted_notes(hosted),
     )
 
 
@@ -332,9 +381,24 @@ def _one_time_result(
     )
 
 
-def _scale_point(multiple: float, first: Month) -> ScalePoint:
+def _hosted_notes(hosted: dict) -> list[str]:
+    return [
+        f"{name} is self-hosted on {h.serving.model} ({h.serving.tp} x {h.serving.gpu}): billed "
+        f"as its fleet, replicas for the peak hour (x{h.fleet.peak_to_average:g} the average, at "
+        f"least {h.fleet.min_replicas}) rented 24/7 at ${h.fleet.replica_usd_per_month:,.0f} a "
+        f"replica-month, plus ${h.fleet.staff_usd_per_month:,.0f} of staff a month in fixed costs; "
+        "it grows in steps, not linearly."
+        for name, h in hosted.items()
+    ]
+
+
+def other_cost(run: _FeatureRun) -> float:
+    """Mean USD per query of tools and infrastructure (not model spend)."""
+    return float(run.lines["tools_usd"].mean() + run.lines["infra_usd"].mean())
+
+
+def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:
     users = first.users * multiple
-    inference = first.inference_cost_usd * multiple
     revenue = first.revenue_usd * multiple
     cogs = inference + first.fixed_cost_usd + first.amortised_one_time_usd
     return ScalePoint(
@@ -362,7 +426,11 @@ def _notes(scenario: Scenario, book: dict[str, ModelPricing]) -> list[str]:
             f"Model prices change {change * 100:+.0f}% a year from the month after the as-of "
             "date, or after a model's last dated catalog price change when that is later."
         )
-    overrides = {(p.model_id, p.source) for p in book.values() if p.is_override}
+    overrides = {
+        (p.model_id, p.source)
+        for p in book.values()
+        if p.is_override and p.provider != "self-hosted"
+    }
     for name, source in sorted(overrides):
         notes.append(f"{name}: price given in the scenario ({source}).")
     return notes

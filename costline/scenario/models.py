@@ -25,6 +25,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from costline.scenario.selfhost import SelfHostedDeployment
+
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -311,12 +313,17 @@ class Feature(_Model):
     """Provider service tier, priced through the catalog's price variants."""
     extras: Extras = Field(default_factory=Extras)
     """Retrieval, agent calls, tools, infrastructure and orchestration overhead."""
+    deployment: SelfHostedDeployment | None = None
+    """Serve the feature on rented GPUs (`kind: self_hosted`) instead of model/routing."""
 
     @model_validator(mode="after")
     def _model_or_routing(self) -> Feature:
-        if (self.model is None) == (self.routing is None):
+        given = [self.model is not None, self.routing is not None, self.deployment is not None]
+        if sum(given) != 1:
             raise PydanticCustomError(
-                "model_or_routing", "give exactly one of model or routing", {}
+                "model_or_routing",
+                "give exactly one of model, routing or deployment (self-hosted)",
+                {},
             )
         return self
 
@@ -333,9 +340,12 @@ class Feature(_Model):
 
     @property
     def routes(self) -> list[Route]:
-        """The routing split; a single model is one route with share 1."""
+        """The routing split; a single model, or a self-hosted one, is one route."""
         if self.routing is not None:
             return list(self.routing)
+        if self.deployment is not None:
+            d = self.deployment
+            return [Route(model=f"self-hosted:{d.model}@{d.gpu}", share=1.0)]
         assert self.model is not None
         return [Route(model=self.model, share=1.0)]
 

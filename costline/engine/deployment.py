@@ -1,0 +1,107 @@
+"""A scenario feature served on rented GPUs: its serving point, fleet and token prices.
+
+The per-query Monte Carlo prices a self-hosted call at the replica's cost per token when
+the fleet runs at 1 / peak-to-average of capacity (the average hour of a fleet sized for
+the peak hour); each month's bill is the fleet itself: replicas for that month's peak hour,
+at least the minimum, rented 24/7 (engine/breakeven.py), plus staff as a fixed row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from costline.catalog.gpus import HardwareCatalog
+from costline.catalog.open_models import OpenModelCatalog
+from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
+from costline.engine.breakeven import FleetPlan, plan_fleet
+from costline.engine.distributions import expected
+from costline.engine.selfhost import ServingPoint, serve
+from costline.errors import InputError
+from costline.scenario.models import Feature, Scenario
+from costline.scenario.selfhost import SelfHostSpec
+
+TOKENS_PER_MTOK = 1_000_000
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class SelfHosted:
+    """What running one feature on its own fleet means in numbers."""
+
+    key: str
+    serving: ServingPoint
+    fleet: FleetPlan
+    pricing: ModelPricing
+
+
+def self_hosted_features(
+    scenario: Scenario,
+    open_models: OpenModelCatalog | None,
+    hardware: HardwareCatalog | None,
+) -> dict[str, SelfHosted]:
+    """Serving point, fleet and token prices of every self-hosted feature, by name."""
+    out = {}
+    for i, feature in enumerate(scenario.features):
+        if feature.deployment is None:
+            continue
+        if open_models is None or hardware is None:
+            raise InputError(f"features[{i}].deployment: needs the open-model and GPU catalogs")
+        try:
+            out[feature.name] = _self_hosted(feature, open_models, hardware)
+        except InputError as err:
+            where = f"features[{i}].deployment" + (f".{err.field}" if err.field else "")
+            raise InputError(f"{where}: {err}") from None
+    return out
+
+
+def _self_hosted(
+    feature: Feature, open_models: OpenModelCatalog, hardware: HardwareCatalog
+) -> SelfHosted:
+    deployment = feature.deployment
+    assert deployment is not None
+    calls = expected(feature.extras.llm_calls_per_query)
+    tokens_in = expected(feature.usage.input_tokens)
+    tokens_out = expected(feature.usage.output_tokens)
+    spec = SelfHostSpec(
+        model=deployment.model,
+        gpu=deployment.gpu,
+        tp=deployment.tp,
+        dtype=deployment.dtype,
+        kv_dtype=deployment.kv_dtype,
+        input_tokens=max(tokens_in, 1.0),
+        output_tokens=max(tokens_out, 1.0),
+        batch=deployment.batch,
+        usd_per_gpu_hour=deployment.usd_per_gpu_hour,
+    )
+    serving = serve(
+        spec,
+        open_models.model(deployment.model),
+        hardware.gpu(deployment.gpu),
+        open_models.defaults,
+    )
+    peak = deployment.peak_to_average or open_models.defaults.peak_to_average.value
+    fleet = plan_fleet(
+        serving,
+        calls * tokens_in,
+        calls * tokens_out,
+        peak,
+        deployment.min_replicas,
+        deployment.staff_usd_per_month,
+    )
+    per_second = serving.replica_usd_per_hour / SECONDS_PER_HOUR
+    # the average hour of a fleet sized for the peak hour is 1 / peak busy
+    input_rate = per_second * TOKENS_PER_MTOK / serving.prefill_tokens_per_s * peak
+    output_rate = per_second * TOKENS_PER_MTOK / serving.decode_tokens_per_s * peak
+    route = feature.routes[0]
+    assert isinstance(route.model, str)
+    key = pricing_key(route.model, feature.service_tier)
+    pricing = ModelPricing(
+        ref=route.model,
+        provider="self-hosted",
+        model_id=f"{serving.model} on {serving.tp} x {serving.gpu}",
+        schedule=((None, Rates(input=TieredRate(input_rate), output=TieredRate(output_rate))),),
+        source="roofline serving point (costline selfhost) at 1/peak-to-average load",
+        is_override=True,
+        follows_trajectory=False,
+    )
+    return SelfHosted(key=key, serving=serving, fleet=fleet, pricing=pricing)
