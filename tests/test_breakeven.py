@@ -192,3 +192,15 @@ def test_a_self_hosted_feature_that_does_not_fit_names_the_field():
         _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-3.1-70b"))
     with pytest.raises(InputError, match=r"features\[0\]\.deployment\.model: unknown open model"):
         _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-9"))
+
+
+def test_a_self_hosted_feature_reports_its_p95_request_latency():
+    text = SELF_HOSTED.replace(
+        "usage: {input_tokens: 1500, output_tokens: 300}",
+        "usage: {input_tokens: {median: 1500, p95: 6000}, output_tokens: {median: 300, p95: 900}}",
+    )
+    result = _run_self_hosted(text)
+    latency = result.features[0].p95_latency_s
+    assert latency is not None and latency > 0
+    constant = _run_self_hosted().features[0].p95_latency_s
+    assert latency > constant  # longer prompts and answers take longer

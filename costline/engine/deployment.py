@@ -14,7 +14,7 @@ from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
 from costline.engine.breakeven import FleetPlan, plan_fleet
-from costline.engine.distributions import expected
+from costline.engine.distributions import expected, percentile95
 from costline.engine.selfhost import ServingPoint, serve
 from costline.errors import InputError
 from costline.scenario.models import Feature, Scenario
@@ -32,6 +32,8 @@ class SelfHosted:
     serving: ServingPoint
     fleet: FleetPlan
     pricing: ModelPricing
+    p95_latency_s: float
+    """Latency of the p95 request (p95 input and output tokens) at the fleet's batch."""
 
 
 def self_hosted_features(
@@ -104,4 +106,25 @@ def _self_hosted(
         is_override=True,
         follows_trajectory=False,
     )
-    return SelfHosted(key=key, serving=serving, fleet=fleet, pricing=pricing)
+    p95_in = percentile95(feature.usage.input_tokens)
+    p95_out = percentile95(feature.usage.output_tokens)
+    heavy = serve(
+        spec.model_copy(
+            update={
+                "input_tokens": max(p95_in, 1.0),
+                "output_tokens": max(p95_out, 1.0),
+                "batch": serving.batch,
+                "context": serving.context,
+            }
+        ),
+        open_models.model(deployment.model),
+        hardware.gpu(deployment.gpu),
+        open_models.defaults,
+    )
+    return SelfHosted(
+        key=key,
+        serving=serving,
+        fleet=fleet,
+        pricing=pricing,
+        p95_latency_s=heavy.request_latency_s,
+    )

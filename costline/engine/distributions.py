@@ -65,3 +65,13 @@ def stochastic_round(values: np.ndarray, rng: np.random.Generator) -> np.ndarray
     """Integers whose mean equals the mean of `values`: 2.3 becomes 3 with chance 0.3."""
     floor = np.floor(values)
     return (floor + (rng.random(values.shape) < values - floor)).astype(np.int64)
+
+
+def percentile95(quantity: Quantity) -> float:
+    """The 95th percentile of `quantity`."""
+    if quantity.value is not None:
+        return quantity.value
+    if quantity.samples is not None:
+        return float(np.percentile(np.asarray(quantity.samples, dtype=float), 95))
+    assert quantity.p95 is not None
+    return quantity.p95

@@ -74,6 +74,9 @@ class FeatureResult(_Frozen):
     """Queries in each month of the timeline."""
     cost_per_query_by_month: list[float]
     """Mean USD per query in each month (catalog price changes and trajectory applied)."""
+    p95_latency_s: float | None = None
+    """Self-hosted features: seconds for the p95 request (p95 input and output tokens, each
+    LLM call) at the fleet's batch, from the roofline; None for APIs."""
 
 
 class PlanResult(_Frozen):

@@ -222,7 +222,15 @@ def run_scenario(
             )
         )
 
-    features = [_feature_result(r, book, users * blended_q[r.feature.name]) for r in runs]
+    features = [
+        _feature_result(
+            r,
+            book,
+            users * blended_q[r.feature.name],
+            hosted[r.feature.name].p95_latency_s if r.feature.name in hosted else None,
+        )
+        for r in runs
+    ]
     moments = {r.feature.name: r.moments() for r in runs}
     simulated = plan_user_costs(scenario, moments, users_simulated, rng)
     plans = []
@@ -316,7 +324,10 @@ def run_scenario(
 
 
 def _feature_result(
-    run: _FeatureRun, book: dict[str, ModelPricing], queries_by_month: np.ndarray
+    run: _FeatureRun,
+    book: dict[str, ModelPricing],
+    queries_by_month: np.ndarray,
+    p95_latency_s: float | None = None,
 ) -> FeatureResult:
     queries = float(queries_by_month[0])
     feature = run.feature
@@ -355,6 +366,7 @@ def _feature_result(
         inference_cost_usd=float(queries * run.mean_by_month[0]),
         queries_by_month=[float(q) for q in queries_by_month],
         cost_per_query_by_month=[float(c) for c in run.mean_by_month],
+        p95_latency_s=p95_latency_s,
     )
 
 
