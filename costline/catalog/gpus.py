@@ -7,11 +7,9 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from costline.catalog._data import one_line, read_data
 from costline.errors import InputError
 
 TERA = 1e12
@@ -158,24 +156,15 @@ class HardwareCatalog:
         return sorted({f"{row.provider}:{row.model}" for row in self.finetune})
 
 
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _read(name: str) -> Any:
-    text = resources.files("costline.catalog").joinpath("data", name).read_text("utf-8")
-    return yaml.safe_load(text)
 
 
 @cache
 def load_hardware() -> HardwareCatalog:
     """The hardware catalog shipped with costline."""
     gpus = {}
-    for gpu_id, row in _read("gpus.yml")["gpus"].items():
+    for gpu_id, row in read_data("gpus.yml")["gpus"].items():
         gpus[gpu_id] = Gpu(
             id=gpu_id,
             name=row["name"],
@@ -185,24 +174,24 @@ def load_hardware() -> HardwareCatalog:
             fp16_dense_tflops=_float(row.get("fp16_dense_tflops")),
             memory_gb=_float(row.get("memory_gb")),
             memory_bandwidth_tb_s=_float(row.get("memory_bandwidth_tb_s")),
-            source=_text(row["source"]),
-            note=_text(row.get("note")),
+            source=one_line(row["source"]),
+            note=one_line(row.get("note")),
             prices=tuple(
                 GpuPrice(
                     usd_per_gpu_hour=float(p["usd_per_gpu_hour"]),
-                    provider=_text(p["provider"]),
+                    provider=one_line(p["provider"]),
                     kind=p["kind"],
                     as_of=str(p["as_of"]),
-                    source=_text(p["source"]),
+                    source=one_line(p["source"]),
                     checked=str(p["checked"]),
                 )
                 for p in row.get("prices", [])
             ),
             default_price_usd_per_gpu_hour=_float(row.get("default_price_usd_per_gpu_hour")),
-            default_price_note=_text(row.get("default_price_note")),
+            default_price_note=one_line(row.get("default_price_note")),
             checked=str(row["checked"]),
         )
-    runs_file = _read("published_runs.yml")
+    runs_file = read_data("published_runs.yml")
     defaults = runs_file["defaults"]
     runs = tuple(
         PublishedRun(
@@ -216,13 +205,13 @@ def load_hardware() -> HardwareCatalog:
             training_flops=_float(run.get("training_flops")),
             mfu_low=_float((run.get("mfu") or {}).get("low")),
             mfu_high=_float((run.get("mfu") or {}).get("high")),
-            source=_text(run["source"]),
+            source=one_line(run["source"]),
         )
         for run in runs_file["runs"]
     )
     finetune: tuple[FinetunePrice, ...] = ()
     try:
-        rows = _read("finetune_prices.yml")["prices"]
+        rows = read_data("finetune_prices.yml")["prices"]
     except FileNotFoundError:
         rows = []
     finetune = tuple(
@@ -232,22 +221,22 @@ def load_hardware() -> HardwareCatalog:
             aliases=tuple(a.lower() for a in row.get("aliases", [])),
             usd_per_1m_training_tokens=float(row["usd_per_1m_training_tokens"]),
             start_date=row.get("start_date"),
-            source=_text(row["source"]),
+            source=one_line(row["source"]),
             new_jobs_until=row.get("new_jobs_until"),
         )
         for row in rows
     )
     return HardwareCatalog(
         gpus=gpus,
-        mfu=Sourced(float(defaults["mfu_bf16_dense"]), _text(defaults["mfu_bf16_dense_source"])),
-        goodput=Sourced(float(defaults["goodput"]), _text(defaults["goodput_source"])),
+        mfu=Sourced(float(defaults["mfu_bf16_dense"]), one_line(defaults["mfu_bf16_dense_source"])),
+        goodput=Sourced(float(defaults["goodput"]), one_line(defaults["goodput_source"])),
         failed_run_probability=Sourced(
             float(defaults["failed_run_probability"]),
-            _text(defaults["failed_run_probability_source"]),
+            one_line(defaults["failed_run_probability_source"]),
         ),
         failed_run_lost_share=Sourced(
             float(defaults["failed_run_lost_share"]),
-            _text(defaults["failed_run_lost_share_source"]),
+            one_line(defaults["failed_run_lost_share_source"]),
         ),
         runs=runs,
         finetune=finetune,

@@ -6,11 +6,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from costline.catalog._data import one_line, read_data
 from costline.catalog.gpus import Sourced
 from costline.errors import InputError
 
@@ -115,15 +113,6 @@ class OpenModelCatalog:
         return name
 
 
-def _read(name: str) -> Any:
-    text = resources.files("costline.catalog").joinpath("data", name).read_text("utf-8")
-    return yaml.safe_load(text)
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -132,7 +121,7 @@ def _int(value: Any) -> int | None:
 def load_open_models() -> OpenModelCatalog:
     """The open-model catalog shipped with costline."""
     models = {}
-    for model_id, row in _read("open_models.yml")["models"].items():
+    for model_id, row in read_data("open_models.yml")["models"].items():
         heads = int(row["attention_heads"])
         hidden = int(row["hidden_size"])
         models[model_id] = OpenModel(
@@ -150,12 +139,12 @@ def load_open_models() -> OpenModelCatalog:
             context_length=_int(row.get("context_length")),
             kv_lora_rank=_int(row.get("kv_lora_rank")),
             qk_rope_head_dim=_int(row.get("qk_rope_head_dim")),
-            source=_text(row["source"]),
+            source=one_line(row["source"]),
         )
-    raw = _read("selfhost_defaults.yml")
+    raw = read_data("selfhost_defaults.yml")
 
     def sourced(key: str) -> Sourced:
-        return Sourced(float(raw[key]["value"]), _text(raw[key]["source"]))
+        return Sourced(float(raw[key]["value"]), one_line(raw[key]["source"]))
 
     defaults = SelfHostDefaults(
         gpu_memory_utilization=sourced("gpu_memory_utilization"),
@@ -167,7 +156,7 @@ def load_open_models() -> OpenModelCatalog:
         peak_to_average=sourced("peak_to_average"),
     )
     benchmarks = []
-    for row in _read("inference_benchmarks.yml")["points"]:
+    for row in read_data("inference_benchmarks.yml")["points"]:
         per_gpu = row.get("output_tokens_per_s_per_gpu")
         total = row.get("output_tokens_per_s")
         if total is None and per_gpu is not None:
@@ -179,7 +168,7 @@ def load_open_models() -> OpenModelCatalog:
                 gpu=row["gpu"],
                 tp=int(row.get("tp") or 1),
                 replicas=int(row.get("replicas") or 1),
-                engine=_text(row["engine"]),
+                engine=one_line(row["engine"]),
                 dtype=str(row["dtype"]),
                 kv_dtype=str(row.get("kv_cache_dtype") or "bf16"),
                 batch=_int(row.get("batch") or row.get("concurrency")),
@@ -188,7 +177,7 @@ def load_open_models() -> OpenModelCatalog:
                 output_tokens_per_s=None if total is None else float(total),
                 itl_ms=row.get("itl_ms") or row.get("tpot_ms"),
                 ttft_ms=row.get("ttft_ms"),
-                source=_text(row["source"]),
+                source=one_line(row["source"]),
             )
         )
     return OpenModelCatalog(models=models, defaults=defaults, benchmarks=tuple(benchmarks))

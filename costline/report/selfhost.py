@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from costline.engine.selfhost import ServingPoint
-from costline.report.format import cell, count, pct, usd
+from costline.report.figures import estimate_markdown, print_estimate
+from costline.report.format import count, pct, usd
 
 
 def _figures(point: ServingPoint) -> list[tuple[str, str]]:
@@ -33,36 +32,13 @@ def _figures(point: ServingPoint) -> list[tuple[str, str]]:
 
 def render_selfhost_terminal(point: ServingPoint, console: Console) -> None:
     """Print `point` with its assumptions and their sources."""
-    table = Table(
-        title=f"Self-hosted {point.model} (roofline)",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_header=False,
+    print_estimate(
+        f"Self-hosted {point.model} (roofline)", _figures(point), point.assumptions, console
     )
-    table.add_column("figure")
-    table.add_column("value", justify="right", no_wrap=True)
-    for name, value in _figures(point):
-        table.add_row(name, value)
-    console.print(table)
-    assumptions = Table(
-        title="Assumptions", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
-    )
-    assumptions.add_column("input")
-    assumptions.add_column("value", justify="right", no_wrap=True)
-    assumptions.add_column("source", overflow="fold", ratio=1)
-    for item in point.assumptions:
-        value = item.value if isinstance(item.value, str) else f"{item.value:g}"
-        assumptions.add_row(item.name, value, item.source)
-    console.print(assumptions)
 
 
 def render_selfhost_markdown(point: ServingPoint) -> str:
     """`point` as Markdown."""
-    out = [f"## Self-hosted {point.model} (roofline)", "", "| figure | value |", "| --- | --- |"]
-    out += [f"| {name} | {value} |" for name, value in _figures(point)]
-    out += ["", "| input | value | source |", "| --- | --- | --- |"]
-    for item in point.assumptions:
-        value = item.value if isinstance(item.value, str) else f"{item.value:g}"
-        out.append(f"| {cell(item.name)} | {cell(value)} | {cell(item.source)} |")
-    return "\n".join(out)
+    return estimate_markdown(
+        f"Self-hosted {point.model} (roofline)", _figures(point), point.assumptions
+    )

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from costline.catalog.gpus import HardwareCatalog
 from costline.engine.training import TrainingEstimate
+from costline.report.figures import estimate_markdown, print_estimate
 from costline.report.format import cell, count, usd
 
 _KIND = {
@@ -16,14 +17,6 @@ _KIND = {
     "fine_tune": "Fine-tuning run on rented GPUs",
     "provider_fine_tune": "Provider fine-tuning job",
 }
-
-
-def _value(value: float | str) -> str:
-    if isinstance(value, str):
-        return value
-    if abs(value) >= 1e6:
-        return f"{value:.4g}"
-    return f"{value:g}"
 
 
 def _figures(estimate: TrainingEstimate) -> list[tuple[str, str]]:
@@ -56,44 +49,14 @@ def _figures(estimate: TrainingEstimate) -> list[tuple[str, str]]:
 
 def render_training_terminal(estimate: TrainingEstimate, console: Console) -> None:
     """Print `estimate` with every assumption and its source."""
-    table = Table(
-        title=_KIND.get(estimate.kind, estimate.kind),
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_header=False,
-    )
-    table.add_column("figure")
-    table.add_column("value", justify="right", no_wrap=True)
-    for name, value in _figures(estimate):
-        table.add_row(name, value)
-    console.print(table)
-    assumptions = Table(
-        title="Assumptions", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
-    )
-    assumptions.add_column("input")
-    assumptions.add_column("value", justify="right", no_wrap=True)
-    assumptions.add_column("source", overflow="fold", ratio=1)
-    for item in estimate.assumptions:
-        assumptions.add_row(item.name, _value(item.value), item.source)
-    console.print(assumptions)
+    title = _KIND.get(estimate.kind, estimate.kind)
+    print_estimate(title, _figures(estimate), estimate.assumptions, console)
 
 
 def render_training_markdown(estimate: TrainingEstimate) -> str:
     """`estimate` as Markdown."""
-    out = [
-        f"## {_KIND.get(estimate.kind, estimate.kind)}",
-        "",
-        "| figure | value |",
-        "| --- | --- |",
-    ]
-    out += [f"| {cell(name)} | {cell(value)} |" for name, value in _figures(estimate)]
-    out += ["", "| input | value | source |", "| --- | --- | --- |"]
-    out += [
-        f"| {cell(a.name)} | {cell(_value(a.value))} | {cell(a.source)} |"
-        for a in estimate.assumptions
-    ]
-    return "\n".join(out)
+    title = _KIND.get(estimate.kind, estimate.kind)
+    return estimate_markdown(title, _figures(estimate), estimate.assumptions)
 
 
 def render_gpus_markdown(hardware: HardwareCatalog) -> str:
