@@ -19,8 +19,8 @@ from rich.text import Text
 from costline.catalog.gpus import load_hardware
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
+from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
-from costline.engine.breakeven import query_tokens
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
 from costline.engine.training import (
@@ -43,7 +43,7 @@ from costline.report.training import (
 )
 from costline.scenario.load import load_scenario
 from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
-from costline.scenario.selfhost import SelfHostSpec
+from costline.scenario.selfhost import SelfHostedDeployment, SelfHostSpec
 
 app = typer.Typer(
     help="costline: the unit economics of an AI product's inference and training cost lines.",
@@ -355,33 +355,57 @@ _SELFHOST_OPTIONS = {
     "output_tokens": "--output-tokens",
     "kv_dtype": "--kv-dtype",
     "tp_efficiency": "--tp-efficiency",
+    "utilisation": "--utilisation",
+    "peak_to_average": "--peak-to-average",
+    "min_replicas": "--min-replicas",
+    "staff_usd_per_month": "--staff-usd-per-month",
 }
+_BREAKEVEN_OPTIONS = {
+    **_SELFHOST_OPTIONS,
+    "utilisation": "--utilisation-target",
+    "model": "--self-host",
+    "gpu": "--self-host",
+}
+
+TpOption = Annotated[
+    int | None,
+    typer.Option(help="GPUs per replica (tensor parallel); default: the cheapest that fits."),
+]
+PriceOption = Annotated[
+    str,
+    typer.Option(
+        "--price", help="Catalog price when --price-per-gpu-hour is unset: on-demand or reserved."
+    ),
+]
 
 
 @app.command()
 def selfhost(
     model: Annotated[str, typer.Option(help="Open model id, e.g. llama-3.1-70b.")],
     gpu: Annotated[str, typer.Option(help="GPU id from `costline gpus`, e.g. h100-sxm.")],
-    tp: Annotated[int, typer.Option(help="GPUs per replica (tensor parallel).")] = 1,
+    tp: TpOption = None,
     dtype: Annotated[str, typer.Option(help="Weight precision: bf16, fp8 or int4.")] = "bf16",
     kv_dtype: Annotated[str, typer.Option(help="KV-cache precision: bf16 or fp8.")] = "bf16",
     input_tokens: Annotated[float, typer.Option(help="Prompt tokens per request.")] = 1000,
     output_tokens: Annotated[float, typer.Option(help="Output tokens per request.")] = 250,
     context: Annotated[
-        int | None, typer.Option(help="KV tokens reserved per sequence (default input+output).")
+        int | None,
+        typer.Option(help="KV tokens reserved per sequence, at least input+output (the default)."),
     ] = None,
     batch: Annotated[
         int | None, typer.Option(help="Concurrent sequences (default: the most that fit).")
     ] = None,
     utilisation: Annotated[
-        float | None, typer.Option(help="Average load over capacity, (0, 1].")
+        float | None,
+        typer.Option(help="Average load over capacity, (0, 1]; default target / peak-to-average."),
     ] = None,
     tp_efficiency: Annotated[
         float | None, typer.Option(help="Speed kept across tensor-parallel GPUs, (0, 1].")
     ] = None,
     price_per_gpu_hour: Annotated[
-        float | None, typer.Option(help="USD per GPU-hour; the catalog default when unset.")
+        float | None, typer.Option(help="USD per GPU-hour; the catalog's price when unset.")
     ] = None,
+    price: PriceOption = "on-demand",
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
         Format.terminal
     ),
@@ -414,6 +438,7 @@ def selfhost(
             utilisation=utilisation,
             tp_efficiency=tp_efficiency,
             usd_per_gpu_hour=price_per_gpu_hour,
+            price=price,
         )
         point = serve(spec, models.model(model), hardware.gpu(gpu), models.defaults)
     except InputError as err:
@@ -433,34 +458,41 @@ def breakeven(
         str, typer.Option("--self-host", help="MODEL@GPU, e.g. llama-3.1-70b@h100-sxm.")
     ],
     feature: Annotated[
-        list[str] | None, typer.Option(help="Feature(s) to move; all when not given.")
+        list[str] | None, typer.Option(help="Feature(s) to move; every API feature when not given.")
     ] = None,
-    tp: Annotated[int, typer.Option(help="GPUs per replica (tensor parallel).")] = 1,
+    tp: TpOption = None,
     dtype: Annotated[str, typer.Option(help="Weight precision: bf16, fp8 or int4.")] = "bf16",
     kv_dtype: Annotated[str, typer.Option(help="KV-cache precision: bf16 or fp8.")] = "bf16",
     batch: Annotated[int | None, typer.Option(help="Concurrent sequences per replica.")] = None,
     peak_to_average: Annotated[
-        float | None, typer.Option(min=1, help="Busiest hour over the average hour.")
+        float | None, typer.Option(help="Busiest hour over the average hour, >= 1.")
     ] = None,
-    min_replicas: Annotated[int, typer.Option(min=1, help="Replicas kept running.")] = 1,
+    utilisation_target: Annotated[
+        float | None,
+        typer.Option(help="Share of capacity the busiest hour may use, (0, 1]; headroom."),
+    ] = None,
+    min_replicas: Annotated[int, typer.Option(help="Replicas kept running, >= 1.")] = 1,
     staff_usd_per_month: Annotated[
-        float, typer.Option(min=0, help="ML-ops staff for the fleet, USD per month.")
+        float, typer.Option(help="ML-ops staff for the fleet, USD per month.")
     ] = 0.0,
     price_per_gpu_hour: Annotated[
-        float | None, typer.Option(help="USD per GPU-hour; the catalog default when unset.")
+        float | None, typer.Option(help="USD per GPU-hour; the catalog's price when unset.")
     ] = None,
+    price: PriceOption = "on-demand",
     seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
     as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
         Format.terminal
     ),
 ) -> None:
-    """When self-hosting an open model beats the API: both monthly costs, where they cross
-    and the month on the scenario's growth curve.
+    """When self-hosting an open model beats the API: both monthly costs of the features'
+    LLM calls, where they cross and the month on the scenario's growth curve.
+
+    Retrieval, tools and infrastructure are paid either way and left out of both sides.
 
     Example:
 
-        costline breakeven examples/support-copilot.yaml --self-host llama-3.1-70b@h100-sxm --tp 4
+        costline breakeven examples/support-copilot.yaml --self-host llama-3.1-70b@h100-sxm
         costline breakeven examples/consumer-chat.yaml --self-host llama-3.1-8b@l4 \\
             --feature chat-free --min-replicas 2 --staff-usd-per-month 15000 --format json
     """
@@ -470,6 +502,22 @@ def breakeven(
         model_id, sep, gpu_id = self_host.partition("@")
         if not sep or not model_id or not gpu_id:
             raise InputError(f"--self-host: expected MODEL@GPU, got {self_host!r}")
+        fleet = _validated(
+            SelfHostedDeployment,
+            options=_BREAKEVEN_OPTIONS,
+            model=model_id,
+            gpu=gpu_id,
+            tp=tp,
+            dtype=dtype,
+            kv_dtype=kv_dtype,
+            batch=batch,
+            usd_per_gpu_hour=price_per_gpu_hour,
+            price=price,
+            utilisation=utilisation_target,
+            peak_to_average=peak_to_average,
+            min_replicas=min_replicas,
+            staff_usd_per_month=staff_usd_per_month,
+        )
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
         names = [f.name for f in loaded.features]
@@ -487,33 +535,36 @@ def breakeven(
             hardware=hardware,
             open_models=models,
         )
-        input_tokens, output_tokens = query_tokens(result, feature)
+        moved = api_features(result, feature)
+        _, input_tokens, output_tokens = query_tokens(result, moved)
         spec = _validated(
             SelfHostSpec,
-            options=_SELFHOST_OPTIONS,
+            options=_BREAKEVEN_OPTIONS,
             model=model_id,
             gpu=gpu_id,
-            tp=tp,
-            dtype=dtype,
-            kv_dtype=kv_dtype,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            batch=batch,
-            usd_per_gpu_hour=price_per_gpu_hour,
+            tp=fleet.tp,
+            dtype=fleet.dtype,
+            kv_dtype=fleet.kv_dtype,
+            input_tokens=max(input_tokens, 1.0),
+            output_tokens=max(output_tokens, 1.0),
+            batch=fleet.batch,
+            usd_per_gpu_hour=fleet.usd_per_gpu_hour,
+            price=fleet.price,
         )
         serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
         outcome = compute_breakeven(
             result,
             serving,
-            feature,
-            peak_to_average=peak_to_average or models.defaults.peak_to_average.value,
-            min_replicas=min_replicas,
-            staff_usd_per_month=staff_usd_per_month,
+            moved,
+            peak_to_average=fleet.peak_to_average or models.defaults.peak_to_average.value,
+            utilisation_target=fleet.utilisation or models.defaults.utilisation_target.value,
+            min_replicas=fleet.min_replicas,
+            staff_usd_per_month=fleet.staff_usd_per_month,
         )
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
-        raise _fail(err) from None
+        raise _fail(_named(err, _BREAKEVEN_OPTIONS)) from None
     if format is Format.json:
         sys.stdout.write(outcome.model_dump_json(indent=2) + "\n")
     elif format is Format.markdown:

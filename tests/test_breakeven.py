@@ -12,18 +12,28 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from costline.cli import app
-from costline.engine.breakeven import FleetPlan, crossover_volume, replicas_needed, selfhost_cost
+from costline.engine.breakeven import (
+    FleetPlan,
+    always_cheaper_volume,
+    crossover_volume,
+    replicas_needed,
+    selfhost_cost,
+)
 
 from .conftest import AS_OF, EXAMPLES
 
 
-def fleet(staff: float = 0.0, min_replicas: int = 1) -> FleetPlan:
+def fleet(
+    staff: float = 0.0, min_replicas: int = 1, target: float = 1.0, overhead: float = 0.0
+) -> FleetPlan:
     return FleetPlan(
         gpu_seconds_per_query=730 * 3600 / 1e6,
         queries_per_replica_month=1e6,
         peak_to_average=2.0,
+        utilisation_target=target,
         min_replicas=min_replicas,
         replica_usd_per_month=1000.0,
+        overhead_share=overhead,
         staff_usd_per_month=staff,
     )
 
@@ -33,6 +43,11 @@ def test_replicas_cover_the_peak_hour_and_idle_capacity_is_paid():
     # 5e5 queries a month at peak-to-average 2 fill one replica (1e6 at peak).
     assert replicas_needed(plan, np.array([0, 5e5, 5e5 + 1, 2e6])).tolist() == [1, 1, 2, 4]
     assert selfhost_cost(plan, np.array([1.0])).tolist() == [1000.0]
+    # A 0.8 target leaves 20% headroom in the busiest hour: a replica carries 4e5 a month.
+    headroom = fleet(target=0.8)
+    assert replicas_needed(headroom, np.array([4e5, 4e5 + 1, 2e6])).tolist() == [1, 2, 5]
+    # Orchestration overhead is paid on the rent as it is on API spend.
+    assert selfhost_cost(fleet(overhead=0.1, staff=500), np.array([1.0])).tolist() == [1600.0]
 
 
 def test_crossover_by_hand():
@@ -41,6 +56,36 @@ def test_crossover_by_hand():
     # $9,000 of staff: 1 replica needs 1e6 queries but holds only 5e5; 2 replicas
     # ($11,000) need 1.1e6 but hold 1e6; 3 ($12,000) need 1.2e6 and hold 1.5e6.
     assert crossover_volume(fleet(staff=9000), 0.01) == pytest.approx(1.2e6)
+
+
+def test_always_cheaper_volume_by_hand():
+    # API at $0.0025 a query; a $1,000 replica carries 5e5 queries ($1,250 of API bills).
+    # One replica wins from 4e5; the second (5e5, 1e6] costs $2,000 and wins only from
+    # 8e5; the third from 1.2e6; the fourth (1.5e6, 2e6] costs $4,000 and wins from 1.6e6;
+    # from the fifth on, the API bill at the bottom of each range ($5,000 at 2e6) covers it.
+    assert crossover_volume(fleet(), 0.0025) == pytest.approx(4e5)
+    assert always_cheaper_volume(fleet(), 0.0025) == pytest.approx(1.6e6)
+    # With $9,000 of staff at $0.01 a query the first crossing already lasts.
+    assert always_cheaper_volume(fleet(staff=9000), 0.01) == pytest.approx(1.2e6)
+    assert always_cheaper_volume(fleet(), 0.002) is None
+
+
+@given(api=st.floats(0.0021, 1.0), staff=st.floats(0, 1e5), minimum=st.integers(1, 8))
+def test_above_the_always_cheaper_volume_self_hosting_never_costs_more(api, staff, minimum):
+    plan = fleet(staff, minimum)
+    always = always_cheaper_volume(plan, api)
+    first = crossover_volume(plan, api)
+    assert always is not None and first is not None and always >= first * (1 - 1e-9)
+    # every volume above it, and the worst ones: just past each replica step
+    steps = np.arange(1, 400) * plan.capacity * (1 + 1e-7)
+    grid = np.concatenate([always * np.geomspace(1 + 1e-9, 50, 200), steps[steps > always]])
+    assert np.all(selfhost_cost(plan, grid) <= grid * api * (1 + 1e-9))
+    # just below it, among volumes the same fleet serves, the API is cheaper (further down
+    # a smaller fleet may win again)
+    low = (math.ceil(always / plan.capacity) - 1) * plan.capacity
+    if always - low > always * 1e-6:  # not within rounding error of a replica step
+        below = always - (always - low) * 1e-3
+        assert float(selfhost_cost(plan, np.array([below]))[0]) > below * api
 
 
 def test_no_crossover_when_a_replica_costs_more_per_query_than_the_api():
@@ -70,8 +115,6 @@ def test_breakeven_command_reports_both_curves_and_the_month():
             str(EXAMPLES / "support-copilot.yaml"),
             "--self-host",
             "llama-3.1-70b@h100-sxm",
-            "--tp",
-            "4",
             "--format",
             "json",
             "--as-of",
@@ -93,14 +136,25 @@ def test_breakeven_command_reports_both_curves_and_the_month():
         s >= a
         for s, a in zip(doc["timeline_selfhost_usd"][:i], doc["timeline_api_usd"][:i], strict=True)
     )
+    assert doc["serving"]["tp"] == 4  # chosen: the smallest split leaving half for KV cache
+    lasting = doc["months"].index(doc["always_cheaper_from_month"])
+    pairs = list(zip(doc["timeline_selfhost_usd"], doc["timeline_api_usd"], strict=True))
+    assert all(s < a for s, a in pairs[lasting:])
+    assert lasting == 0 or pairs[lasting - 1][0] >= pairs[lasting - 1][1]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--self-host", "llama-3.1-70b"], "MODEL@GPU"),
-        (["--self-host", "llama-9@h100-sxm"], "unknown open model"),
-        (["--self-host", "llama-3.1-70b@h100-sxm"], "does not fit"),
+        (["--self-host", "llama-9@h100-sxm"], "--self-host: unknown open model"),
+        (["--self-host", "llama-3.1-70b@h100-sxm", "--tp", "1"], "--tp: llama-3.1-70b does not"),
+        (["--self-host", "llama-3.1-70b@h100-sxm", "--tp", "3"], "64 attention heads"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--peak-to-average", "inf"], "--peak-to-avera"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--peak-to-average", "0.5"], "--peak-to-avera"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--staff-usd-per-month", "1e12"], "--staff-usd"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--utilisation-target", "0"], "--utilisation-t"),
+        (["--self-host", "llama-3.1-8b@h100-sxm", "--price", "spot"], "--price"),
         (["--self-host", "llama-3.1-8b@h100-sxm", "--feature", "nope"], "unknown feature"),
     ],
 )
@@ -110,6 +164,22 @@ def test_breakeven_bad_input(args, message):
     )
     assert result.exit_code == 2
     assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_breakeven_refuses_a_feature_that_is_self_hosted_already():
+    result = CliRunner().invoke(
+        app,
+        [
+            "breakeven",
+            str(EXAMPLES / "self-hosted-assistant.yaml"),
+            "--self-host",
+            "llama-3.1-8b@h100-sxm",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 2
+    assert "self-hosted already" in result.output
 
 
 SELF_HOSTED = """
@@ -188,8 +258,8 @@ def test_a_self_hosted_feature_is_billed_as_its_fleet_with_staff_as_a_fixed_row(
 def test_a_self_hosted_feature_that_does_not_fit_names_the_field():
     from costline.errors import InputError
 
-    with pytest.raises(InputError, match=r"features\[0\]\.deployment: .*does not fit"):
-        _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-3.1-70b"))
+    with pytest.raises(InputError, match=r"features\[0\]\.deployment\.tp: .*does not fit"):
+        _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b,", "llama-3.1-70b, tp: 1,"))
     with pytest.raises(InputError, match=r"features\[0\]\.deployment\.model: unknown open model"):
         _run_self_hosted(SELF_HOSTED.replace("llama-3.1-8b", "llama-9"))
 
@@ -204,3 +274,108 @@ def test_a_self_hosted_feature_reports_its_p95_request_latency():
     assert latency is not None and latency > 0
     constant = _run_self_hosted().features[0].p95_latency_s
     assert latency > constant  # longer prompts and answers take longer
+
+
+AROUND_THE_CALL = """
+start: 2027-01
+horizon_months: 12
+users: {start: 20000, monthly_growth: 0.2}
+plans: [{name: pro, price_usd_per_month: 20, share: 1}]
+features:
+  - name: agent
+    trigger: {queries_per_month: 100}
+    usage: {input_tokens: 1000, output_tokens: 500}
+    model: {name: api-model, input_usd_per_mtok: 1, output_usd_per_mtok: 2,
+            follows_price_trajectory: false}
+    extras:
+      llm_calls_per_query: 3
+      orchestration_overhead: 0.1
+      tool_calls: {per_query: 1, usd_per_call: 0.01}
+      infra_usd_per_query: 0.001
+      retrieval: {model: {name: emb, input_usd_per_mtok: 0.1, output_usd_per_mtok: 0},
+                  tokens_per_query: 1000}
+"""
+
+
+def test_breakeven_compares_the_llm_calls_alone_sized_per_call():
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.open_models import load_open_models
+    from costline.engine.breakeven import breakeven
+    from costline.engine.selfhost import serve
+    from costline.scenario.selfhost import SelfHostSpec
+
+    result = _run_self_hosted(AROUND_THE_CALL)
+    models = load_open_models()
+    serving = serve(
+        SelfHostSpec(model="llama-3.1-8b", gpu="h100-sxm", input_tokens=1000, output_tokens=500),
+        models.model("llama-3.1-8b"),
+        load_hardware().gpu("h100-sxm"),
+        models.defaults,
+    )
+    outcome = breakeven(
+        result,
+        serving,
+        peak_to_average=2,
+        utilisation_target=1,
+        min_replicas=1,
+        staff_usd_per_month=0,
+    )
+    # 3 calls x (1,000 x $1 + 500 x $2 per 1M) x 1.1 overhead; tools, infra and retrieval
+    # ($0.01 + $0.001 + $0.0001 x 1.1) are paid either way and left out.
+    assert outcome.api_usd_per_query == pytest.approx(3 * 0.002 * 1.1)
+    assert result.features[0].cost_per_query.mean == pytest.approx(
+        3 * 0.002 * 1.1 + 0.01 + 0.001 + 0.0001 * 1.1
+    )
+    # The fleet serves three 1,000-in / 500-out calls per query, not one 3,000 / 1,500 call.
+    assert outcome.fleet.gpu_seconds_per_query == pytest.approx(
+        3 * (1000 / serving.prefill_tokens_per_s + 500 / serving.decode_tokens_per_s)
+    )
+    assert outcome.fleet.overhead_share == pytest.approx(0.1)
+    first = outcome.timeline_api_usd[0]
+    assert first == pytest.approx(result.timeline[0].queries * 3 * 0.002 * 1.1)
+
+
+def test_a_self_hosted_feature_keeps_retrieval_tools_and_overhead():
+    text = AROUND_THE_CALL.replace(
+        """    model: {name: api-model, input_usd_per_mtok: 1, output_usd_per_mtok: 2,
+            follows_price_trajectory: false}""",
+        """    deployment: {kind: self_hosted, model: llama-3.1-8b, gpu: h100-sxm, tp: 1,
+                 usd_per_gpu_hour: 2.0, peak_to_average: 2, utilisation: 0.5}""",
+    )
+    result = _run_self_hosted(text)
+    hosted = _run_self_hosted(text.replace("utilisation: 0.5", "utilisation: 1"))
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.open_models import load_open_models
+    from costline.engine.selfhost import serve
+    from costline.scenario.selfhost import SelfHostSpec
+
+    models = load_open_models()
+    serving = serve(
+        SelfHostSpec(
+            model="llama-3.1-8b",
+            gpu="h100-sxm",
+            tp=1,
+            input_tokens=1000,
+            output_tokens=500,
+            usd_per_gpu_hour=2.0,
+        ),
+        models.model("llama-3.1-8b"),
+        load_hardware().gpu("h100-sxm"),
+        models.defaults,
+    )
+    seconds = 3 * (1000 / serving.prefill_tokens_per_s + 500 / serving.decode_tokens_per_s)
+    per_replica = 730 * 3600 / seconds
+    rent = 2.0 * 730 * 1.1  # the overhead is paid on the rent too
+    around = 0.01 + 0.001 + 0.0001 * 1.1  # tools, infra, retrieval with its overhead
+    for full, half in zip(hosted.timeline, result.timeline, strict=True):
+        replicas = max(1, math.ceil(full.queries * 2 / per_replica))
+        assert full.inference_cost_usd == pytest.approx(replicas * rent + full.queries * around)
+        # a 50% utilisation target doubles the capacity the busiest hour needs
+        more = max(1, math.ceil(half.queries * 2 / (per_replica * 0.5)))
+        assert half.inference_cost_usd == pytest.approx(more * rent + half.queries * around)
+    feature = hosted.features[0]
+    assert feature.deployment == "self_hosted"
+    assert feature.breakdown.retrieval_usd == pytest.approx(0.0001)
+    assert feature.cost_per_query.mean == pytest.approx(
+        hosted.timeline[0].inference_cost_usd / hosted.timeline[0].queries
+    )

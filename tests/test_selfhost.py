@@ -25,7 +25,7 @@ def point(**kwargs):
 def test_memory_and_batch_by_hand():
     model = MODELS.model("llama-3.1-8b")
     gpu = HARDWARE.gpu("h100-sxm")
-    p = point(model="llama-3.1-8b", gpu="h100-sxm", input_tokens=1000, output_tokens=1000)
+    p = point(model="llama-3.1-8b", gpu="h100-sxm", tp=1, input_tokens=1000, output_tokens=1000)
     weights = model.params * 2
     kv = 2 * model.layers * model.kv_heads * model.head_dim * 2  # K and V, bf16
     usable = gpu.memory_gb * 1e9 * MODELS.defaults.gpu_memory_utilization.value
@@ -37,7 +37,9 @@ def test_memory_and_batch_by_hand():
 def test_batch_one_decode_is_the_weights_over_the_bandwidth():
     model = MODELS.model("llama-3.1-8b")
     gpu = HARDWARE.gpu("h100-sxm")
-    p = point(model="llama-3.1-8b", gpu="h100-sxm", batch=1, input_tokens=100, output_tokens=100)
+    p = point(
+        model="llama-3.1-8b", gpu="h100-sxm", tp=1, batch=1, input_tokens=100, output_tokens=100
+    )
     read = model.params * 2 + model.kv_bytes_per_token(2) * 150  # mean context 100 + 100/2
     bound = read / (
         gpu.memory_bandwidth_tb_s * 1e12 * MODELS.defaults.memory_bandwidth_efficiency.value
@@ -63,6 +65,99 @@ def test_mla_kv_cache_is_compressed():
     assert deepseek.kv_bytes_per_token(2) == deepseek.layers * (512 + 64) * 2
 
 
+def test_kv_entries_held_by_several_gpus_are_counted_once_per_gpu():
+    # An MLA latent is kept whole by every GPU of the replica.
+    deepseek = point(model="deepseek-v3", gpu="h200", tp=8, dtype="fp8")
+    assert deepseek.kv_copies == 8
+    assert deepseek.kv_bytes_per_token == MODELS.model("deepseek-v3").kv_bytes_per_token(2) * 8
+    # Llama 3.1 8B has 8 KV heads: 4 GPUs hold 2 heads each, 16 GPUs hold each head twice.
+    llama = MODELS.model("llama-3.1-8b")
+    four = point(model="llama-3.1-8b", gpu="h100-sxm", tp=4)
+    sixteen = point(model="llama-3.1-8b", gpu="h100-sxm", tp=16)
+    assert four.kv_copies == 1 and four.kv_bytes_per_token == llama.kv_bytes_per_token(2)
+    assert sixteen.kv_copies == 2
+    assert sixteen.kv_bytes_per_token == 2 * llama.kv_bytes_per_token(2)
+
+
+def test_a_mixture_of_experts_reads_only_the_experts_its_batch_is_routed_to():
+    mixtral = MODELS.model("mixtral-8x7b")
+    gpu = HARDWARE.gpu("h100-sxm")
+    bandwidth = 2 * gpu.memory_bandwidth_tb_s * 1e12
+    kv = mixtral.kv_bytes_per_token(2) * 150  # mean context 100 + 100 / 2
+    one = point(
+        model="mixtral-8x7b", gpu="h100-sxm", tp=2, batch=1, input_tokens=100, output_tokens=100
+    )
+    # One token uses 2 of 8 experts: exactly the active parameters are read.
+    assert one.tpot_s == pytest.approx((mixtral.active_params * 2 + kv) / bandwidth)
+    # Two tokens touch 8 x (1 - (6/8)^2) = 3.5 experts on average; an expert is
+    # (params - active) / (8 - 2) parameters and the shared part active - 2 experts.
+    expert = (mixtral.params - mixtral.active_params) / 6
+    shared = mixtral.active_params - 2 * expert
+    two = point(
+        model="mixtral-8x7b", gpu="h100-sxm", tp=2, batch=2, input_tokens=100, output_tokens=100
+    )
+    assert two.tpot_s == pytest.approx(((shared + 3.5 * expert) * 2 + 2 * kv) / bandwidth)
+    # A large batch touches every expert: all the weights.
+    many = 8 * (1 - (6 / 8) ** 64)
+    big = point(
+        model="mixtral-8x7b", gpu="h100-sxm", tp=2, batch=64, input_tokens=100, output_tokens=100
+    )
+    assert big.decode_bound == "memory"
+    assert big.tpot_s == pytest.approx(((shared + many * expert) * 2 + 64 * kv) / bandwidth)
+
+
+def test_without_tp_the_smallest_roomy_split_is_taken_and_the_others_priced():
+    # 70B in bf16 is 141 GB: 2 H100s hold it with 3 GB to spare, 4 leave half for the cache.
+    p = point(model="llama-3.1-70b", gpu="h100-sxm")
+    assert p.tp == 4
+    assert p.weights_gb <= 0.5 * p.usable_memory_gb
+    why = p.assumptions[0]
+    assert why.name == "tp" and "tp 2:" in why.source and "tp 8:" in why.source
+    assert point(model="llama-3.1-8b", gpu="h100-sxm").tp == 1
+    # 405B in fp8 never leaves half the memory on one server: the smallest split that fits.
+    assert point(model="llama-3.1-405b", gpu="h100-sxm", dtype="fp8").tp == 8
+
+
+def test_the_p95_request_latency_uses_its_own_prompt_at_the_batch_pace():
+    from costline.engine.selfhost import request_latency_s
+
+    spec = SelfHostSpec(model="llama-3.1-8b", gpu="h100-sxm", tp=1, batch=32)
+    p = serve(spec, MODELS.model(spec.model), HARDWARE.gpu(spec.gpu), MODELS.defaults)
+    args = (spec, p, MODELS.model(spec.model), HARDWARE.gpu(spec.gpu), MODELS.defaults)
+    # The spec's own request gives the serving point's latency.
+    assert request_latency_s(*args, 1000, 250) == pytest.approx(p.request_latency_s)
+    # A longer answer adds decode steps at the batch's pace (and its first step reads
+    # 500 more tokens of its own KV cache: mean context 1000 + 1250 / 2).
+    model, gpu = MODELS.model("llama-3.1-8b"), HARDWARE.gpu("h100-sxm")
+    more_kv = model.kv_bytes_per_token(2) * 500 / (gpu.memory_bandwidth_tb_s * 1e12)
+    assert request_latency_s(*args, 1000, 1250) == pytest.approx(
+        p.request_latency_s + 1000 * p.tpot_s + more_kv
+    )
+    # A longer prompt: its own prefill (linear and attention FLOPs) and first step.
+    flops = 2 * model.active_params * 4000 + 2 * model.layers * 32 * 128 * 4000**2
+    prefill = flops / (gpu.bf16_dense_tflops * 1e12 * 0.4)
+    first = (model.params * 2 + model.kv_bytes_per_token(2) * 4125) / (
+        gpu.memory_bandwidth_tb_s * 1e12
+    )
+    assert request_latency_s(*args, 4000, 250) == pytest.approx(prefill + first + 250 * p.tpot_s)
+
+
+def test_a_reserved_price_is_the_catalog_median_of_reserved_prices():
+    for gpu in HARDWARE.gpus.values():
+        reserved = sorted(x.usd_per_gpu_hour for x in gpu.prices if x.kind == "reserved")
+        price = gpu.rental_price("reserved")
+        if not reserved:
+            assert price is None
+            if gpu.memory_gb and gpu.bf16_dense_tflops and gpu.memory_bandwidth_tb_s:
+                with pytest.raises(InputError, match="no reserved price"):
+                    point(model="llama-3.1-8b", gpu=gpu.id, tp=8, price="reserved")
+            continue
+        assert price is not None and price.value == reserved[(len(reserved) - 1) // 2]
+        if gpu.memory_gb and gpu.bf16_dense_tflops and gpu.memory_bandwidth_tb_s:
+            p = point(model="llama-3.1-8b", gpu=gpu.id, tp=8, price="reserved")
+            assert p.replica_usd_per_hour == pytest.approx(8 * price.value)
+
+
 def test_more_batch_never_lowers_throughput_and_fp8_halves_the_weights():
     small = point(model="llama-3.1-8b", gpu="h100-sxm", batch=4)
     large = point(model="llama-3.1-8b", gpu="h100-sxm", batch=64)
@@ -75,8 +170,12 @@ def test_more_batch_never_lowers_throughput_and_fp8_halves_the_weights():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"model": "llama-3.1-70b", "gpu": "h100-sxm"}, "does not fit"),
-        ({"model": "llama-3.1-8b", "gpu": "l4", "context": 131072}, "not one sequence"),
+        ({"model": "llama-3.1-70b", "gpu": "h100-sxm", "tp": 1}, "a tp of 2 or more"),
+        ({"model": "llama-3.1-8b", "gpu": "l4", "tp": 1, "context": 131072}, "not one sequence"),
+        ({"model": "llama-3.1-70b", "gpu": "h100-sxm", "tp": 3}, "64 attention heads"),
+        ({"model": "llama-3.1-70b", "gpu": "h100-sxm", "tp": 3}, "next split that works is 4"),
+        ({"model": "llama-3.1-8b", "gpu": "h100-sxm", "context": 1000}, "shorter than"),
+        ({"model": "llama-3.1-8b", "gpu": "h100-sxm", "input_tokens": 200000}, "context"),
         ({"model": "llama-3.1-8b", "gpu": "h100-sxm", "batch": 100000}, "does not fit"),
         ({"model": "llama-3.1-8b", "gpu": "a10g"}, "lacks a sourced"),
     ],

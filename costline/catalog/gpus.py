@@ -70,6 +70,31 @@ class Gpu:
                 return f"{price.provider} ({price.kind}, {price.as_of}): {price.source}"
         return ""
 
+    def rental_price(self, kind: str = "on-demand") -> Sourced | None:
+        """USD per GPU-hour of `kind` (on-demand or reserved) with its source: on demand, the
+        catalog's default; reserved, the median of the reserved prices listed (the lower
+        middle one for an even count). None when the catalog has none of that kind."""
+        if kind == "on-demand":
+            if self.default_price_usd_per_gpu_hour is None:
+                return None
+            return Sourced(
+                self.default_price_usd_per_gpu_hour,
+                f"{self.price_source()} — {self.default_price_note}",
+            )
+        rows = sorted((p for p in self.prices if p.kind == kind), key=lambda p: p.usd_per_gpu_hour)
+        if not rows:
+            return None
+        chosen = rows[(len(rows) - 1) // 2]
+        rule = (
+            f"median of {len(rows)} {kind} prices listed"
+            if len(rows) > 1
+            else f"the only {kind} price listed"
+        )
+        return Sourced(
+            chosen.usd_per_gpu_hour,
+            f"{chosen.provider} ({chosen.kind}, {chosen.as_of}): {chosen.source} — {rule}",
+        )
+
 
 @dataclass(frozen=True)
 class Sourced:

@@ -41,6 +41,13 @@ class OpenModel:
     kv_lora_rank: int | None
     qk_rope_head_dim: int | None
     source: str
+    routed_experts: int | None = None
+    experts_per_token: int | None = None
+
+    @property
+    def latent_attention(self) -> bool:
+        """Multi-head latent attention: one compressed KV latent per token and layer."""
+        return self.kv_lora_rank is not None
 
     def kv_bytes_per_token(self, bytes_per_element: float) -> float:
         """Bytes of KV cache one token adds: 2 x layers x KV heads x head dim x bytes, or,
@@ -60,8 +67,11 @@ class SelfHostDefaults:
     decode_compute_efficiency: Sourced
     prefill_compute_efficiency: Sourced
     tp_efficiency: Sourced
-    utilisation: Sourced
+    utilisation_target: Sourced
+    """Share of a replica's capacity the busiest hour may use."""
     peak_to_average: Sourced
+    auto_tp_max_gpus: Sourced
+    auto_tp_weights_share: Sourced
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,8 @@ def load_open_models() -> OpenModelCatalog:
             kv_lora_rank=_int(row.get("kv_lora_rank")),
             qk_rope_head_dim=_int(row.get("qk_rope_head_dim")),
             source=one_line(row["source"]),
+            routed_experts=_int(row.get("routed_experts")),
+            experts_per_token=_int(row.get("experts_per_token")),
         )
     raw = read_data("selfhost_defaults.yml")
 
@@ -152,8 +164,10 @@ def load_open_models() -> OpenModelCatalog:
         decode_compute_efficiency=sourced("decode_compute_efficiency"),
         prefill_compute_efficiency=sourced("prefill_compute_efficiency"),
         tp_efficiency=sourced("tp_efficiency"),
-        utilisation=sourced("utilisation"),
+        utilisation_target=sourced("utilisation_target"),
         peak_to_average=sourced("peak_to_average"),
+        auto_tp_max_gpus=sourced("auto_tp_max_gpus"),
+        auto_tp_weights_share=sourced("auto_tp_weights_share"),
     )
     benchmarks = []
     for row in read_data("inference_benchmarks.yml")["points"]:

@@ -1,12 +1,17 @@
-"""API vs self-hosting: monthly cost of each as a function of volume, where they cross, and
+"""API vs self-hosting: monthly cost of each as a function of volume, where they cross and
 the month on the scenario's growth curve when self-hosting becomes cheaper.
 
-    GPU-seconds per query = input tokens / prefill rate + output tokens / decode rate
-    replicas(V)           = max(min replicas, ceil(V x GPU-seconds x peak-to-average
-                                                   / seconds in a month))
-    self-hosted(V)        = replicas x GPUs per replica x USD per GPU-hour x hours a month
-                            + staff per month           (idle capacity is paid all the same)
-    API(V)                = V x the API's mean USD per query
+Only what changes hands is compared: the features' LLM calls (tokens and request fees, with
+their orchestration overhead). Retrieval, tools and per-query infrastructure are paid the
+same either way and left out of both sides.
+
+    replica-seconds per query = calls x (input tokens / prefill rate + output tokens / decode rate)
+    capacity                  = seconds in a month / replica-seconds per query x utilisation target
+                                / peak-to-average         (queries a month one replica carries)
+    replicas(V)               = max(min replicas, ceil(V / capacity))
+    self-hosted(V)            = replicas x GPUs x USD per GPU-hour x hours a month x (1 + overhead)
+                                + staff per month        (idle capacity is paid all the same)
+    API(V)                    = V x the API's mean USD per query for its LLM calls
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import math
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costline.engine.result import Result
+from costline.engine.result import FeatureResult, Result
 from costline.engine.selfhost import ServingPoint
+from costline.errors import InputError
 
 HOURS_PER_MONTH = 730.0  # 8,760 hours a year / 12
 SECONDS_PER_HOUR = 3600.0
@@ -29,13 +35,29 @@ class FleetPlan(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
     gpu_seconds_per_query: float
-    """Replica-seconds one query takes: its prefill plus its share of decode steps."""
+    """Replica-seconds one query takes: its LLM calls' prefill plus their share of decode
+    steps."""
     queries_per_replica_month: float
     """Queries one replica serves in a month at 100% load."""
     peak_to_average: float
+    utilisation_target: float
+    """Share of a replica's capacity the busiest hour may use."""
     min_replicas: int
     replica_usd_per_month: float
+    """GPU rent of one replica for a month, before overhead."""
+    overhead_share: float = 0.0
+    """Orchestration overhead on the rent, as on API model spend (0.1 = 10%)."""
     staff_usd_per_month: float
+
+    @property
+    def capacity(self) -> float:
+        """Monthly queries one replica carries with the busiest hour at the target."""
+        return self.queries_per_replica_month * self.utilisation_target / self.peak_to_average
+
+    @property
+    def replica_cost(self) -> float:
+        """USD a month of one more replica, overhead included."""
+        return self.replica_usd_per_month * (1 + self.overhead_share)
 
 
 class Breakeven(BaseModel):
@@ -47,13 +69,18 @@ class Breakeven(BaseModel):
     serving: ServingPoint
     fleet: FleetPlan
     api_usd_per_query: float
-    """The API's mean USD per query in the first month."""
+    """The API's mean USD per query for the features' LLM calls in the first month."""
     crossover_queries_per_month: float | None
-    """Monthly queries above which self-hosting is cheaper, at first-month API prices;
-    None if it never is (the API costs less per query than a replica's marginal cost)."""
+    """Monthly queries from which self-hosting first costs no more than the API, at
+    first-month API prices; None if it never does."""
+    always_cheaper_from_queries_per_month: float | None
+    """Monthly queries above which self-hosting costs no more at every volume: past the
+    first crossing a new replica can make the API cheaper again for a while."""
     crossover_month: str | None
     """First month of the timeline in which self-hosting is cheaper; None: not within the
     horizon."""
+    always_cheaper_from_month: str | None
+    """First month from which self-hosting is cheaper in every later month of the horizon."""
     volumes: list[float]
     """Queries per month of the sweep."""
     api_usd: list[float]
@@ -67,72 +94,121 @@ class Breakeven(BaseModel):
 
 def plan_fleet(
     serving: ServingPoint,
-    input_tokens_per_query: float,
-    output_tokens_per_query: float,
+    calls_per_query: float,
+    input_tokens_per_call: float,
+    output_tokens_per_call: float,
+    *,
     peak_to_average: float,
+    utilisation_target: float,
     min_replicas: int,
     staff_usd_per_month: float,
+    overhead_share: float = 0.0,
 ) -> FleetPlan:
-    """Fleet sizing parameters for queries of the given size (tokens) on `serving`."""
-    seconds = (
-        input_tokens_per_query / serving.prefill_tokens_per_s
-        + output_tokens_per_query / serving.decode_tokens_per_s
+    """Fleet sizing parameters for queries of `calls_per_query` LLM calls of the given size
+    (tokens) on `serving`."""
+    seconds = calls_per_query * (
+        input_tokens_per_call / serving.prefill_tokens_per_s
+        + output_tokens_per_call / serving.decode_tokens_per_s
     )
     return FleetPlan(
         gpu_seconds_per_query=seconds,
         queries_per_replica_month=HOURS_PER_MONTH * SECONDS_PER_HOUR / seconds,
         peak_to_average=peak_to_average,
+        utilisation_target=utilisation_target,
         min_replicas=min_replicas,
         replica_usd_per_month=serving.replica_usd_per_hour * HOURS_PER_MONTH,
+        overhead_share=overhead_share,
         staff_usd_per_month=staff_usd_per_month,
     )
 
 
 def replicas_needed(fleet: FleetPlan, queries_per_month: np.ndarray) -> np.ndarray:
     """Replicas for the peak hour at each monthly volume, at least the minimum."""
-    peak_load = np.asarray(queries_per_month) * fleet.peak_to_average
-    return np.maximum(fleet.min_replicas, np.ceil(peak_load / fleet.queries_per_replica_month))
+    load = np.asarray(queries_per_month, dtype=float) / fleet.capacity
+    # a load that is a whole number of replicas up to rounding error needs no extra one
+    return np.maximum(fleet.min_replicas, np.ceil(load - 1e-9))
 
 
 def selfhost_cost(fleet: FleetPlan, queries_per_month: np.ndarray) -> np.ndarray:
-    """Monthly USD of the self-hosted fleet at each volume (GPUs rented 24/7 + staff)."""
-    return replicas_needed(fleet, queries_per_month) * fleet.replica_usd_per_month + (
+    """Monthly USD of the self-hosted fleet at each volume (GPUs rented 24/7, overhead and
+    staff)."""
+    return replicas_needed(fleet, queries_per_month) * fleet.replica_cost + (
         fleet.staff_usd_per_month
     )
 
 
 def crossover_volume(fleet: FleetPlan, api_usd_per_query: float) -> float | None:
     """The smallest monthly volume at which self-hosting costs no more than the API."""
-    if api_usd_per_query <= 0:
-        return None
-    marginal = fleet.replica_usd_per_month * fleet.peak_to_average / fleet.queries_per_replica_month
-    if api_usd_per_query <= marginal:
+    if api_usd_per_query <= 0 or api_usd_per_query * fleet.capacity <= fleet.replica_cost:
         return None  # each replica added costs more than the API bill it replaces
-    # With r replicas the fleet serves up to r x capacity / peak-to-average; self-hosting
-    # wins from the volume where the API bill reaches the fleet's cost, if that volume
-    # still fits in r replicas. Try r = min, min+1, ...
-    capacity = fleet.queries_per_replica_month / fleet.peak_to_average
+    # With r replicas the fleet serves up to r x capacity; self-hosting wins from the volume
+    # where the API bill reaches the fleet's cost, if that volume still fits in r replicas.
     replicas = fleet.min_replicas
     while True:
-        cost = replicas * fleet.replica_usd_per_month + fleet.staff_usd_per_month
+        cost = replicas * fleet.replica_cost + fleet.staff_usd_per_month
         volume = cost / api_usd_per_query
-        low = (replicas - 1) * capacity if replicas > fleet.min_replicas else 0.0
-        if volume <= replicas * capacity:
+        low = (replicas - 1) * fleet.capacity if replicas > fleet.min_replicas else 0.0
+        if volume <= replicas * fleet.capacity:
             return max(volume, low)
-        replicas = max(replicas + 1, math.ceil(volume / capacity))
+        replicas = max(replicas + 1, math.ceil(volume / fleet.capacity))
 
 
-def query_tokens(result: Result, features: list[str] | None = None) -> tuple[float, float]:
-    """Mean (input, output) tokens per query over `features` (all when None), weighted by
-    their first-month queries; all LLM calls of a query counted."""
+def always_cheaper_volume(fleet: FleetPlan, api_usd_per_query: float) -> float | None:
+    """The monthly volume above which self-hosting costs no more than the API at every
+    volume, replica steps included; None if there is none."""
+    a, c, r, s = api_usd_per_query, fleet.capacity, fleet.replica_cost, fleet.staff_usd_per_month
+    m = fleet.min_replicas
+    if a <= 0 or a * c <= r:
+        return None
+    # k replicas serve ((k-1)c, kc] and cost kr + s; the API bill at the bottom of that
+    # range covers it for every k >= (ac + s) / (ac - r), and the margin only grows.
+    first_whole = max(m + 1, math.ceil((a * c + s) / (a * c - r)))
+    k = first_whole - 1  # the last range not won from its bottom end
+    low = (k - 1) * c if k > m else 0.0
+    volume = (k * r + s) / a
+    return max(volume, low) if volume <= k * c else k * c
+
+
+def query_tokens(result: Result, features: list[str] | None = None) -> tuple[float, float, float]:
+    """Mean LLM calls per query and (input, output) tokens per call over `features` (all
+    when None): calls weighted by their share of first-month queries, tokens by calls."""
     chosen = _chosen(result, features)
-    weights = np.array([f.queries_per_month for f in chosen], dtype=float)
-    share = weights / weights.sum() if weights.sum() > 0 else np.full(len(chosen), 1 / len(chosen))
-    pairs = list(zip(share, chosen, strict=True))
+    queries = np.array([f.queries_per_month for f in chosen], dtype=float)
+    if queries.sum() <= 0:
+        queries = np.ones(len(chosen))
+    calls = np.array([f.llm_calls_per_query for f in chosen])
+    per_query = float((queries * calls).sum() / queries.sum())
+    weight = queries * calls
+    if weight.sum() <= 0:
+        weight = np.ones(len(chosen))
+    share = weight / weight.sum()
     return (
-        float(sum(s * f.llm_calls_per_query * f.input_tokens_per_call for s, f in pairs)),
-        float(sum(s * f.llm_calls_per_query * f.output_tokens_per_call for s, f in pairs)),
+        per_query,
+        float(sum(w * f.input_tokens_per_call for w, f in zip(share, chosen, strict=True))),
+        float(sum(w * f.output_tokens_per_call for w, f in zip(share, chosen, strict=True))),
     )
+
+
+def api_features(result: Result, names: list[str] | None) -> list[str]:
+    """The features a breakeven moves: `names`, or every feature on an API; refuses a
+    feature that is self-hosted already."""
+    hosted = [f.name for f in result.features if f.deployment == "self_hosted"]
+    if names:
+        already = [n for n in names if n in hosted]
+        if already:
+            raise InputError(
+                f"{', '.join(already)} is self-hosted already (deployment: self_hosted), so "
+                "there is no API bill to compare; `costline run` prices its fleet",
+                "feature",
+            )
+        return list(names)
+    chosen = [f.name for f in result.features if f.deployment != "self_hosted"]
+    if not chosen:
+        raise InputError(
+            "every feature is self-hosted already (deployment: self_hosted): there is no API "
+            "bill to compare; `costline run` prices the fleets"
+        )
+    return chosen
 
 
 def _chosen(result: Result, features: list[str] | None) -> list:
@@ -145,43 +221,69 @@ def breakeven(
     features: list[str] | None = None,
     *,
     peak_to_average: float,
+    utilisation_target: float,
     min_replicas: int,
     staff_usd_per_month: float,
     sweep_points: int = 200,
 ) -> Breakeven:
-    """API vs self-hosted monthly cost for `features` (all when None) of `result`."""
-    chosen = _chosen(result, features)
+    """API vs self-hosted monthly cost (USD) of the LLM calls of `features` (every API
+    feature when None) of `result`, `serving` sized for their calls' tokens."""
+    chosen = _chosen(result, api_features(result, features))
     queries = np.sum([f.queries_by_month for f in chosen], axis=0)
     api = np.sum(
-        [np.multiply(f.queries_by_month, f.cost_per_query_by_month) for f in chosen], axis=0
+        [np.multiply(f.queries_by_month, f.llm_cost_per_query_by_month) for f in chosen], axis=0
     )
-    input_tokens, output_tokens = query_tokens(result, features)
+    calls, input_tokens, output_tokens = query_tokens(result, [f.name for f in chosen])
     fleet = plan_fleet(
-        serving, input_tokens, output_tokens, peak_to_average, min_replicas, staff_usd_per_month
+        serving,
+        calls,
+        input_tokens,
+        output_tokens,
+        peak_to_average=peak_to_average,
+        utilisation_target=utilisation_target,
+        min_replicas=min_replicas,
+        staff_usd_per_month=staff_usd_per_month,
+        overhead_share=_overhead(chosen),
     )
     api_per_query = (
         float(api[0] / queries[0])
         if queries[0] > 0
-        else float(np.mean([f.cost_per_query.mean for f in chosen]))
+        else float(np.mean([f.llm_cost_per_query_by_month[0] for f in chosen]))
     )
     crossing = crossover_volume(fleet, api_per_query)
-    top = max(float(queries.max()) * 10, (crossing or 0) * 4, 1e4)
+    always = always_cheaper_volume(fleet, api_per_query)
+    top = max(float(queries.max()) * 10, (always or crossing or 0) * 4, 1e4)
     volumes = np.geomspace(max(top / 1e6, 1.0), top, sweep_points)
     self_by_month = selfhost_cost(fleet, queries)
-    cheaper = np.flatnonzero(self_by_month < api)
+    cheaper = self_by_month < api
+    first = np.flatnonzero(cheaper)
+    # the first month of the run of cheaper months that lasts to the horizon
+    losing = np.flatnonzero(~cheaper)
+    tail = 0 if not losing.size else int(losing[-1]) + 1
+    months = [m.month for m in result.timeline]
     return Breakeven(
         features=[f.name for f in chosen],
         serving=serving,
         fleet=fleet,
         api_usd_per_query=api_per_query,
         crossover_queries_per_month=crossing,
-        crossover_month=result.timeline[int(cheaper[0])].month if cheaper.size else None,
+        always_cheaper_from_queries_per_month=always,
+        crossover_month=months[int(first[0])] if first.size else None,
+        always_cheaper_from_month=months[tail] if tail < len(months) else None,
         volumes=volumes.tolist(),
         api_usd=(volumes * api_per_query).tolist(),
         selfhost_usd=selfhost_cost(fleet, volumes).tolist(),
-        months=[m.month for m in result.timeline],
+        months=months,
         timeline_queries=queries.tolist(),
         timeline_api_usd=api.tolist(),
         timeline_selfhost_usd=self_by_month.tolist(),
         replicas_by_month=[int(r) for r in replicas_needed(fleet, queries)],
     )
+
+
+def _overhead(chosen: list[FeatureResult]) -> float:
+    """The features' orchestration overhead share, weighted by their first-month queries."""
+    weights = np.array([f.queries_per_month for f in chosen], dtype=float)
+    if weights.sum() <= 0:
+        weights = np.ones(len(chosen))
+    return float(np.average([f.overhead_share for f in chosen], weights=weights))

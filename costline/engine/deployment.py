@@ -1,9 +1,10 @@
 """A scenario feature served on rented GPUs: its serving point, fleet and token prices.
 
 The per-query Monte Carlo prices a self-hosted call at the replica's cost per token when
-the fleet runs at 1 / peak-to-average of capacity (the average hour of a fleet sized for
-the peak hour); each month's bill is the fleet itself: replicas for that month's peak hour,
-at least the minimum, rented 24/7 (engine/breakeven.py), plus staff as a fixed row.
+the fleet runs at utilisation target / peak-to-average of capacity (the average hour of a
+fleet sized for the peak hour); each month's bill is the fleet itself: replicas for that
+month's peak hour, at least the minimum, rented 24/7 with the feature's orchestration
+overhead (engine/breakeven.py), plus staff as a fixed row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
 from costline.engine.breakeven import FleetPlan, plan_fleet
 from costline.engine.distributions import expected, percentile95
-from costline.engine.selfhost import ServingPoint, serve
+from costline.engine.selfhost import ServingPoint, request_latency_s, serve
 from costline.errors import InputError
 from costline.scenario.models import Feature, Scenario
 from costline.scenario.selfhost import SelfHostSpec
@@ -74,26 +75,30 @@ def _self_hosted(
         output_tokens=max(tokens_out, 1.0),
         batch=deployment.batch,
         usd_per_gpu_hour=deployment.usd_per_gpu_hour,
+        price=deployment.price,
     )
-    serving = serve(
-        spec,
-        open_models.model(deployment.model),
-        hardware.gpu(deployment.gpu),
-        open_models.defaults,
-    )
-    peak = deployment.peak_to_average or open_models.defaults.peak_to_average.value
+    model = open_models.model(deployment.model)
+    gpu = hardware.gpu(deployment.gpu)
+    defaults = open_models.defaults
+    serving = serve(spec, model, gpu, defaults)
+    peak = deployment.peak_to_average or defaults.peak_to_average.value
+    target = deployment.utilisation or defaults.utilisation_target.value
     fleet = plan_fleet(
         serving,
-        calls * tokens_in,
-        calls * tokens_out,
-        peak,
-        deployment.min_replicas,
-        deployment.staff_usd_per_month,
+        calls,
+        tokens_in,
+        tokens_out,
+        peak_to_average=peak,
+        utilisation_target=target,
+        min_replicas=deployment.min_replicas,
+        staff_usd_per_month=deployment.staff_usd_per_month,
+        overhead_share=feature.extras.orchestration_overhead,
     )
     per_second = serving.replica_usd_per_hour / SECONDS_PER_HOUR
-    # the average hour of a fleet sized for the peak hour is 1 / peak busy
-    input_rate = per_second * TOKENS_PER_MTOK / serving.prefill_tokens_per_s * peak
-    output_rate = per_second * TOKENS_PER_MTOK / serving.decode_tokens_per_s * peak
+    # the average hour of a fleet sized for the peak hour is target / peak busy
+    idle = peak / target
+    input_rate = per_second * TOKENS_PER_MTOK / serving.prefill_tokens_per_s * idle
+    output_rate = per_second * TOKENS_PER_MTOK / serving.decode_tokens_per_s * idle
     route = feature.routes[0]
     assert isinstance(route.model, str)
     key = pricing_key(route.model, feature.service_tier)
@@ -102,29 +107,24 @@ def _self_hosted(
         provider="self-hosted",
         model_id=f"{serving.model} on {serving.tp} x {serving.gpu}",
         schedule=((None, Rates(input=TieredRate(input_rate), output=TieredRate(output_rate))),),
-        source="roofline serving point (costline selfhost) at 1/peak-to-average load",
+        source="roofline serving point (costline selfhost) at utilisation target / "
+        "peak-to-average load",
         is_override=True,
         follows_trajectory=False,
     )
-    p95_in = percentile95(feature.usage.input_tokens)
-    p95_out = percentile95(feature.usage.output_tokens)
-    heavy = serve(
-        spec.model_copy(
-            update={
-                "input_tokens": max(p95_in, 1.0),
-                "output_tokens": max(p95_out, 1.0),
-                "batch": serving.batch,
-                "context": serving.context,
-            }
-        ),
-        open_models.model(deployment.model),
-        hardware.gpu(deployment.gpu),
-        open_models.defaults,
+    p95_latency = request_latency_s(
+        spec.model_copy(update={"tp": serving.tp}),
+        serving,
+        model,
+        gpu,
+        defaults,
+        max(percentile95(feature.usage.input_tokens), 1.0),
+        max(percentile95(feature.usage.output_tokens), 1.0),
     )
     return SelfHosted(
         key=key,
         serving=serving,
         fleet=fleet,
         pricing=pricing,
-        p95_latency_s=heavy.request_latency_s,
+        p95_latency_s=p95_latency,
     )

@@ -142,6 +142,10 @@ def simulate_queries(
 MODEL_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "retrieval_usd")
 """The lines paid to a model provider, which move with its prices."""
 
+LLM_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd")
+"""The lines of a feature's LLM calls: what self-hosting the model replaces (retrieval's
+embedding model stays on its API)."""
+
 
 def model_lines_by_key(
     sample: QuerySample, book: dict[str, ModelPricing], day: dt.date

@@ -74,6 +74,13 @@ class FeatureResult(_Frozen):
     """Queries in each month of the timeline."""
     cost_per_query_by_month: list[float]
     """Mean USD per query in each month (catalog price changes and trajectory applied)."""
+    llm_cost_per_query_by_month: list[float]
+    """Mean USD per query of its LLM calls alone in each month (tokens and request fees, with
+    their orchestration overhead): the part self-hosting replaces."""
+    overhead_share: float = 0.0
+    """Orchestration overhead on model spend (0.1 = 10%)."""
+    deployment: str = "api"
+    """api, or self_hosted (billed as a fleet of rented GPUs)."""
     p95_latency_s: float | None = None
     """Self-hosted features: seconds for the p95 request (p95 input and output tokens, each
     LLM call) at the fleet's batch, from the roofline; None for APIs."""

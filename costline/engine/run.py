@@ -18,6 +18,7 @@ from costline.engine.breakeven import FleetPlan, selfhost_cost
 from costline.engine.deployment import self_hosted_features
 from costline.engine.per_query import (
     COMPONENTS,
+    LLM_LINES,
     MODEL_LINES,
     QuerySample,
     model_lines_by_key,
@@ -107,41 +108,51 @@ class _FeatureRun:
         ]
         self.lines = query_costs(self.sample, book, months[0], self.factors[0])
         self.totals = total(self.lines)
-        self.mean_by_month = self._means(book, months)
+        self.mean_by_month, self.llm_by_month = self._means(book, months)
 
-    def _means(self, book: dict[str, ModelPricing], months: list[dt.date]) -> np.ndarray:
-        """Mean USD per query in each month."""
+    def _means(
+        self, book: dict[str, ModelPricing], months: list[dt.date]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean USD per query in each month: in all, and of the LLM calls alone."""
         # A model's price changes only on catalog dates and by its trajectory factor, so
         # price the sample once per catalog period and scale; tools and infra do not move.
-        per_key: dict[tuple[str, int], float] = {}
+        per_key: dict[tuple[str, int], tuple[float, float]] = {}
         fixed = float(self.sample.tools_usd.mean()) + self.sample.infra_usd
+        lift = 1 + self.sample.overhead
         out = np.empty(len(months))
+        llm_out = np.empty(len(months))
         for t, month in enumerate(months):
-            spend = 0.0
+            llm = retrieval = 0.0
             for key, factor in self.factors[t].items():
                 period = (key, book[key].period_index(month))
                 if period not in per_key:
                     for k, lines in model_lines_by_key(self.sample, book, month).items():
-                        per_key[k, book[k].period_index(month)] = float(
-                            sum(lines[line].mean() for line in MODEL_LINES)
+                        per_key[k, book[k].period_index(month)] = (
+                            float(sum(lines[line].mean() for line in LLM_LINES)),
+                            float(lines["retrieval_usd"].mean()),
                         )
-                spend += factor * per_key[period]
-            out[t] = spend * (1 + self.sample.overhead) + fixed
-        return out
+                llm += factor * per_key[period][0]
+                retrieval += factor * per_key[period][1]
+            llm_out[t] = llm * lift
+            out[t] = (llm + retrieval) * lift + fixed
+        return out, llm_out
 
     def bill_as_fleet(self, fleet: FleetPlan, queries: np.ndarray) -> None:
-        """Bill the feature as its fleet: replicas rented 24/7 for each month's peak hour (at
-        least the minimum) instead of per token; tools and infra stay per query. The query
-        sample's model lines are rescaled to the first month's fleet cost per query, so the
-        cost per query and per user include idle capacity as the bill does."""
+        """Bill the feature's LLM calls as its fleet: replicas rented 24/7 for each month's
+        peak hour (at least the minimum) instead of per token; retrieval, tools and infra
+        stay per query. The sample's LLM lines are rescaled to the first month's fleet cost
+        per query, so the cost per query and per user include idle capacity as the bill does."""
         self.fleet = fleet
-        model_lines = float(sum(self.lines[k].mean() for k in (*MODEL_LINES, "overhead_usd")))
-        other = float(self.totals.mean()) - model_lines
-        self.mean_by_month = self.fleet_cost_per_query(queries) + other
-        if model_lines > 0 and queries[0] > 0:
-            factor = (self.mean_by_month[0] - other) / model_lines
-            for k in (*MODEL_LINES, "overhead_usd"):
+        rest = self.mean_by_month - self.llm_by_month
+        llm_now = float(sum(self.lines[k].mean() for k in LLM_LINES)) * (1 + self.sample.overhead)
+        self.llm_by_month = self.fleet_cost_per_query(queries)
+        self.mean_by_month = self.llm_by_month + rest
+        if llm_now > 0 and queries[0] > 0:
+            factor = self.llm_by_month[0] / llm_now
+            for k in LLM_LINES:
                 self.lines[k] = self.lines[k] * factor
+            spend = sum(self.lines[k] for k in MODEL_LINES)
+            self.lines["overhead_usd"] = spend * self.sample.overhead
             self.totals = total(self.lines)
 
     def fleet_cost_per_query(self, queries: np.ndarray) -> np.ndarray:
@@ -149,9 +160,9 @@ class _FeatureRun:
         assert self.fleet is not None
         queries = np.asarray(queries, dtype=float)
         rent = selfhost_cost(self.fleet, queries) - self.fleet.staff_usd_per_month
-        marginal = float(sum(self.lines[k].mean() for k in (*MODEL_LINES, "overhead_usd")))
+        marginal = float(sum(self.lines[k].mean() for k in LLM_LINES)) * (1 + self.sample.overhead)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(queries > 0, rent * (1 + self.sample.overhead) / queries, marginal)
+            return np.where(queries > 0, rent / queries, marginal)
 
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
@@ -283,7 +294,9 @@ def run_scenario(
         for r in runs:
             q = users[0] * multiple * blended_q[r.feature.name]
             per_query = (
-                float(r.fleet_cost_per_query(np.array([q]))[0]) + other_cost(r)
+                float(r.fleet_cost_per_query(np.array([q]))[0])
+                + r.mean_by_month[0]
+                - r.llm_by_month[0]
                 if r.fleet is not None
                 else r.mean_by_month[0]
             )
@@ -366,6 +379,9 @@ def _feature_result(
         inference_cost_usd=float(queries * run.mean_by_month[0]),
         queries_by_month=[float(q) for q in queries_by_month],
         cost_per_query_by_month=[float(c) for c in run.mean_by_month],
+        llm_cost_per_query_by_month=[float(c) for c in run.llm_by_month],
+        overhead_share=float(run.sample.overhead),
+        deployment="api" if run.fleet is None else "self_hosted",
         p95_latency_s=p95_latency_s,
     )
 
@@ -402,11 +418,6 @@ def _hosted_notes(hosted: dict) -> list[str]:
         "it grows in steps, not linearly."
         for name, h in hosted.items()
     ]
-
-
-def other_cost(run: _FeatureRun) -> float:
-    """Mean USD per query of tools and infrastructure (not model spend)."""
-    return float(run.lines["tools_usd"].mean() + run.lines["infra_usd"].mean())
 
 
 def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:

@@ -14,23 +14,45 @@ from costline.report.format import count, usd
 def _headline(result: Breakeven) -> list[tuple[str, str]]:
     s, f = result.serving, result.fleet
     crossing = result.crossover_queries_per_month
-    return [
+    always = result.always_cheaper_from_queries_per_month
+    rows = [
         ("features", ", ".join(result.features)),
         ("self-hosted on", f"{s.model}: {s.tp} x {s.gpu}, {s.dtype}, batch {s.batch}"),
         ("GPU-seconds per query", f"{f.gpu_seconds_per_query:.3g}"),
         ("queries per replica-month at full load", count(f.queries_per_replica_month)),
         ("replica rent per month", usd(f.replica_usd_per_month)),
-        ("peak-to-average, minimum replicas", f"{f.peak_to_average:g}, {f.min_replicas}"),
-        ("ML-ops staff per month", usd(f.staff_usd_per_month)),
-        ("API cost per query (first month)", usd(result.api_usd_per_query)),
         (
-            "self-hosting is cheaper above",
+            "peak-to-average, utilisation target, minimum replicas",
+            f"{f.peak_to_average:g}, {f.utilisation_target:.0%}, {f.min_replicas}",
+        ),
+        ("orchestration overhead on rent", f"{f.overhead_share:.0%}"),
+        ("ML-ops staff per month", usd(f.staff_usd_per_month)),
+        ("API cost per query, LLM calls (first month)", usd(result.api_usd_per_query)),
+        (
+            "self-hosting is first cheaper at",
             "never (API cheaper per query than a replica)"
             if crossing is None
             else f"{count(crossing)} queries/month",
         ),
-        ("on the growth curve, from", result.crossover_month or "never within the horizon"),
     ]
+    if always is not None and crossing is not None and always > crossing * (1 + 1e-9):
+        rows.append(
+            (
+                "and at every volume above",
+                f"{count(always)} queries/month (between them a new replica makes the API "
+                "cheaper again)",
+            )
+        )
+    never = "never within the horizon"
+    rows.append(("on the growth curve, first", result.crossover_month or never))
+    if result.always_cheaper_from_month != result.crossover_month:
+        rows.append(
+            (
+                "and in every month from",
+                result.always_cheaper_from_month or never,
+            )
+        )
+    return rows
 
 
 def render_breakeven_terminal(result: Breakeven, console: Console, every: int = 3) -> None:
@@ -69,8 +91,9 @@ def render_breakeven_terminal(result: Breakeven, console: Console, every: int = 
     console.print(months)
     console.print(
         Text(
-            "The fleet is sized for the peak hour and rented 24/7; idle capacity is "
-            "paid all the same. Serving assumptions: costline selfhost --help.",
+            "Both sides count the features' LLM calls only: retrieval, tools and infra are "
+            "paid either way. The fleet is sized for the peak hour and rented 24/7; idle "
+            "capacity is paid all the same. Serving assumptions: costline selfhost --help.",
             style="dim",
         )
     )

@@ -14,7 +14,11 @@ def _figures(point: ServingPoint) -> list[tuple[str, str]]:
         ("replica", f"{point.tp} x {point.gpu}, {point.dtype} weights"),
         ("weights", f"{point.weights_gb:,.1f} GB"),
         ("usable memory", f"{point.usable_memory_gb:,.1f} GB"),
-        ("KV cache per token", f"{point.kv_bytes_per_token / 1e3:,.1f} kB"),
+        (
+            "KV cache per token"
+            + (f" ({point.kv_copies:g} copies)" if point.kv_copies > 1 else ""),
+            f"{point.kv_bytes_per_token / 1e3:,.1f} kB",
+        ),
         (f"max batch at {point.context:,} tokens", count(point.max_batch)),
         ("batch", count(point.batch)),
         ("prefill tokens/s (one request)", count(point.prefill_tokens_per_s)),

@@ -7,6 +7,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Dtype = Literal["bf16", "fp8", "int4"]
+PriceKind = Literal["on-demand", "reserved"]
+
+# Upper bounds keep arithmetic finite and catch typos (a peak-to-average of 2e9); they are far
+# beyond any real deployment, not modelling limits.
+MAX_TOKENS = 10_000_000
+MAX_USD_PER_GPU_HOUR = 1_000.0
+MAX_PEAK_TO_AVERAGE = 1_000.0
+MAX_STAFF_USD_PER_MONTH = 1e9
+MAX_REPLICAS = 100_000
 
 
 class SelfHostSpec(BaseModel):
@@ -20,27 +29,32 @@ class SelfHostSpec(BaseModel):
     """Open model id from the architecture catalog, e.g. llama-3.1-70b."""
     gpu: Annotated[str, Field(min_length=1)]
     """GPU id from `costline gpus`, e.g. h100-sxm."""
-    tp: Annotated[int, Field(ge=1, le=64)] = 1
-    """GPUs per replica in tensor parallel."""
+    tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    """GPUs per replica in tensor parallel; the cheapest split that fits on one server when
+    unset."""
     dtype: Dtype = "bf16"
     """Weight precision: bf16, fp8 or int4 (weight-only)."""
     kv_dtype: Literal["bf16", "fp8"] = "bf16"
     """KV-cache precision."""
-    input_tokens: Annotated[float, Field(gt=0)] = 1000
+    input_tokens: Annotated[float, Field(gt=0, le=MAX_TOKENS)] = 1000
     """Prompt tokens per request."""
-    output_tokens: Annotated[float, Field(gt=0)] = 250
+    output_tokens: Annotated[float, Field(gt=0, le=MAX_TOKENS)] = 250
     """Generated tokens per request."""
-    context: Annotated[int, Field(ge=1)] | None = None
-    """Tokens of KV cache reserved per sequence; input + output when unset."""
-    batch: Annotated[int, Field(ge=1)] | None = None
+    context: Annotated[int, Field(ge=1, le=MAX_TOKENS)] | None = None
+    """Tokens of KV cache reserved per sequence, at least input + output; input + output
+    when unset."""
+    batch: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Concurrent sequences per replica; the most that fit in memory when unset."""
     utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
     """Share of the rented hours the replica does useful work (average load over
-    capacity); a labelled default when unset."""
+    capacity); the default utilisation target / peak-to-average when unset."""
     tp_efficiency: Annotated[float, Field(gt=0, le=1)] | None = None
     """Speed kept when splitting a replica over `tp` GPUs; a labelled default when unset."""
-    usd_per_gpu_hour: Annotated[float, Field(ge=0)] | None = None
-    """Rental price; the GPU's default catalog price when unset."""
+    usd_per_gpu_hour: Annotated[float, Field(ge=0, le=MAX_USD_PER_GPU_HOUR)] | None = None
+    """Rental price; the GPU's catalog price of `price` when unset."""
+    price: PriceKind = "on-demand"
+    """Which catalog price to use when `usd_per_gpu_hour` is unset: on-demand, or reserved
+    (a committed term)."""
 
 
 class SelfHostedDeployment(BaseModel):
@@ -56,20 +70,26 @@ class SelfHostedDeployment(BaseModel):
     """Open model id from the architecture catalog, e.g. llama-3.1-70b."""
     gpu: Annotated[str, Field(min_length=1)]
     """GPU id from `costline gpus`."""
-    tp: Annotated[int, Field(ge=1, le=64)] = 1
-    """GPUs per replica in tensor parallel."""
+    tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    """GPUs per replica in tensor parallel; the cheapest split that fits on one server when
+    unset."""
     dtype: Dtype = "bf16"
     """Weight precision."""
     kv_dtype: Literal["bf16", "fp8"] = "bf16"
     """KV-cache precision."""
-    batch: Annotated[int, Field(ge=1)] | None = None
+    batch: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Concurrent sequences per replica; the most that fit when unset."""
-    usd_per_gpu_hour: Annotated[float, Field(ge=0)] | None = None
-    """Your price (reserved or on-demand); the GPU's default catalog price when unset."""
-    peak_to_average: Annotated[float, Field(ge=1)] | None = None
+    usd_per_gpu_hour: Annotated[float, Field(ge=0, le=MAX_USD_PER_GPU_HOUR)] | None = None
+    """Your own price per GPU-hour; the catalog's price of `price` when unset."""
+    price: PriceKind = "on-demand"
+    """Catalog price to rent at: on-demand, or reserved (a committed term, cheaper per hour)."""
+    utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Utilisation target: the share of the fleet's capacity its busiest hour may use (0.7
+    keeps 30% headroom for bursts and latency); a labelled default when unset."""
+    peak_to_average: Annotated[float, Field(ge=1, le=MAX_PEAK_TO_AVERAGE)] | None = None
     """Busiest hour over the average hour; the fleet is sized for it. A labelled default
     when unset."""
-    min_replicas: Annotated[int, Field(ge=1)] = 1
+    min_replicas: Annotated[int, Field(ge=1, le=MAX_REPLICAS)] = 1
     """Replicas kept running whatever the load (redundancy)."""
-    staff_usd_per_month: Annotated[float, Field(ge=0)] = 0.0
+    staff_usd_per_month: Annotated[float, Field(ge=0, le=MAX_STAFF_USD_PER_MONTH)] = 0.0
     """ML-ops staff for the fleet (USD per month)."""
