@@ -703,8 +703,8 @@ def main() -> None:
 
 def time_breakeven(repeats: int) -> tuple[list[float], list[float]]:
     """Best-of timings (s) of `costline breakeven` on the scenario: the whole CLI process,
-    and the breakeven alone (serving point, fleet, 200-point sweep, 36-month comparison)
-    on an already-run scenario."""
+    and the breakeven alone (serving point with tp chosen, fleet, 200-point sweep,
+    36-month comparison) on an already-run scenario."""
     from costline.catalog.gpus import load_hardware
     from costline.catalog.open_models import load_open_models
     from costline.engine.breakeven import breakeven, query_tokens
@@ -717,8 +717,6 @@ def time_breakeven(repeats: int) -> tuple[list[float], list[float]]:
         str(SCENARIO),
         "--self-host",
         "llama-3.1-70b@h100-sxm",
-        "--tp",
-        "4",
         "--format",
         "json",
         "--as-of",
@@ -736,18 +734,24 @@ def time_breakeven(repeats: int) -> tuple[list[float], list[float]]:
     alone = []
     for _ in range(repeats):
         start = time.perf_counter()
-        tokens_in, tokens_out = query_tokens(result)
+        _, tokens_in, tokens_out = query_tokens(result)
         spec = SelfHostSpec(
             model="llama-3.1-70b",
             gpu="h100-sxm",
-            tp=4,
             input_tokens=tokens_in,
             output_tokens=tokens_out,
         )
         serving = serve(
             spec, models.model("llama-3.1-70b"), hardware.gpu("h100-sxm"), models.defaults
         )
-        breakeven(result, serving, peak_to_average=2.0, min_replicas=1, staff_usd_per_month=0)
+        breakeven(
+            result,
+            serving,
+            peak_to_average=2.0,
+            utilisation_target=1.0,
+            min_replicas=1,
+            staff_usd_per_month=0,
+        )
         alone.append(time.perf_counter() - start)
     return cli, alone
 

@@ -218,6 +218,28 @@ def test_the_readme_reports_every_benchmark_point():
         assert bench.id in readme, bench.id
 
 
+def test_the_readme_table_shows_what_the_model_predicts_today():
+    # The README's comparison must move with the model: a changed prediction fails here
+    # until the table (and its "N of M within 30%" count) is regenerated.
+    readme = (ROOT / "README.md").read_text()
+    rows = {
+        (cells[0].strip("` "), cells[4].strip()): cells
+        for line in readme.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")[1:-1]) == 8
+    }
+    within = total = 0
+    for bench in MODELS.benchmarks:
+        for c in compare_benchmark(bench, MODELS, HARDWARE):
+            cells = rows[bench.id, c.metric]
+            if c.predicted is None:
+                assert cells[6].strip() == "-"
+                continue
+            total += 1
+            within += 0.7 <= c.ratio <= 1.3
+            assert cells[6].strip() == f"{c.predicted:,.1f}", (bench.id, c.metric)
+    assert f"{within} of {total} predictions are within 30%" in readme
+
+
 def test_every_open_model_and_benchmark_has_a_source_and_a_date():
     import yaml
 
