@@ -21,6 +21,7 @@ from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
+from costline.engine.result import Result
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
 from costline.engine.training import (
@@ -28,10 +29,12 @@ from costline.engine.training import (
     estimate_provider_finetune,
     estimate_training,
 )
+from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.format import usd
 from costline.report.json_report import render_json
+from costline.report.levers import render_levers_markdown, render_levers_terminal
 from costline.report.markdown import render_markdown
 from costline.report.selfhost import render_selfhost_markdown, render_selfhost_terminal
 from costline.report.terminal import render_terminal
@@ -40,6 +43,15 @@ from costline.report.training import (
     render_gpus_terminal,
     render_training_markdown,
     render_training_terminal,
+)
+from costline.scenario.levers import (
+    BatchProcessing,
+    Caps,
+    Compression,
+    Levers,
+    PromptCache,
+    ResponseCache,
+    RouteToCheaper,
 )
 from costline.scenario.load import load_scenario
 from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
@@ -571,6 +583,197 @@ def breakeven(
         sys.stdout.write(render_breakeven_markdown(outcome) + "\n")
     else:
         render_breakeven_terminal(outcome, _console())
+
+
+_LEVER_OPTIONS = {
+    "response_cache": {"hit_rate": "--cache-hit-rate"},
+    "prompt_cache": {"prefix_share": "--prompt-cache-prefix-share"},
+    "routing": {
+        "model": "--route-to",
+        "share": "--route-share",
+        "router_usd_per_query": "--router-usd-per-query",
+        "fallback_share": "--fallback-share",
+        "tokenizer_ratio": "--tokenizer-ratio",
+    },
+    "compression": {"input_reduction": "--compress", "usd_per_query": "--compressor-usd-per-query"},
+    "batch": {"share": "--batch-share", "discount": "--batch-discount"},
+    "caps": {
+        "max_output_tokens": "--max-output-tokens",
+        "queries_per_user_per_month": "--quota",
+    },
+}
+_LEVER_TYPES = {
+    "response_cache": ResponseCache,
+    "prompt_cache": PromptCache,
+    "routing": RouteToCheaper,
+    "compression": Compression,
+    "batch": BatchProcessing,
+    "caps": Caps,
+}
+
+
+def _what_if_levers(given: dict[str, dict[str, object]]) -> dict[str, BaseModel]:
+    """Lever models from the CLI's what-if options, validated with the options' names."""
+    out = {}
+    for kind, values in given.items():
+        if all(v is None for v in values.values()):
+            continue
+        out[kind] = _validated(_LEVER_TYPES[kind], options=_LEVER_OPTIONS[kind], **values)
+    return out
+
+
+def _with_what_ifs(
+    scenario: Scenario, levers: dict[str, BaseModel], names: list[str] | None
+) -> Scenario:
+    """`scenario` with the what-if levers set on `names` (every API feature when None)."""
+    if not levers:
+        if names:
+            raise InputError("--feature: give a lever option to apply to it (see --help)")
+        return scenario
+    known = [f.name for f in scenario.features]
+    for name in names or []:
+        if name not in known:
+            raise InputError(
+                f"--feature: unknown feature {name!r}; features are " + ", ".join(known)
+            )
+    features = []
+    for feature in scenario.features:
+        chosen = feature.name in names if names else feature.deployment is None
+        if not chosen:
+            features.append(feature)
+            continue
+        if feature.deployment is not None:
+            raise InputError(
+                f"--feature: {feature.name!r} is self-hosted; levers on a self-hosted feature "
+                "are not modelled yet"
+            )
+        if "batch" in levers and feature.service_tier == "batch":
+            raise InputError(
+                f"--batch-share: {feature.name!r} is on the batch service tier already"
+            )
+        current = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
+        merged = Levers.model_validate({**current, **levers})
+        features.append(feature.model_copy(update={"levers": merged}))
+    return scenario.model_copy(update={"features": features})
+
+
+@app.command()
+def levers(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    feature: Annotated[
+        list[str] | None,
+        typer.Option(help="Feature(s) the what-if levers apply to; every API feature if unset."),
+    ] = None,
+    cache_hit_rate: Annotated[
+        float | None, typer.Option(help="Response cache: share of queries answered from it.")
+    ] = None,
+    prompt_cache_prefix_share: Annotated[
+        float | None, typer.Option(help="Prompt caching: share of input that is a fixed prefix.")
+    ] = None,
+    route_to: Annotated[
+        str | None, typer.Option(help="Routing: the cheaper model (provider:model).")
+    ] = None,
+    route_share: Annotated[
+        float | None, typer.Option(help="Routing: share of queries sent to it.")
+    ] = None,
+    router_usd_per_query: Annotated[
+        float | None, typer.Option(help="Routing: USD per query for the router.")
+    ] = None,
+    fallback_share: Annotated[
+        float | None, typer.Option(help="Routing: share of routed queries asked again.")
+    ] = None,
+    tokenizer_ratio: Annotated[
+        float | None, typer.Option(help="Routing: the cheaper model's tokens per own token.")
+    ] = None,
+    compress: Annotated[
+        float | None, typer.Option(help="Compression: share of uncached input removed.")
+    ] = None,
+    compressor_usd_per_query: Annotated[
+        float | None, typer.Option(help="Compression: USD per query for the compressor.")
+    ] = None,
+    batch_share: Annotated[
+        float | None, typer.Option(help="Batch API: share of queries that can wait.")
+    ] = None,
+    batch_discount: Annotated[
+        float | None, typer.Option(help="Batch API: share of the price saved (catalog if unset).")
+    ] = None,
+    max_output_tokens: Annotated[
+        float | None, typer.Option(help="Caps: largest output per LLM call.")
+    ] = None,
+    quota: Annotated[int | None, typer.Option(help="Caps: queries per user per month.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """Which levers fix the margin: monthly COGS without levers, then each lever's saving on
+    top of the ones before it (response cache, prompt caching, routing, distillation,
+    compression, batch API, caps), and the new gross margin.
+
+    Levers come from the scenario's `levers:` blocks; the options add what-ifs.
+
+    Example:
+
+        costline levers examples/support-copilot.yaml
+        costline levers examples/consumer-chat.yaml --route-to openai:gpt-4.1-nano \\
+            --route-share 0.5 --cache-hit-rate 0.1 --format json
+    """
+    try:
+        what_ifs = _what_if_levers(
+            {
+                "response_cache": {"hit_rate": cache_hit_rate},
+                "prompt_cache": {"prefix_share": prompt_cache_prefix_share},
+                "routing": {
+                    "model": route_to,
+                    "share": route_share,
+                    "router_usd_per_query": router_usd_per_query,
+                    "fallback_share": fallback_share,
+                    "tokenizer_ratio": tokenizer_ratio,
+                },
+                "compression": {
+                    "input_reduction": compress,
+                    "usd_per_query": compressor_usd_per_query,
+                },
+                "batch": {"share": batch_share, "discount": batch_discount},
+                "caps": {
+                    "max_output_tokens": max_output_tokens,
+                    "queries_per_user_per_month": quota,
+                },
+            }
+        )
+        when = _parse_date(as_of, "--as-of")
+        loaded = _with_what_ifs(load_scenario(scenario), what_ifs, feature)
+        catalog = PriceCatalog()
+        book = price_book(loaded, catalog, str(scenario))
+        hardware, models = load_hardware(), load_open_models()
+        if not any(f.levers for f in loaded.features):
+            raise InputError(
+                f"{scenario}: no feature has levers; add a `levers:` block to a feature or give "
+                "a what-if such as --cache-hit-rate 0.2 (costline levers --help)"
+            )
+
+        def run_one(variant: Scenario) -> Result:
+            return run_scenario(
+                variant,
+                book,
+                catalog.info(when),
+                seed=seed,
+                hardware=hardware,
+                open_models=models,
+            )
+
+        outcome = lever_waterfall(loaded, run_one)
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(outcome.model_dump_json(indent=2, exclude={"result"}) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_levers_markdown(outcome) + "\n")
+    else:
+        render_levers_terminal(outcome, _console())
 
 
 @app.command()

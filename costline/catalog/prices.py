@@ -7,6 +7,7 @@ model's token rates at each of the catalog's price start dates, for one service 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 from collections.abc import Iterable
@@ -19,9 +20,17 @@ import genai_prices
 from genai_prices import data_snapshot
 from genai_prices import types as gp
 
-from costline.catalog.types import CatalogInfo, ModelPricing, Rates, TieredRate, pricing_key
+from costline.catalog.levers import load_lever_defaults
+from costline.catalog.types import (
+    CatalogInfo,
+    ModelPricing,
+    Rates,
+    TieredRate,
+    batch_key,
+    pricing_key,
+)
 from costline.errors import ScenarioError, UnknownModelError
-from costline.scenario.models import PriceOverride, Scenario
+from costline.scenario.models import Feature, PriceOverride, Scenario
 
 # How each costline service tier is named in genai-prices' price variants.
 TIER_CONTEXT: dict[str, dict[str, str] | None] = {
@@ -242,23 +251,87 @@ def price_book(
                     " (an embedding or audio model where a chat model is expected?); "
                     "choose another model or give an explicit price",
                 )
+    _batch_prices(scenario, catalog, book, file)
     return book
+
+
+def _batch_prices(
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    book: dict[str, ModelPricing],
+    file: str,
+) -> None:
+    """Add the batch-API price of every model a batch lever sends queries to."""
+    for i, feature in enumerate(scenario.features):
+        lever = feature.levers.batch if feature.levers else None
+        if lever is None:
+            continue
+        where = f"features[{i}].levers.batch"
+        for _, model, tier, _ in _feature_models(i, feature, with_retrieval=False):
+            key = pricing_key(model, tier)
+            if batch_key(key) in book:
+                continue
+            base = book[key]
+            if lever.discount is not None:
+                book[batch_key(key)] = _discounted(base, lever.discount, "given in the scenario")
+                continue
+            if isinstance(model, str):
+                try:
+                    priced = catalog.resolve(model, "batch")
+                except UnknownModelError:
+                    priced = None
+                if priced is not None and (
+                    priced.tier_since is None or priced.tier_since <= scenario.start_date
+                ):
+                    book[batch_key(key)] = priced
+                    continue
+            documented = load_lever_defaults().batch_discount(base.provider)
+            if documented is None:
+                raise ScenarioError(
+                    file,
+                    f"{where}.discount",
+                    f"the catalog has no batch price for {base.ref!r} and no batch discount is "
+                    f"documented for its provider {base.provider!r}; give the discount your "
+                    "provider offers (0.5 = half price)",
+                )
+            book[batch_key(key)] = _discounted(base, documented.value, documented.source)
+
+
+def _discounted(base: ModelPricing, discount: float, source: str) -> ModelPricing:
+    return dataclasses.replace(
+        base,
+        schedule=tuple((start, rates.scaled(1 - discount)) for start, rates in base.schedule),
+        source=f"{base.source}; batch API at {discount:.0%} off ({source})",
+        service_tier="batch",
+    )
 
 
 def _models_of(
     scenario: Scenario,
 ) -> Iterable[tuple[str, str | PriceOverride, str, tuple[str, ...]]]:
     """(field path, model, tier, the token prices it must have) for every model named."""
-    chat = ("input", "output")
     for i, feature in enumerate(scenario.features):
-        # a self-hosted feature is priced by the engine from its serving point
-        if feature.model is not None:
-            yield f"features[{i}].model", feature.model, feature.service_tier, chat
-        for j, route in enumerate(feature.routing or []):
-            yield f"features[{i}].routing[{j}].model", route.model, feature.service_tier, chat
-        retrieval = feature.extras.retrieval
-        if retrieval is not None:
-            yield f"features[{i}].extras.retrieval.model", retrieval.model, "default", ("input",)
+        yield from _feature_models(i, feature)
+
+
+def _feature_models(
+    i: int, feature: Feature, with_retrieval: bool = True
+) -> Iterable[tuple[str, str | PriceOverride, str, tuple[str, ...]]]:
+    chat = ("input", "output")
+    tier = feature.service_tier
+    # a self-hosted feature is priced by the engine from its serving point
+    if feature.model is not None:
+        yield f"features[{i}].model", feature.model, tier, chat
+    for j, route in enumerate(feature.routing or []):
+        yield f"features[{i}].routing[{j}].model", route.model, tier, chat
+    levers = feature.levers
+    if levers is not None and levers.routing is not None:
+        yield f"features[{i}].levers.routing.model", levers.routing.model, tier, chat
+    if levers is not None and levers.distillation is not None:
+        yield f"features[{i}].levers.distillation.model", levers.distillation.model, tier, chat
+    retrieval = feature.extras.retrieval
+    if with_retrieval and retrieval is not None:
+        yield f"features[{i}].extras.retrieval.model", retrieval.model, "default", ("input",)
 
 
 def _split_ref(ref: str, provider_ids: set[str]) -> tuple[str | None, str]:

@@ -119,6 +119,11 @@ class CatalogInfo:
     """The date treated as today: catalog prices apply up to it, the trajectory after it."""
 
 
+def batch_key(key: str) -> str:
+    """The price-book key of `key`'s model sent through its provider's batch API."""
+    return f"{key}#batch"
+
+
 def pricing_key(model: str | PriceOverride, service_tier: str = "default") -> str:
     """The key of a model (at a tier) in a price book."""
     if isinstance(model, PriceOverride):

@@ -26,6 +26,7 @@ COMPONENTS = (
     "retrieval_usd",
     "tools_usd",
     "infra_usd",
+    "lever_costs_usd",
     "overhead_usd",
 )
 """The lines of a cost per query, in report order."""
@@ -90,12 +91,18 @@ class QuerySample:
     call_input: np.ndarray
     call_output: np.ndarray
     call_cached: np.ndarray
+    """Input tokens of each call read from the provider's prompt cache."""
     calls_per_query: np.ndarray
     retrieval_key: str | None
     retrieval_tokens: np.ndarray
     tools_usd: np.ndarray
-    infra_usd: float
+    infra_usd: np.ndarray
+    """USD per query of infrastructure (0 for queries a response cache answers)."""
     overhead: float
+    call_cache_write: np.ndarray | None = None
+    """Input tokens of each call written to the prompt cache; none when None."""
+    lever_usd: np.ndarray | None = None
+    """USD per query the levers themselves cost (cache lookup, router, compressor)."""
 
 
 def simulate_queries(
@@ -134,7 +141,7 @@ def simulate_queries(
         retrieval_key=retrieval_key,
         retrieval_tokens=retrieval_tokens,
         tools_usd=tools_usd,
-        infra_usd=extras.infra_usd_per_query,
+        infra_usd=np.full(n, extras.infra_usd_per_query),
         overhead=extras.orchestration_overhead,
     )
 
@@ -161,6 +168,7 @@ def model_lines_by_key(
             sample.call_input[calls],
             sample.call_output[calls],
             sample.call_cached[calls],
+            None if sample.call_cache_write is None else sample.call_cache_write[calls],
         )
         where = sample.call_query[calls]
         lines = out.setdefault(key, {name: np.zeros(n) for name in MODEL_LINES})
@@ -198,7 +206,9 @@ def query_costs(
     model_spend = sum(lines[line] for line in MODEL_LINES)
     lines["overhead_usd"] = model_spend * sample.overhead
     lines["tools_usd"] = sample.tools_usd.copy()
-    lines["infra_usd"] = np.full(n, sample.infra_usd)
+    lines["infra_usd"] = sample.infra_usd.copy()
+    if sample.lever_usd is not None:
+        lines["lever_costs_usd"] = sample.lever_usd.copy()
     return lines
 
 

@@ -50,6 +50,8 @@ class CostBreakdown(_Frozen):
     retrieval_usd: float
     tools_usd: float
     infra_usd: float
+    lever_costs_usd: float = 0.0
+    """What the levers themselves cost: cache lookups, the router, the compressor."""
     overhead_usd: float
 
 

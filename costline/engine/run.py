@@ -7,15 +7,24 @@ arguments; nothing here reads files, the clock or the network.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 
 from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
+from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
 from costline.engine.deployment import self_hosted_features
+from costline.engine.distributions import expected
+from costline.engine.levers import (
+    MINUTES_PER_MONTH,
+    LeverSettings,
+    apply_levers,
+    prompt_cache_write_share,
+)
 from costline.engine.per_query import (
     COMPONENTS,
     LLM_LINES,
@@ -49,6 +58,7 @@ from costline.engine.unit_economics import (
     plan_user_costs,
 )
 from costline.engine.warnings import find_warnings
+from costline.scenario.levers import LEVER_ORDER
 from costline.scenario.models import Feature, OneTimeRow, Scenario
 
 DEFAULT_QUERY_SAMPLES = 50_000
@@ -83,6 +93,7 @@ class _FeatureRun:
         as_of: dt.date,
         samples: int,
         rng: np.random.Generator,
+        levers: tuple[LeverSettings, Callable[[str], np.random.Generator]] | None = None,
     ) -> None:
         self.feature = feature
         self.fleet: FleetPlan | None = None
@@ -92,10 +103,14 @@ class _FeatureRun:
         self.sample: QuerySample = simulate_queries(
             feature, route_keys, retrieval_key, samples, rng
         )
+        if feature.levers is not None and levers is not None:
+            self.sample = apply_levers(self.sample, feature.levers, *levers)
         months = scenario.month_dates()
         self.first_day = months[0]
         change = scenario.price_trajectory.annual_change
-        keys = list(dict.fromkeys([*route_keys, *([retrieval_key] if retrieval_key else [])]))
+        keys = list(
+            dict.fromkeys([*self.sample.route_keys, *([retrieval_key] if retrieval_key else [])])
+        )
         # Each model's trajectory multiplier per month.
         self.factors = [
             {
@@ -117,7 +132,9 @@ class _FeatureRun:
         # A model's price changes only on catalog dates and by its trajectory factor, so
         # price the sample once per catalog period and scale; tools and infra do not move.
         per_key: dict[tuple[str, int], tuple[float, float]] = {}
-        fixed = float(self.sample.tools_usd.mean()) + self.sample.infra_usd
+        fixed = float(self.sample.tools_usd.mean() + self.sample.infra_usd.mean())
+        if self.sample.lever_usd is not None:
+            fixed += float(self.sample.lever_usd.mean())
         lift = 1 + self.sample.overhead
         out = np.empty(len(months))
         llm_out = np.empty(len(months))
@@ -186,17 +203,26 @@ def run_scenario(
     hosted = self_hosted_features(scenario, open_models, hardware)
     if hosted:
         book = {**book, **{h.key: h.pricing for h in hosted.values()}}
-    runs = [
-        _FeatureRun(f, book, scenario, catalog.as_of, query_samples, rng) for f in scenario.features
-    ]
     per_user = expected_queries(scenario)
     # Queries per user of the whole user base (all plans), per feature.
     blended_q = {
         f.name: sum(p.share * per_user.get((p.name, f.name), 0.0) for p in scenario.plans)
         for f in scenario.features
     }
-
     users = users_by_month(scenario.users, len(months))
+    runs = [
+        _FeatureRun(
+            f,
+            book,
+            scenario,
+            catalog.as_of,
+            query_samples,
+            rng,
+            _lever_settings(f, i, book, users[0] * blended_q[f.name], seed),
+        )
+        for i, f in enumerate(scenario.features)
+    ]
+
     fixed = fixed_costs(scenario) + sum(h.fleet.staff_usd_per_month for h in hosted.values())
     for run in runs:
         if run.feature.name in hosted:
@@ -347,7 +373,13 @@ def _feature_result(
     mean = float(run.totals.mean())
     breakdown = CostBreakdown(**{k: float(run.lines[k].mean()) for k in COMPONENTS})
     models = []
-    for route, key in zip(feature.routes, run.sample.route_keys, strict=True):
+    if feature.levers is None:
+        shares = [route.share for route in feature.routes]
+    else:
+        # levers move calls between models: each model's share of the calls made
+        counts = np.bincount(run.sample.call_route, minlength=len(run.sample.route_keys))
+        shares = (counts / max(counts.sum(), 1)).tolist()
+    for share, key in zip(shares, run.sample.route_keys, strict=True):
         pricing = book[key]
         rates = pricing.rates_at(run.first_day).scaled(run.factors[0].get(key, 1.0))
         models.append(
@@ -355,7 +387,7 @@ def _feature_result(
                 ref=pricing.ref if not pricing.is_override else pricing.model_id,
                 provider=pricing.provider,
                 model_id=pricing.model_id,
-                share=route.share,
+                share=share,
                 service_tier=pricing.service_tier,
                 input_usd_per_mtok=rates.input.base if rates.input else None,
                 output_usd_per_mtok=rates.output.base if rates.output else None,
@@ -384,6 +416,57 @@ def _feature_result(
         deployment="api" if run.fleet is None else "self_hosted",
         p95_latency_s=p95_latency_s,
     )
+
+
+def _lever_settings(
+    feature: Feature,
+    index: int,
+    book: dict[str, ModelPricing],
+    queries_per_month: float,
+    seed: int,
+) -> tuple[LeverSettings, Callable[[str], np.random.Generator]] | None:
+    """What `feature`'s levers need from the scenario and the catalog, and each lever's own
+    random stream (seeded by the run's seed, the feature's index and the lever)."""
+    levers = feature.levers
+    if levers is None:
+        return None
+    defaults = load_lever_defaults()
+    tier = feature.service_tier
+    write_share = 0.0
+    if (prompt := levers.prompt_cache) is not None:
+        provider = book[pricing_key(feature.routes[0].model, tier)].provider
+        ttl = prompt.ttl_minutes or defaults.ttl_minutes(provider).value
+        rate = prompt.prefix_requests_per_minute
+        if rate is None:
+            calls = expected(feature.extras.llm_calls_per_query)
+            rate = queries_per_month * calls / MINUTES_PER_MONTH
+        write_share = prompt_cache_write_share(ttl, rate)
+    default_ratio = defaults.tokenizer_ratio.value
+    settings = LeverSettings(
+        routing_key=pricing_key(levers.routing.model, tier) if levers.routing else None,
+        distillation_key=(
+            pricing_key(levers.distillation.model, tier) if levers.distillation else None
+        ),
+        prompt_cache_write_share=write_share,
+        lookup_usd=(
+            levers.response_cache.lookup_usd
+            if levers.response_cache and levers.response_cache.lookup_usd is not None
+            else defaults.response_cache_lookup_usd.value
+        ),
+        routing_tokenizer_ratio=(
+            levers.routing.tokenizer_ratio or default_ratio if levers.routing else default_ratio
+        ),
+        distillation_tokenizer_ratio=(
+            levers.distillation.tokenizer_ratio or default_ratio
+            if levers.distillation
+            else default_ratio
+        ),
+    )
+
+    def stream(kind: str) -> np.random.Generator:
+        return np.random.default_rng([seed, index, LEVER_ORDER.index(kind)])
+
+    return settings, stream
 
 
 def _one_time_result(

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from costline.engine.distributions import draw, expected
-from costline.scenario.models import Scenario, Trigger
+from costline.scenario.models import Feature, Scenario, Trigger
 
 DAYS_IN_MONTH_MAX = 31.0
+QUOTA_USERS_SIMULATED = 200_000
+"""Users simulated to estimate E[min(queries, quota)]: its standard error is well under
+0.5% of the mean for the triggers costline accepts."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,31 @@ def queries_per_user(trigger: Trigger) -> float:
     return trigger.user_share * queries_per_active_user(trigger)
 
 
+def queries_per_user_with_quota(trigger: Trigger, quota: int | None) -> float:
+    """Expected queries per month of any user of the plan when no user may pass `quota`:
+    E[min(queries, quota)], estimated over simulated users with a fixed seed (a quota
+    truncates the heavy users a closed form of the mean cannot see)."""
+    if quota is None:
+        return queries_per_user(trigger)
+    rng = np.random.default_rng(QUOTA_USERS_SIMULATED)
+    queries = simulate_monthly_queries(trigger, QUOTA_USERS_SIMULATED, rng)
+    return float(np.minimum(queries, quota).mean())
+
+
+def quota_of(feature: Feature) -> int | None:
+    """The feature's monthly query quota per user, if a caps lever sets one."""
+    caps = feature.levers.caps if feature.levers is not None else None
+    return None if caps is None else caps.queries_per_user_per_month
+
+
 def expected_queries(scenario: Scenario) -> dict[tuple[str, str], float]:
     """Expected queries per user per month, keyed by (plan, feature)."""
     out = {}
     for feature in scenario.features:
         for plan in scenario.plans_of(feature):
-            out[plan.name, feature.name] = queries_per_user(feature.trigger_for(plan.name))
+            out[plan.name, feature.name] = queries_per_user_with_quota(
+                feature.trigger_for(plan.name), quota_of(feature)
+            )
     return out
 
 
@@ -106,5 +128,8 @@ def plan_user_costs(
             if plan not in scenario.plans_of(feature):
                 continue
             queries = simulate_monthly_queries(feature.trigger_for(plan.name), n, rng)
+            quota = quota_of(feature)
+            if quota is not None:
+                queries = np.minimum(queries, quota)
             costs[plan.name] += simulate_user_costs(queries, moments[feature.name], rng)
     return costs

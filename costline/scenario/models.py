@@ -35,6 +35,7 @@ from costline.scenario.common import (
     add_months,
     parse_year_month,
 )
+from costline.scenario.levers import Levers
 from costline.scenario.selfhost import SelfHostedDeployment
 
 _Model = StrictModel
@@ -258,6 +259,9 @@ class Feature(_Model):
     """Retrieval, agent calls, tools, infrastructure and orchestration overhead."""
     deployment: SelfHostedDeployment | None = None
     """Serve the feature on rented GPUs (`kind: self_hosted`) instead of model/routing."""
+    levers: Levers | None = None
+    """Cost levers (caching, routing, compression, batching, distillation, caps); they apply
+    in `costline run`, and `costline levers` shows each one's saving."""
 
     @model_validator(mode="after")
     def _model_or_routing(self) -> Feature:
@@ -266,6 +270,23 @@ class Feature(_Model):
             raise PydanticCustomError(
                 "model_or_routing",
                 "give exactly one of model, routing or deployment (self-hosted)",
+                {},
+            )
+        if self.levers is not None and self.deployment is not None:
+            raise PydanticCustomError(
+                "levers_self_hosted",
+                "levers on a self-hosted feature are not modelled yet: the fleet is sized from "
+                "the feature's own tokens; apply them to the usage instead",
+                {},
+            )
+        if (
+            self.levers is not None
+            and self.levers.batch is not None
+            and (self.service_tier == "batch")
+        ):
+            raise PydanticCustomError(
+                "levers_batch",
+                "the feature is on the batch service tier already; drop levers.batch",
                 {},
             )
         return self
@@ -600,6 +621,16 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                 except ValidationError as err:
                     message = err.errors()[0]["msg"]
                     problems.append(f"features[{i}].trigger_by_plan.{plan}: {message}")
+    one_time_names = [row.name for row in scenario.one_time]
+    for i, feature in enumerate(scenario.features):
+        distillation = feature.levers.distillation if feature.levers else None
+        named = distillation.one_time if distillation is not None else None
+        if named is not None and named not in one_time_names:
+            listed = ", ".join(one_time_names) or "none"
+            problems.append(
+                f"features[{i}].levers.distillation.one_time: no one_time row is named "
+                f"{named!r}; one_time rows: {listed}"
+            )
     for i, row in enumerate(scenario.monthly):
         if row.start is not None and row.end is not None and row.end < row.start:
             problems.append(f"monthly[{i}].end: {row.end} is before its start {row.start}")

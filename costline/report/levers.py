@@ -1,0 +1,106 @@
+"""Views of the lever waterfall: a table with a bar per step, as text and Markdown."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from costline.engine.waterfall import Waterfall, WaterfallPoint
+from costline.report.format import cell, pct, usd
+
+LABELS = {
+    "response_cache": "response cache",
+    "prompt_cache": "prompt caching",
+    "routing": "routing to a cheaper model",
+    "distillation": "distilled student model",
+    "compression": "prompt compression",
+    "batch": "batch API",
+    "caps": "output cap / quota",
+}
+BAR_WIDTH = 24
+
+
+def _bar(value: float, top: float) -> str:
+    """A bar of `value` on a scale where `top` fills BAR_WIDTH characters."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = round(value / top * BAR_WIDTH * 8)
+    return "█" * (eighths // 8) + ("▏▎▍▌▋▊▉"[eighths % 8 - 1] if eighths % 8 else "")
+
+
+def _rows(w: Waterfall) -> list[tuple[str, WaterfallPoint, str, str, str]]:
+    """(label, point, saving, saving share, payback) per row: baseline, steps, combined."""
+    rows = [("baseline (no levers)", w.baseline, "", "", "")]
+    for step in w.steps:
+        label = f"+ {LABELS.get(step.lever, step.lever)}"
+        payback = ""
+        if step.lever == "distillation":
+            payback = step.payback_month or "not within the horizon"
+        rows.append((label, step, usd(step.saving_usd), pct(step.saving_share), payback))
+    saved = w.baseline.monthly_cost_usd - w.combined.monthly_cost_usd
+    share = saved / w.baseline.monthly_cost_usd if w.baseline.monthly_cost_usd else 0.0
+    rows.append(("all levers", w.combined, usd(saved), pct(share), ""))
+    return rows
+
+
+def render_levers_terminal(w: Waterfall, console: Console) -> None:
+    """Print the waterfall: each lever's saving on top of the ones before it."""
+    table = Table(
+        title=f"Levers: monthly COGS in {w.month}, each lever on top of the ones above",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for name in ("step", "cost/query", "COGS/month", "", "saving", "share", "margin"):
+        table.add_column(name, justify="left" if name in ("step", "") else "right", no_wrap=True)
+    paybacks = any(step.lever == "distillation" for step in w.steps)
+    if paybacks:
+        table.add_column("payback", no_wrap=True)
+    top = max(w.baseline.monthly_cost_usd, *(s.monthly_cost_usd for s in w.steps))
+    for label, point, saving, share, payback in _rows(w):
+        row = [
+            label,
+            usd(point.cost_per_query_usd),
+            usd(point.monthly_cost_usd),
+            _bar(point.monthly_cost_usd, top),
+            saving,
+            share,
+            pct(point.gross_margin),
+        ]
+        table.add_row(*row, *([payback] if paybacks else []))
+    console.print(table)
+    console.print(
+        Text(
+            "Levers apply in this order, each to what the ones above left, so savings "
+            "compound; share = saving / baseline COGS. COGS = inference + fixed monthly + "
+            "amortised one-time. Inference COGS / ARPU: "
+            f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
+            style="dim",
+        )
+    )
+
+
+def render_levers_markdown(w: Waterfall) -> str:
+    """The waterfall as a Markdown table."""
+    out = [
+        f"## Levers: monthly COGS in {w.month}",
+        "",
+        "| step | cost per query | COGS per month | saving | share of baseline | gross margin "
+        "| payback |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, point, saving, share, payback in _rows(w):
+        out.append(
+            f"| {cell(label)} | {usd(point.cost_per_query_usd)} | "
+            f"{usd(point.monthly_cost_usd)} | {saving} | {share} | {pct(point.gross_margin)} "
+            f"| {payback} |"
+        )
+    out += [
+        "",
+        "Levers apply in the order listed, each to what the ones above left, so savings "
+        "compound. Inference COGS / ARPU: "
+        f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
+    ]
+    return "\n".join(out)
