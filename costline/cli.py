@@ -381,7 +381,10 @@ _BREAKEVEN_OPTIONS = {
 
 TpOption = Annotated[
     int | None,
-    typer.Option(help="GPUs per replica (tensor parallel); default: the cheapest that fits."),
+    typer.Option(
+        help="GPUs per replica (tensor parallel); default: the smallest split whose weights "
+        "leave half the memory to the KV cache."
+    ),
 ]
 PriceOption = Annotated[
     str,
@@ -548,6 +551,8 @@ def breakeven(
             open_models=models,
         )
         moved = api_features(result, feature)
+        peak = fleet.peak_to_average or models.defaults.peak_to_average.value
+        target = fleet.utilisation or models.defaults.utilisation_target.value
         _, input_tokens, output_tokens = query_tokens(result, moved)
         spec = _validated(
             SelfHostSpec,
@@ -562,14 +567,16 @@ def breakeven(
             batch=fleet.batch,
             usd_per_gpu_hour=fleet.usd_per_gpu_hour,
             price=fleet.price,
+            # the serving point's token prices at the fleet's average load
+            utilisation=target / peak,
         )
         serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
         outcome = compute_breakeven(
             result,
             serving,
             moved,
-            peak_to_average=fleet.peak_to_average or models.defaults.peak_to_average.value,
-            utilisation_target=fleet.utilisation or models.defaults.utilisation_target.value,
+            peak_to_average=peak,
+            utilisation_target=target,
             min_replicas=fleet.min_replicas,
             staff_usd_per_month=fleet.staff_usd_per_month,
         )

@@ -27,7 +27,7 @@ def fleet(
     staff: float = 0.0, min_replicas: int = 1, target: float = 1.0, overhead: float = 0.0
 ) -> FleetPlan:
     return FleetPlan(
-        gpu_seconds_per_query=730 * 3600 / 1e6,
+        replica_seconds_per_query=730 * 3600 / 1e6,
         queries_per_replica_month=1e6,
         peak_to_average=2.0,
         utilisation_target=target,
@@ -327,7 +327,7 @@ def test_breakeven_compares_the_llm_calls_alone_sized_per_call():
         3 * 0.002 * 1.1 + 0.01 + 0.001 + 0.0001 * 1.1
     )
     # The fleet serves three 1,000-in / 500-out calls per query, not one 3,000 / 1,500 call.
-    assert outcome.fleet.gpu_seconds_per_query == pytest.approx(
+    assert outcome.fleet.replica_seconds_per_query == pytest.approx(
         3 * (1000 / serving.prefill_tokens_per_s + 500 / serving.decode_tokens_per_s)
     )
     assert outcome.fleet.overhead_share == pytest.approx(0.1)
@@ -379,3 +379,20 @@ def test_a_self_hosted_feature_keeps_retrieval_tools_and_overhead():
     assert feature.cost_per_query.mean == pytest.approx(
         hosted.timeline[0].inference_cost_usd / hosted.timeline[0].queries
     )
+
+
+def test_an_idle_fleet_is_paid_in_full():
+    # Nobody uses the feature, or it makes no LLM call: the two minimum replicas are
+    # rented all the same ($2.50 x 730 hours each).
+    idle = _run_self_hosted(
+        SELF_HOSTED.replace(
+            "trigger: {queries_per_month: 200}", "trigger: {queries_per_month: 200, user_share: 0}"
+        )
+    )
+    assert idle.timeline[0].inference_cost_usd == pytest.approx(2 * 2.5 * 730)
+    no_calls = _run_self_hosted(
+        SELF_HOSTED.replace(
+            "    deployment:", "    extras: {llm_calls_per_query: 0}\n    deployment:"
+        )
+    )
+    assert no_calls.timeline[-1].inference_cost_usd == pytest.approx(2 * 2.5 * 730)

@@ -34,7 +34,7 @@ class FleetPlan(BaseModel):
 
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
-    gpu_seconds_per_query: float
+    replica_seconds_per_query: float
     """Replica-seconds one query takes: its LLM calls' prefill plus their share of decode
     steps."""
     queries_per_replica_month: float
@@ -111,8 +111,11 @@ def plan_fleet(
         + output_tokens_per_call / serving.decode_tokens_per_s
     )
     return FleetPlan(
-        gpu_seconds_per_query=seconds,
-        queries_per_replica_month=HOURS_PER_MONTH * SECONDS_PER_HOUR / seconds,
+        replica_seconds_per_query=seconds,
+        # a feature that makes no LLM call needs no capacity: only the minimum replicas
+        queries_per_replica_month=(
+            HOURS_PER_MONTH * SECONDS_PER_HOUR / seconds if seconds > 0 else math.inf
+        ),
         peak_to_average=peak_to_average,
         utilisation_target=utilisation_target,
         min_replicas=min_replicas,

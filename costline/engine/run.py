@@ -181,6 +181,15 @@ class _FeatureRun:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(queries > 0, rent / queries, marginal)
 
+    def monthly_cost(self, queries: float, month: int = 0) -> float:
+        """USD of `queries` queries in month `month` (index); a fleet's rent is paid even
+        when no query comes."""
+        if self.fleet is None:
+            return float(queries * self.mean_by_month[month])
+        rent = float(selfhost_cost(self.fleet, np.array([queries]))[0])
+        rest = self.mean_by_month[month] - self.llm_by_month[month]
+        return rent - self.fleet.staff_usd_per_month + float(queries * rest)
+
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
 
@@ -237,7 +246,7 @@ def run_scenario(
     timeline = []
     for t, month in enumerate(months):
         queries = users[t] * sum(blended_q.values())
-        inference = users[t] * sum(blended_q[r.feature.name] * r.mean_by_month[t] for r in runs)
+        inference = sum(r.monthly_cost(users[t] * blended_q[r.feature.name], t) for r in runs)
         revenue = users[t] * arpu
         cogs = inference + fixed[t] + amortised[t]
         timeline.append(
@@ -316,18 +325,7 @@ def run_scenario(
 
     def inference_at(multiple: float) -> float:
         # APIs scale linearly; a fleet is re-sized for the new peak hour
-        cost = 0.0
-        for r in runs:
-            q = users[0] * multiple * blended_q[r.feature.name]
-            per_query = (
-                float(r.fleet_cost_per_query(np.array([q]))[0])
-                + r.mean_by_month[0]
-                - r.llm_by_month[0]
-                if r.fleet is not None
-                else r.mean_by_month[0]
-            )
-            cost += q * per_query
-        return cost
+        return sum(r.monthly_cost(users[0] * multiple * blended_q[r.feature.name]) for r in runs)
 
     scale = [_scale_point(m, first, inference_at(m)) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
@@ -408,7 +406,7 @@ def _feature_result(
         input_tokens_per_call=float(sample.call_input.sum() / calls),
         output_tokens_per_call=float(sample.call_output.sum() / calls),
         queries_per_month=queries,
-        inference_cost_usd=float(queries * run.mean_by_month[0]),
+        inference_cost_usd=run.monthly_cost(queries),
         queries_by_month=[float(q) for q in queries_by_month],
         cost_per_query_by_month=[float(c) for c in run.mean_by_month],
         llm_cost_per_query_by_month=[float(c) for c in run.llm_by_month],

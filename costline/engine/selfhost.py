@@ -368,7 +368,7 @@ def _price(spec: SelfHostSpec, gpu: Gpu) -> Assumption:
         raise InputError(
             f"GPU {gpu.id!r} has no {spec.price} price in the catalog; give your own "
             "price per GPU-hour",
-            "usd_per_gpu_hour",
+            "price",
         )
     return _sourced("usd_per_gpu_hour", price.value, f"{spec.price}: {price.source}")
 

@@ -18,7 +18,7 @@ def _headline(result: Breakeven) -> list[tuple[str, str]]:
     rows = [
         ("features", ", ".join(result.features)),
         ("self-hosted on", f"{s.model}: {s.tp} x {s.gpu}, {s.dtype}, batch {s.batch}"),
-        ("GPU-seconds per query", f"{f.gpu_seconds_per_query:.3g}"),
+        ("replica-seconds per query", f"{f.replica_seconds_per_query:.3g}"),
         ("queries per replica-month at full load", count(f.queries_per_replica_month)),
         ("replica rent per month", usd(f.replica_usd_per_month)),
         (

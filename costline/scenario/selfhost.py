@@ -82,7 +82,9 @@ class SelfHostedDeployment(BaseModel):
     usd_per_gpu_hour: Annotated[float, Field(ge=0, le=MAX_USD_PER_GPU_HOUR)] | None = None
     """Your own price per GPU-hour; the catalog's price of `price` when unset."""
     price: PriceKind = "on-demand"
-    """Catalog price to rent at: on-demand, or reserved (a committed term, cheaper per hour)."""
+    """Catalog price to rent at: on-demand, or reserved (the median of the catalog's
+    committed-term prices; short reservations such as EC2 Capacity Blocks count as reserved
+    and can cost more per hour than on-demand, so compare with `costline gpus`)."""
     utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
     """Utilisation target: the share of the fleet's capacity its busiest hour may use (0.7
     keeps 30% headroom for bursts and latency); a labelled default when unset."""
