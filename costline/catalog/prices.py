@@ -290,11 +290,15 @@ def _batch_prices(
                 raise ScenarioError(
                     file,
                     f"{where}.discount",
-                    f"the catalog has no batch price for {base.ref!r} and no batch discount is "
+                    f"the catalog has no batch price for {_name(base)!r} and no batch discount is "
                     f"documented for its provider {base.provider!r}; give the discount your "
                     "provider offers (0.5 = half price)",
                 )
             book[batch_key(key)] = _discounted(base, documented.value, documented.source)
+
+
+def _name(pricing: ModelPricing) -> str:
+    return pricing.model_id if pricing.is_override else pricing.ref
 
 
 def _discounted(base: ModelPricing, discount: float, source: str) -> ModelPricing:

@@ -13,13 +13,13 @@ from costline.report.format import cell, pct, usd
 LABELS = {
     "response_cache": "response cache",
     "prompt_cache": "prompt caching",
-    "routing": "routing to a cheaper model",
-    "distillation": "distilled student model",
+    "routing": "routing",
+    "distillation": "distillation",
     "compression": "prompt compression",
     "batch": "batch API",
     "caps": "output cap / quota",
 }
-BAR_WIDTH = 24
+BAR_WIDTH = 16
 
 
 def _bar(value: float, top: float) -> str:
@@ -55,6 +55,7 @@ def render_levers_terminal(w: Waterfall, console: Console) -> None:
     )
     for name in ("step", "cost/query", "COGS/month", "", "saving", "share", "margin"):
         table.add_column(name, justify="left" if name in ("step", "") else "right", no_wrap=True)
+    table.columns[0].no_wrap = False
     paybacks = any(step.lever == "distillation" for step in w.steps)
     if paybacks:
         table.add_column("payback", no_wrap=True)
