@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -24,6 +27,8 @@ from costline.engine.breakeven import breakeven as compute_breakeven
 from costline.engine.result import Result
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
+from costline.engine.solve import TARGETS
+from costline.engine.solve import solve as solve_target
 from costline.engine.training import (
     compare_with_api,
     estimate_provider_finetune,
@@ -37,6 +42,7 @@ from costline.report.json_report import render_json
 from costline.report.levers import render_levers_markdown, render_levers_terminal
 from costline.report.markdown import render_markdown
 from costline.report.selfhost import render_selfhost_markdown, render_selfhost_terminal
+from costline.report.solve import render_solve_markdown, render_solve_terminal
 from costline.report.terminal import render_terminal
 from costline.report.training import (
     render_gpus_markdown,
@@ -81,6 +87,27 @@ def _fail(err: InputError) -> typer.Exit:
         Text.assemble(("error:", "bold red"), f" {err}")
     )
     return typer.Exit(err.exit_code)
+
+
+SOLVE_QUERY_SAMPLES = 20_000
+SOLVE_USERS_SIMULATED = 1_000  # targets are first-month means: users only feed the p95s
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[], None]]:
+    """A spinner with a count of engine runs on a terminal's stderr; silent when piped."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn(f"{what}: {{task.completed}} engine runs"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda: bar.advance(task)
 
 
 def _console() -> Console:
@@ -781,6 +808,83 @@ def levers(
         sys.stdout.write(render_levers_markdown(outcome) + "\n")
     else:
         render_levers_terminal(outcome, _console())
+
+
+def _parse_target(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    name = name.strip().lower()
+    if not sep or name not in TARGETS:
+        raise InputError(f"--target: expected cogs-share=SHARE or gross-margin=SHARE, got {text!r}")
+    try:
+        goal = float(value)
+    except ValueError:
+        raise InputError(f"--target: {value!r} is not a number (e.g. 0.30)") from None
+    if not 0 < goal < 1:
+        raise InputError(f"--target: {goal:g} is not a share between 0 and 1 (e.g. 0.30)")
+    return name, goal
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    target: Annotated[
+        str, typer.Option(help="cogs-share=0.30 (inference COGS / revenue) or gross-margin=0.6.")
+    ],
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Simulated queries per feature per evaluation.")
+    ] = SOLVE_QUERY_SAMPLES,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """What it takes to meet a first-month target, one input at a time, the rest held
+    fixed: the least plan price, the most output tokens per call, the largest monthly quota
+    per user, the most expensive models, the response-cache hit rate needed.
+
+    Found by bisection on the engine; an unreachable target is an answer (exit 0), with
+    the reason.
+
+    Example:
+
+        costline solve examples/margin-levers.yaml --target cogs-share=0.30
+        costline solve examples/consumer-chat.yaml --target gross-margin=0.6 --format json
+    """
+    try:
+        name, goal = _parse_target(target)
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        catalog = PriceCatalog()
+        book = price_book(loaded, catalog, str(scenario))
+        hardware, models = load_hardware(), load_open_models()
+        info = catalog.info(when)
+        with _progress("solving") as tick:
+
+            def run_one(variant: Scenario, prices: dict) -> Result:
+                tick()
+                return run_scenario(
+                    variant,
+                    prices,
+                    info,
+                    seed=seed,
+                    query_samples=samples,
+                    users_simulated=SOLVE_USERS_SIMULATED,
+                    hardware=hardware,
+                    open_models=models,
+                )
+
+            outcome = solve_target(loaded, book, run_one, name, goal)
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(outcome.model_dump_json(indent=2) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_solve_markdown(outcome) + "\n")
+    else:
+        render_solve_terminal(outcome, _console())
 
 
 @app.command()
