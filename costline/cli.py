@@ -24,7 +24,7 @@ from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
-from costline.engine.result import Result
+from costline.engine.result import Result, case_summary
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
 from costline.engine.solve import TARGETS
@@ -50,6 +50,7 @@ from costline.report.training import (
     render_training_markdown,
     render_training_terminal,
 )
+from costline.scenario.cases import BASE_CASE, case_scenarios
 from costline.scenario.levers import (
     BatchProcessing,
     Caps,
@@ -173,6 +174,21 @@ def run(
             hardware=load_hardware(),
             open_models=load_open_models(),
         )
+        if loaded.cases:
+            summaries = [case_summary(BASE_CASE, result)]
+            for name, variant in list(case_scenarios(loaded, str(scenario)).items())[1:]:
+                variant_result = run_scenario(
+                    variant,
+                    price_book(variant, catalog, str(scenario)),
+                    catalog.info(when),
+                    seed=seed,
+                    query_samples=samples,
+                    users_simulated=users,
+                    hardware=load_hardware(),
+                    open_models=load_open_models(),
+                )
+                summaries.append(case_summary(name, variant_result))
+            result = result.model_copy(update={"cases": summaries})
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:

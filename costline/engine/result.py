@@ -217,6 +217,43 @@ class ScenarioInfo(_Frozen):
     currency: str
 
 
+class CaseSummary(_Frozen):
+    """One case's headline figures for the first month and the scale table."""
+
+    name: str
+    users: float
+    queries: float
+    inference_cost_usd: float
+    cost_per_query_usd: float
+    inference_cost_per_user_usd: float
+    cogs_usd: float
+    revenue_usd: float
+    cogs_share_of_arpu: float | None
+    gross_margin: float | None
+    inference_cost_at_scale_usd: dict[str, float]
+    """Inference cost at each scale multiple, keyed like `10x`."""
+
+
+def case_summary(name: str, result: Result) -> CaseSummary:
+    """The headline of `result` as case `name`."""
+    first, blended = result.timeline[0], result.blended
+    return CaseSummary(
+        name=name,
+        users=first.users,
+        queries=first.queries,
+        inference_cost_usd=first.inference_cost_usd,
+        cost_per_query_usd=first.inference_cost_usd / first.queries if first.queries else 0.0,
+        inference_cost_per_user_usd=blended.inference_cost_per_user_usd,
+        cogs_usd=first.cogs_usd,
+        revenue_usd=first.revenue_usd,
+        cogs_share_of_arpu=first.cogs_share_of_arpu,
+        gross_margin=first.gross_margin,
+        inference_cost_at_scale_usd={
+            f"{p.multiple:g}x": p.inference_cost_usd for p in result.scale
+        },
+    )
+
+
 class Result(_Frozen):
     """Everything `costline run` reports."""
 
@@ -232,3 +269,5 @@ class Result(_Frozen):
     one_time: list[OneTimeResult]
     warnings: list[CostWarning]
     notes: list[str]
+    cases: list[CaseSummary] = []
+    """The scenario's cases side by side, `base` first (empty without `cases:`)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from costline.engine.result import Result
+from costline.report.cases import case_table
 from costline.report.format import catalog_label, cell, count, months, multiple, pct, usd
 
 
@@ -175,6 +176,10 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
                 for o in result.one_time
             ],
         )
+    header, rows = case_table(result)
+    if rows:
+        out += ["## Cases side by side", ""]
+        out += _table(header, rows)
     if result.notes:
         out += ["## Notes", ""] + [f"- {note}" for note in result.notes] + [""]
     return "\n".join(out)

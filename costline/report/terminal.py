@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costline.engine.result import Result
+from costline.report.cases import case_table
 from costline.report.format import catalog_label, count, multiple, pct, usd
 
 
@@ -181,6 +182,9 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
                 style="dim",
             )
         )
+    header, rows = case_table(result)
+    if rows:
+        console.print(_table("Cases side by side", header, rows))
     if result.warnings:
         lines = [
             Text.assemble((f"{w.code}", "bold yellow"), f"  {w.message}") for w in result.warnings

@@ -561,6 +561,10 @@ class Scenario(_Model):
     """Multiples of the starting users in the scale table."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     """Where warnings fire."""
+    cases: dict[Annotated[str, Field(min_length=1)], dict[str, Any]] = Field(default_factory=dict)
+    """Named cases (e.g. low, high), each a mapping of field paths to the values that
+    replace them: `users.start: 5000`, `features.chat.usage.output_tokens: 600`. Reports
+    show every case beside the scenario as written (`base`)."""
 
     @field_validator("plans")
     @classmethod
@@ -621,6 +625,8 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                 except ValidationError as err:
                     message = err.errors()[0]["msg"]
                     problems.append(f"features[{i}].trigger_by_plan.{plan}: {message}")
+    if "base" in scenario.cases:
+        problems.append("cases.base: `base` is the scenario as written; name the case otherwise")
     one_time_names = [row.name for row in scenario.one_time]
     for i, feature in enumerate(scenario.features):
         distillation = feature.levers.distillation if feature.levers else None
