@@ -20,8 +20,10 @@ from rich.table import Table
 from rich.text import Text
 
 from costline.catalog.gpus import load_hardware
+from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
 from costline.engine.result import Result, case_summary
@@ -88,6 +90,35 @@ def _fail(err: InputError) -> typer.Exit:
         Text.assemble(("error:", "bold red"), f" {err}")
     )
     return typer.Exit(err.exit_code)
+
+
+def _runner(
+    catalog: PriceCatalog,
+    when: dt.date,
+    file: Path,
+    seed: int,
+    samples: int = DEFAULT_QUERY_SAMPLES,
+    users: int = DEFAULT_USERS_SIMULATED,
+) -> Callable[..., Result]:
+    """A function that runs a scenario with every catalog costline ships, priced from
+    `catalog` unless a price book is given."""
+    hardware, models, levers = load_hardware(), load_open_models(), load_lever_defaults()
+    info = catalog.info(when)
+
+    def run_one(variant: Scenario, book: dict[str, ModelPricing] | None = None) -> Result:
+        return run_scenario(
+            variant,
+            book if book is not None else price_book(variant, catalog, str(file)),
+            info,
+            seed=seed,
+            query_samples=samples,
+            users_simulated=users,
+            hardware=hardware,
+            open_models=models,
+            lever_defaults=levers,
+        )
+
+    return run_one
 
 
 SOLVE_QUERY_SAMPLES = 20_000
@@ -162,32 +193,12 @@ def run(
     try:
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
-        catalog = PriceCatalog()
-        book = price_book(loaded, catalog, str(scenario))
-        result = run_scenario(
-            loaded,
-            book,
-            catalog.info(when),
-            seed=seed,
-            query_samples=samples,
-            users_simulated=users,
-            hardware=load_hardware(),
-            open_models=load_open_models(),
-        )
+        run_one = _runner(PriceCatalog(), when, scenario, seed, samples, users)
+        result = run_one(loaded)
         if loaded.cases:
             summaries = [case_summary(BASE_CASE, result)]
             for name, variant in list(case_scenarios(loaded, str(scenario)).items())[1:]:
-                variant_result = run_scenario(
-                    variant,
-                    price_book(variant, catalog, str(scenario)),
-                    catalog.info(when),
-                    seed=seed,
-                    query_samples=samples,
-                    users_simulated=users,
-                    hardware=load_hardware(),
-                    open_models=load_open_models(),
-                )
-                summaries.append(case_summary(name, variant_result))
+                summaries.append(case_summary(name, run_one(variant)))
             result = result.model_copy(update={"cases": summaries})
     except ScenarioError as err:
         raise _fail(err) from None
@@ -578,41 +589,14 @@ def breakeven(
         )
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
-        names = [f.name for f in loaded.features]
-        for name in feature or []:
-            if name not in names:
-                raise InputError(
-                    f"--feature: unknown feature {name!r}; features are " + ", ".join(names)
-                )
-        catalog = PriceCatalog()
-        result = run_scenario(
-            loaded,
-            price_book(loaded, catalog, str(scenario)),
-            catalog.info(when),
-            seed=seed,
-            hardware=hardware,
-            open_models=models,
-        )
+        _check_features(loaded, feature)
+        result = _runner(PriceCatalog(), when, scenario, seed)(loaded)
         moved = api_features(result, feature)
         peak = fleet.peak_to_average or models.defaults.peak_to_average.value
         target = fleet.utilisation or models.defaults.utilisation_target.value
         _, input_tokens, output_tokens = query_tokens(result, moved)
-        spec = _validated(
-            SelfHostSpec,
-            options=_BREAKEVEN_OPTIONS,
-            model=model_id,
-            gpu=gpu_id,
-            tp=fleet.tp,
-            dtype=fleet.dtype,
-            kv_dtype=fleet.kv_dtype,
-            input_tokens=max(input_tokens, 1.0),
-            output_tokens=max(output_tokens, 1.0),
-            batch=fleet.batch,
-            usd_per_gpu_hour=fleet.usd_per_gpu_hour,
-            price=fleet.price,
-            # the serving point's token prices at the fleet's average load
-            utilisation=target / peak,
-        )
+        # the serving point's token prices at the fleet's average load
+        spec = fleet.serving_spec(input_tokens, output_tokens, utilisation=target / peak)
         serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
         outcome = compute_breakeven(
             result,
@@ -662,6 +646,16 @@ _LEVER_TYPES = {
 }
 
 
+def _check_features(scenario: Scenario, names: list[str] | None) -> None:
+    """Refuse a --feature the scenario does not have."""
+    known = [f.name for f in scenario.features]
+    for name in names or []:
+        if name not in known:
+            raise InputError(
+                f"--feature: unknown feature {name!r}; features are " + ", ".join(known)
+            )
+
+
 def _what_if_levers(given: dict[str, dict[str, object]]) -> dict[str, BaseModel]:
     """Lever models from the CLI's what-if options, validated with the options' names."""
     out = {}
@@ -680,12 +674,7 @@ def _with_what_ifs(
         if names:
             raise InputError("--feature: give a lever option to apply to it (see --help)")
         return scenario
-    known = [f.name for f in scenario.features]
-    for name in names or []:
-        if name not in known:
-            raise InputError(
-                f"--feature: unknown feature {name!r}; features are " + ", ".join(known)
-            )
+    _check_features(scenario, names)
     features = []
     for feature in scenario.features:
         chosen = feature.name in names if names else feature.deployment is None
@@ -794,26 +783,16 @@ def levers(
         )
         when = _parse_date(as_of, "--as-of")
         loaded = _with_what_ifs(load_scenario(scenario), what_ifs, feature)
-        catalog = PriceCatalog()
-        book = price_book(loaded, catalog, str(scenario))
-        hardware, models = load_hardware(), load_open_models()
         if not any(f.levers for f in loaded.features):
             raise InputError(
                 f"{scenario}: no feature has levers; add a `levers:` block to a feature or give "
                 "a what-if such as --cache-hit-rate 0.2 (costline levers --help)"
             )
-
-        def run_one(variant: Scenario) -> Result:
-            return run_scenario(
-                variant,
-                book,
-                catalog.info(when),
-                seed=seed,
-                hardware=hardware,
-                open_models=models,
-            )
-
-        outcome = lever_waterfall(loaded, run_one)
+        catalog = PriceCatalog()
+        book = price_book(loaded, catalog, str(scenario))
+        run_one = _runner(catalog, when, scenario, seed)
+        # every step prices with the full book: a step only turns levers off
+        outcome = lever_waterfall(loaded, lambda variant: run_one(variant, book))
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
@@ -873,24 +852,14 @@ def solve(
         loaded = load_scenario(scenario)
         catalog = PriceCatalog()
         book = price_book(loaded, catalog, str(scenario))
-        hardware, models = load_hardware(), load_open_models()
-        info = catalog.info(when)
+        run_one = _runner(catalog, when, scenario, seed, samples, SOLVE_USERS_SIMULATED)
         with _progress("solving") as tick:
 
-            def run_one(variant: Scenario, prices: dict) -> Result:
+            def counted(variant: Scenario, prices: dict[str, ModelPricing]) -> Result:
                 tick()
-                return run_scenario(
-                    variant,
-                    prices,
-                    info,
-                    seed=seed,
-                    query_samples=samples,
-                    users_simulated=SOLVE_USERS_SIMULATED,
-                    hardware=hardware,
-                    open_models=models,
-                )
+                return run_one(variant, prices)
 
-            outcome = solve_target(loaded, book, run_one, name, goal)
+            outcome = solve_target(loaded, book, counted, name, goal)
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:

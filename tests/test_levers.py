@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from costline.catalog.levers import load_lever_defaults
 from costline.catalog.prices import PriceCatalog, price_book
 from costline.cli import app
 from costline.engine.levers import prompt_cache_write_share
@@ -22,6 +23,7 @@ from costline.scenario.load import parse_scenario
 from .conftest import AS_OF, EXAMPLES
 
 CATALOG = PriceCatalog()
+LEVERS = load_lever_defaults()
 SAMPLES = 20_000
 
 # One call of 1,000 input and 500 output tokens at $1 / $2 per 1M (cache reads $0.10):
@@ -58,6 +60,7 @@ def run(s, seed: int = 0):
         seed=seed,
         query_samples=SAMPLES,
         users_simulated=2_000,
+        lever_defaults=LEVERS,
     )
 
 
@@ -211,6 +214,7 @@ def test_a_lever_that_costs_nothing_never_raises_cost(levers):
             CATALOG.info(AS_OF),
             query_samples=2_000,
             users_simulated=200,
+            lever_defaults=LEVERS,
         )
 
     w = lever_waterfall(s, quick)

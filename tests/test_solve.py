@@ -14,13 +14,20 @@ from costline.engine.run import run_scenario
 from costline.engine.solve import metric, solve
 
 from .conftest import AS_OF, EXAMPLES
-from .test_levers import CATALOG, scenario
+from .test_levers import CATALOG, LEVERS, scenario
 
 # $0.002 a query, 10 queries a user a month (Poisson), $1 a month: inference is 2% of revenue.
 
 
 def runner(s, book):
-    return run_scenario(s, book, CATALOG.info(AS_OF), query_samples=4_000, users_simulated=200)
+    return run_scenario(
+        s,
+        book,
+        CATALOG.info(AS_OF),
+        query_samples=4_000,
+        users_simulated=200,
+        lever_defaults=LEVERS,
+    )
 
 
 def solved(goal: float = 0.01, target: str = "cogs-share"):

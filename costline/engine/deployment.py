@@ -19,7 +19,6 @@ from costline.engine.distributions import expected, percentile95
 from costline.engine.selfhost import ServingPoint, request_latency_s, serve
 from costline.errors import InputError
 from costline.scenario.models import Feature, Scenario
-from costline.scenario.selfhost import SelfHostSpec
 
 TOKENS_PER_MTOK = 1_000_000
 SECONDS_PER_HOUR = 3600
@@ -65,18 +64,7 @@ def _self_hosted(
     calls = expected(feature.extras.llm_calls_per_query)
     tokens_in = expected(feature.usage.input_tokens)
     tokens_out = expected(feature.usage.output_tokens)
-    spec = SelfHostSpec(
-        model=deployment.model,
-        gpu=deployment.gpu,
-        tp=deployment.tp,
-        dtype=deployment.dtype,
-        kv_dtype=deployment.kv_dtype,
-        input_tokens=max(tokens_in, 1.0),
-        output_tokens=max(tokens_out, 1.0),
-        batch=deployment.batch,
-        usd_per_gpu_hour=deployment.usd_per_gpu_hour,
-        price=deployment.price,
-    )
+    spec = deployment.serving_spec(tokens_in, tokens_out)
     model = open_models.model(deployment.model)
     gpu = hardware.gpu(deployment.gpu)
     defaults = open_models.defaults

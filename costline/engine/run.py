@@ -13,7 +13,7 @@ import numpy as np
 
 from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
-from costline.catalog.levers import load_lever_defaults
+from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
@@ -58,6 +58,7 @@ from costline.engine.unit_economics import (
     plan_user_costs,
 )
 from costline.engine.warnings import find_warnings
+from costline.errors import InputError
 from costline.scenario.levers import LEVER_ORDER
 from costline.scenario.models import Feature, OneTimeRow, Scenario
 
@@ -204,9 +205,11 @@ def run_scenario(
     users_simulated: int = DEFAULT_USERS_SIMULATED,
     hardware: HardwareCatalog | None = None,
     open_models: OpenModelCatalog | None = None,
+    lever_defaults: LeverDefaults | None = None,
 ) -> Result:
     """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
-    (GPUs, training defaults, fine-tuning prices) estimates training rows."""
+    (GPUs, training defaults, fine-tuning prices) estimates training rows, `open_models`
+    prices self-hosted features and `lever_defaults` fills what a lever leaves unset."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
     hosted = self_hosted_features(scenario, open_models, hardware)
@@ -227,7 +230,7 @@ def run_scenario(
             catalog.as_of,
             query_samples,
             rng,
-            _lever_settings(f, i, book, users[0] * blended_q[f.name], seed),
+            _lever_settings(f, i, book, users[0] * blended_q[f.name], seed, lever_defaults),
         )
         for i, f in enumerate(scenario.features)
     ]
@@ -422,13 +425,15 @@ def _lever_settings(
     book: dict[str, ModelPricing],
     queries_per_month: float,
     seed: int,
+    defaults: LeverDefaults | None,
 ) -> tuple[LeverSettings, Callable[[str], np.random.Generator]] | None:
     """What `feature`'s levers need from the scenario and the catalog, and each lever's own
     random stream (seeded by the run's seed, the feature's index and the lever)."""
     levers = feature.levers
     if levers is None:
         return None
-    defaults = load_lever_defaults()
+    if defaults is None:
+        raise InputError(f"features[{index}].levers: needs the lever defaults catalog")
     tier = feature.service_tier
     write_share = 0.0
     if (prompt := levers.prompt_cache) is not None:

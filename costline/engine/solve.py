@@ -162,7 +162,7 @@ def _price(scenario: Scenario, check: Check, goal_text: str) -> Solution:
         low = 1.0
         while low > 1e-6 and ok(low / 2):
             low /= 2
-        value = _bisect(ok, 1.0 if low == 1.0 else low, low / 2, integer=False)
+        value = _bisect(ok, low, low / 2, integer=False)
     else:
         high = 2.0
         while high <= MAX_SCALE and not ok(high):

@@ -59,6 +59,10 @@ class Waterfall(_Frozen):
     baseline: WaterfallPoint
     steps: list[LeverStep]
     combined: WaterfallPoint
+    saving_usd: float
+    """Monthly COGS all levers together remove."""
+    saving_share: float
+    """saving_usd over the baseline monthly COGS."""
     result: Result
     """The full result with every lever on (what `costline run` shows)."""
 
@@ -116,11 +120,14 @@ def lever_waterfall(scenario: Scenario, run: Callable[[Scenario], Result]) -> Wa
             )
         )
         previous, previous_result = point, result
+    saved = baseline.monthly_cost_usd - previous.monthly_cost_usd
     return Waterfall(
         month=baseline_result.blended.month,
         baseline=baseline,
         steps=steps,
         combined=previous,
+        saving_usd=saved,
+        saving_share=saved / baseline.monthly_cost_usd if baseline.monthly_cost_usd else 0.0,
         result=previous_result,
     )
 

@@ -39,9 +39,7 @@ def _rows(w: Waterfall) -> list[tuple[str, WaterfallPoint, str, str, str]]:
         if step.lever == "distillation":
             payback = step.payback_month or "not within the horizon"
         rows.append((label, step, usd(step.saving_usd), pct(step.saving_share), payback))
-    saved = w.baseline.monthly_cost_usd - w.combined.monthly_cost_usd
-    share = saved / w.baseline.monthly_cost_usd if w.baseline.monthly_cost_usd else 0.0
-    rows.append(("all levers", w.combined, usd(saved), pct(share), ""))
+    rows.append(("all levers", w.combined, usd(w.saving_usd), pct(w.saving_share), ""))
     return rows
 
 

@@ -95,3 +95,22 @@ class SelfHostedDeployment(BaseModel):
     """Replicas kept running whatever the load (redundancy)."""
     staff_usd_per_month: Annotated[float, Field(ge=0, le=MAX_STAFF_USD_PER_MONTH)] = 0.0
     """ML-ops staff for the fleet (USD per month)."""
+
+    def serving_spec(
+        self, input_tokens: float, output_tokens: float, utilisation: float | None = None
+    ) -> SelfHostSpec:
+        """The serving point of one replica of this fleet, for LLM calls of the given size
+        (tokens; at least one each)."""
+        return SelfHostSpec(
+            model=self.model,
+            gpu=self.gpu,
+            tp=self.tp,
+            dtype=self.dtype,
+            kv_dtype=self.kv_dtype,
+            input_tokens=max(input_tokens, 1.0),
+            output_tokens=max(output_tokens, 1.0),
+            batch=self.batch,
+            usd_per_gpu_hour=self.usd_per_gpu_hour,
+            price=self.price,
+            utilisation=utilisation,
+        )
