@@ -20,16 +20,19 @@ from rich.table import Table
 from rich.text import Text
 
 from costline.catalog.gpus import load_hardware
+from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.tiers import load_model_tiers
 from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
+from costline.engine.brief import cto_brief
 from costline.engine.result import Result, case_summary
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
-from costline.engine.solve import TARGETS
+from costline.engine.solve import TARGETS, Solved
 from costline.engine.solve import solve as solve_target
 from costline.engine.training import (
     compare_with_api,
@@ -39,6 +42,7 @@ from costline.engine.training import (
 from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
+from costline.report.brief import render_brief_markdown
 from costline.report.format import usd
 from costline.report.json_report import render_json
 from costline.report.levers import render_levers_markdown, render_levers_terminal
@@ -103,6 +107,7 @@ def _runner(
     """A function that runs a scenario with every catalog costline ships, priced from
     `catalog` unless a price book is given."""
     hardware, models, levers = load_hardware(), load_open_models(), load_lever_defaults()
+    latency = load_api_latency()
     info = catalog.info(when)
 
     def run_one(variant: Scenario, book: dict[str, ModelPricing] | None = None) -> Result:
@@ -116,6 +121,7 @@ def _runner(
             hardware=hardware,
             open_models=models,
             lever_defaults=levers,
+            api_latency=latency,
         )
 
     return run_one
@@ -196,10 +202,8 @@ def run(
         run_one = _runner(PriceCatalog(), when, scenario, seed, samples, users)
         result = run_one(loaded)
         if loaded.cases:
-            summaries = [case_summary(BASE_CASE, result)]
-            for name, variant in list(case_scenarios(loaded, str(scenario)).items())[1:]:
-                summaries.append(case_summary(name, run_one(variant)))
-            result = result.model_copy(update={"cases": summaries})
+            cases = _case_summaries(loaded, scenario, result, run_one)
+            result = result.model_copy(update={"cases": cases})
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
@@ -870,6 +874,95 @@ def solve(
         sys.stdout.write(render_solve_markdown(outcome) + "\n")
     else:
         render_solve_terminal(outcome, _console())
+
+
+class BriefFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+def _case_summaries(
+    loaded: Scenario, file: Path, result: Result, run_one: Callable[..., Result]
+) -> list:
+    """The headline of each case beside the scenario as written (`base`); none without cases."""
+    if not loaded.cases:
+        return []
+    summaries = [case_summary(BASE_CASE, result)]
+    for name, variant in list(case_scenarios(loaded, str(file)).items())[1:]:
+        summaries.append(case_summary(name, run_one(variant)))
+    return summaries
+
+
+@app.command()
+def brief(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Simulated queries per feature.")
+    ] = DEFAULT_QUERY_SAMPLES,
+    solve: Annotated[
+        bool,
+        typer.Option(
+            help="Goal-seek each threshold missed (price, output cap, quota, model price, "
+            "cache hit rate); --no-solve skips it for a faster brief."
+        ),
+    ] = True,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    format: Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        BriefFormat.markdown
+    ),
+) -> None:
+    """The CTO brief: for each AI feature, the all-in cost per query (median, p95, line by
+    line), p95 latency, model tier and what the next cheaper tier saves, what triggers it
+    per active user, and the 10x projection; then the verdict on COGS share of ARPU and
+    gross margin against the scenario's thresholds (30% and 50% unless set), with what
+    would close the gap.
+
+    Markdown (to paste into a memo or a pull request) or JSON.
+
+    Example:
+
+        costline brief examples/support-copilot.yaml > brief.md
+        costline brief examples/margin-levers.yaml --format json
+    """
+    try:
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        catalog = PriceCatalog()
+        run_one = _runner(catalog, when, scenario, seed, samples)
+        solve_run = _runner(
+            catalog, when, scenario, seed, SOLVE_QUERY_SAMPLES, SOLVE_USERS_SIMULATED
+        )
+        with _progress("writing the brief") as tick:
+
+            def counted(variant: Scenario, book: dict[str, ModelPricing]) -> Result:
+                tick()
+                return run_one(variant, book)
+
+            def solve_counted(variant: Scenario, book: dict[str, ModelPricing]) -> Result:
+                tick()
+                return solve_run(variant, book)
+
+            def price(variant: Scenario) -> dict[str, ModelPricing]:
+                return price_book(variant, catalog, str(scenario))
+
+            def solver(target: str, goal: float) -> Solved:
+                return solve_target(loaded, price(loaded), solve_counted, target, goal)
+
+            outcome = cto_brief(
+                loaded, price, counted, solver if solve else None, load_model_tiers(), seed=seed
+            )
+            cases = _case_summaries(loaded, scenario, outcome.result, run_one)
+            outcome = outcome.model_copy(update={"cases": cases})
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(ScenarioError(str(scenario), None, str(err))) from None
+    if format is BriefFormat.json:
+        exclude = {"result": True, "verdict": {"waterfall": {"result"}}}
+        sys.stdout.write(outcome.model_dump_json(indent=2, exclude=exclude) + "\n")
+    else:
+        sys.stdout.write(render_brief_markdown(outcome))
 
 
 @app.command()

@@ -270,9 +270,9 @@ def test_a_self_hosted_feature_reports_its_p95_request_latency():
         "usage: {input_tokens: {median: 1500, p95: 6000}, output_tokens: {median: 300, p95: 900}}",
     )
     result = _run_self_hosted(text)
-    latency = result.features[0].p95_latency_s
+    latency = result.features[0].latency.p95_s
     assert latency is not None and latency > 0
-    constant = _run_self_hosted().features[0].p95_latency_s
+    constant = _run_self_hosted().features[0].latency.p95_s
     assert latency > constant  # longer prompts and answers take longer
 
 

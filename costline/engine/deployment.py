@@ -15,8 +15,9 @@ from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
 from costline.engine.breakeven import FleetPlan, plan_fleet
-from costline.engine.distributions import expected, percentile95
-from costline.engine.selfhost import ServingPoint, request_latency_s, serve
+from costline.engine.distributions import expected
+from costline.engine.latency import CallLatency
+from costline.engine.selfhost import ServingPoint, call_latency_terms, serve
 from costline.errors import InputError
 from costline.scenario.models import Feature, Scenario
 
@@ -32,8 +33,8 @@ class SelfHosted:
     serving: ServingPoint
     fleet: FleetPlan
     pricing: ModelPricing
-    p95_latency_s: float
-    """Latency of the p95 request (p95 input and output tokens) at the fleet's batch."""
+    call_latency: CallLatency
+    """Seconds of one LLM call by its size, at the fleet's batch (roofline)."""
 
 
 def self_hosted_features(
@@ -100,19 +101,26 @@ def _self_hosted(
         is_override=True,
         follows_trajectory=False,
     )
-    p95_latency = request_latency_s(
+    first, per_in, per_in_sq, per_out = call_latency_terms(
         spec.model_copy(update={"tp": serving.tp}),
         serving,
         model,
         gpu,
         defaults,
-        max(percentile95(feature.usage.input_tokens), 1.0),
-        max(percentile95(feature.usage.output_tokens), 1.0),
+        tokens_in + tokens_out / 2,
+    )
+    latency = CallLatency(
+        first_token_s=first,
+        per_output_token_s=per_out,
+        per_input_token_s=per_in,
+        per_input_token_squared_s=per_in_sq,
+        source=f"roofline: {serving.model} on {serving.tp} x {serving.gpu} at the fleet's "
+        f"batch of {serving.batch} (costline selfhost)",
     )
     return SelfHosted(
         key=key,
         serving=serving,
         fleet=fleet,
         pricing=pricing,
-        p95_latency_s=p95_latency,
+        call_latency=latency,
     )

@@ -55,6 +55,22 @@ class CostBreakdown(_Frozen):
     overhead_usd: float
 
 
+class Latency(_Frozen):
+    """Seconds a user waits for a query: its LLM calls one after another, each its time to
+    first token plus its output at the model's pace; queries sent as batch jobs excluded."""
+
+    median_s: float | None = None
+    p95_s: float | None = None
+    """None when a model the feature calls has no latency figure (see missing_models) or
+    every query goes through a batch API."""
+    sources: list[str] = []
+    """What each model's call latency comes from (roofline, catalog, scenario)."""
+    missing_models: list[str] = []
+    """Models with no latency figure: set one in the scenario's `latency:`."""
+    batch_share: float = 0.0
+    """Share of queries answered through a batch API (within its window, not seconds)."""
+
+
 class FeatureResult(_Frozen):
     """One AI feature at the start month's prices."""
 
@@ -63,6 +79,10 @@ class FeatureResult(_Frozen):
     cost_per_query: Stats
     """USD per user query (all its LLM calls, retrieval, tools, infra and overhead)."""
     breakdown: CostBreakdown
+    line_stats: dict[str, Stats] = {}
+    """Each line of the breakdown (keys as in `breakdown`) over the simulated queries: its
+    mean, median and p95 USD per query. Lines' medians and p95s do not add up to the
+    total's (the dearest queries differ line by line)."""
     output_share: float
     """Share of the mean cost per query paid for output tokens."""
     llm_calls_per_query: float
@@ -83,9 +103,12 @@ class FeatureResult(_Frozen):
     """Orchestration overhead on model spend (0.1 = 10%)."""
     deployment: str = "api"
     """api, or self_hosted (billed as a fleet of rented GPUs)."""
-    p95_latency_s: float | None = None
-    """Self-hosted features: seconds for the p95 request (p95 input and output tokens, each
-    LLM call) at the fleet's batch, from the roofline; None for APIs."""
+    latency: Latency = Latency()
+    """Seconds per query: self-hosted from the roofline at the fleet's batch, hosted
+    models from their time to first token and output speed (catalog or scenario)."""
+    inference_cost_at_scale_usd: dict[str, float] = {}
+    """The feature's inference cost in the start month at each scale multiple (keyed like
+    `10x`): linear on APIs, a re-sized fleet when self-hosted."""
 
 
 class PlanResult(_Frozen):

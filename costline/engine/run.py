@@ -7,7 +7,7 @@ arguments; nothing here reads files, the clock or the network.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -15,10 +15,11 @@ from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
-from costline.catalog.types import CatalogInfo, ModelPricing, pricing_key
+from costline.catalog.types import CatalogInfo, ModelPricing, batch_key, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
-from costline.engine.deployment import self_hosted_features
+from costline.engine.deployment import SelfHosted, self_hosted_features
 from costline.engine.distributions import expected
+from costline.engine.latency import api_call_latency, query_latency
 from costline.engine.levers import (
     MINUTES_PER_MONTH,
     LeverSettings,
@@ -41,6 +42,7 @@ from costline.engine.result import (
     CatalogUsed,
     CostBreakdown,
     FeatureResult,
+    Latency,
     ModelUse,
     Month,
     OneTimeResult,
@@ -60,7 +62,14 @@ from costline.engine.unit_economics import (
 from costline.engine.warnings import find_warnings
 from costline.errors import InputError
 from costline.scenario.levers import LEVER_ORDER
-from costline.scenario.models import Feature, OneTimeRow, Scenario
+from costline.scenario.models import (
+    ApiLatency,
+    Feature,
+    OneTimeRow,
+    Scenario,
+    hosted_models,
+    model_name,
+)
 
 DEFAULT_QUERY_SAMPLES = 50_000
 DEFAULT_USERS_SIMULATED = 100_000
@@ -206,10 +215,12 @@ def run_scenario(
     hardware: HardwareCatalog | None = None,
     open_models: OpenModelCatalog | None = None,
     lever_defaults: LeverDefaults | None = None,
+    api_latency: Mapping[str, ApiLatency] | None = None,
 ) -> Result:
     """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
     (GPUs, training defaults, fine-tuning prices) estimates training rows, `open_models`
-    prices self-hosted features and `lever_defaults` fills what a lever leaves unset."""
+    prices self-hosted features, `lever_defaults` fills what a lever leaves unset and
+    `api_latency` gives hosted models' latency where the scenario's `latency:` does not."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
     hosted = self_hosted_features(scenario, open_models, hardware)
@@ -271,12 +282,17 @@ def run_scenario(
             )
         )
 
+    latencies = {**(api_latency or {}), **scenario.latency}
     features = [
         _feature_result(
             r,
             book,
             users * blended_q[r.feature.name],
-            hosted[r.feature.name].p95_latency_s if r.feature.name in hosted else None,
+            _latency(r, latencies, hosted.get(r.feature.name)),
+            {
+                f"{m:g}x": r.monthly_cost(users[0] * m * blended_q[r.feature.name])
+                for m in scenario.scale_multiples
+            },
         )
         for r in runs
     ]
@@ -367,7 +383,8 @@ def _feature_result(
     run: _FeatureRun,
     book: dict[str, ModelPricing],
     queries_by_month: np.ndarray,
-    p95_latency_s: float | None = None,
+    latency: Latency,
+    at_scale: dict[str, float],
 ) -> FeatureResult:
     queries = float(queries_by_month[0])
     feature = run.feature
@@ -404,6 +421,7 @@ def _feature_result(
         models=models,
         cost_per_query=_stats(run.totals),
         breakdown=breakdown,
+        line_stats={k: _stats(run.lines[k]) for k in COMPONENTS},
         output_share=breakdown.output_usd / mean if mean > 0 else 0.0,
         llm_calls_per_query=float(sample.calls_per_query.mean()),
         input_tokens_per_call=float(sample.call_input.sum() / calls),
@@ -415,8 +433,29 @@ def _feature_result(
         llm_cost_per_query_by_month=[float(c) for c in run.llm_by_month],
         overhead_share=float(run.sample.overhead),
         deployment="api" if run.fleet is None else "self_hosted",
-        p95_latency_s=p95_latency_s,
+        latency=latency,
+        inference_cost_at_scale_usd=at_scale,
     )
+
+
+def _latency(
+    run: _FeatureRun, latencies: Mapping[str, ApiLatency], hosted: SelfHosted | None
+) -> Latency:
+    """The feature's seconds per query from each model's call latency."""
+    feature, keys = run.feature, run.sample.route_keys
+    if hosted is not None:
+        return query_latency(run.sample, {hosted.key: hosted.call_latency}, set(), {})
+    names: dict[str, str] = {}
+    for model in hosted_models(feature):
+        key = pricing_key(model, feature.service_tier)
+        names[key] = names[batch_key(key)] = model_name(model)
+    batch = {k for k in keys if k.endswith(batch_key("")) or feature.service_tier == "batch"}
+    by_key = {
+        k: api_call_latency(latencies[names[k]], names[k])
+        for k in keys
+        if k in names and names[k] in latencies
+    }
+    return query_latency(run.sample, by_key, batch, names)
 
 
 def _lever_settings(

@@ -390,6 +390,24 @@ def request_latency_s(
     return roof.prefill_s(input_tokens) + first_step + output_tokens * at.tpot_s
 
 
+def call_latency_terms(
+    spec: SelfHostSpec,
+    at: ServingPoint,
+    model: OpenModel,
+    gpu: Gpu,
+    defaults: SelfHostDefaults,
+    context_tokens: float,
+) -> tuple[float, float, float, float]:
+    """`request_latency_s` as terms of a call's size, for calls of every size at once:
+    (first decode step s at `context_tokens`, prefill s per prompt token, prefill s per
+    prompt token squared, s per output token at the batch's pace)."""
+    roof = _roofline(spec, at.tp, model, gpu, defaults)
+    first_step, _ = roof.decode_step(1, context_tokens)
+    one, two = roof.prefill_s(1.0), roof.prefill_s(2.0)
+    squared = (two - 2 * one) / 2  # prefill is a*I + b*I^2
+    return first_step, one - squared, squared, at.tpot_s
+
+
 class BenchmarkComparison(BaseModel):
     """A published measurement next to what the roofline predicts for the same point."""
 

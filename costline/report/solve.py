@@ -19,7 +19,8 @@ LABELS = {
 }
 
 
-def _value(s: Solution) -> str:
+def solved_value(s: Solution) -> str:
+    """A solved value as the report shows it: a multiple, a count or a share."""
     if s.value is None:
         return "-" if not s.reachable else "no limit"
     if s.variable == "cache_hit_rate":
@@ -47,7 +48,10 @@ def render_solve_terminal(result: Solved, console: Console) -> None:
     table.add_column("why", overflow="fold", ratio=1)
     for s in result.solutions:
         table.add_row(
-            LABELS.get(s.variable, s.variable), _value(s), "yes" if s.reachable else "no", s.reason
+            LABELS.get(s.variable, s.variable),
+            solved_value(s),
+            "yes" if s.reachable else "no",
+            s.reason,
         )
     console.print(table)
     console.print(
@@ -65,5 +69,5 @@ def render_solve_markdown(result: Solved) -> str:
     ]
     for s in result.solutions:
         label, reachable = cell(LABELS.get(s.variable, s.variable)), "yes" if s.reachable else "no"
-        out.append(f"| {label} | {_value(s)} | {reachable} | {cell(s.reason)} |")
+        out.append(f"| {label} | {solved_value(s)} | {reachable} | {cell(s.reason)} |")
     return "\n".join(out)

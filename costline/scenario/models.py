@@ -530,6 +530,19 @@ class Thresholds(_Model):
     """Share of a feature's cost per query from output tokens above which costline warns."""
 
 
+class ApiLatency(_Model):
+    """How fast a hosted model answers one call: latency = time to first token + output
+    tokens / output speed. Published figures are medians under the publisher's own test
+    conditions (prompt length, region, load): set your own when you have measured them."""
+
+    time_to_first_token_s: NonNegative
+    """Seconds from sending a call to its first output token."""
+    output_tokens_per_s: Positive
+    """Output tokens streamed per second after the first."""
+    source: str | None = None
+    """Where the figures come from (your measurement, a benchmark and its date)."""
+
+
 class Scenario(_Model):
     """An AI product: its users, plans, AI features and cost rows."""
 
@@ -565,6 +578,10 @@ class Scenario(_Model):
     """Named cases (e.g. low, high), each a mapping of field paths to the values that
     replace them: `users.start: 5000`, `features.chat.usage.output_tokens: 600`. Reports
     show every case beside the scenario as written (`base`)."""
+    latency: dict[Annotated[str, Field(min_length=1)], ApiLatency] = Field(default_factory=dict)
+    """Latency of hosted models, keyed by model reference (`openai:gpt-4o`) or by a
+    price override's name; it replaces costline's catalog figure (api_latency.yml) for
+    that model. `costline brief` reports each feature's p95 latency from it."""
 
     @field_validator("plans")
     @classmethod
@@ -627,6 +644,11 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                     problems.append(f"features[{i}].trigger_by_plan.{plan}: {message}")
     if "base" in scenario.cases:
         problems.append("cases.base: `base` is the scenario as written; name the case otherwise")
+    used = {name for feature in scenario.features for name in model_names(feature)}
+    for name in scenario.latency:
+        if name not in used:
+            listed = ", ".join(sorted(used)) or "none"
+            problems.append(f"latency.{name}: no feature uses this model; models in use: {listed}")
     one_time_names = [row.name for row in scenario.one_time]
     for i, feature in enumerate(scenario.features):
         distillation = feature.levers.distillation if feature.levers else None
@@ -645,6 +667,28 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                 f"monthly[{i}].end: {row.end} is before the scenario start {scenario.start}"
             )
     return problems
+
+
+def model_name(model: str | PriceOverride) -> str:
+    """The name a scenario knows a model by: its reference, or an override's name."""
+    return model.name if isinstance(model, PriceOverride) else model
+
+
+def hosted_models(feature: Feature) -> list[str | PriceOverride]:
+    """The hosted models `feature` can call: its routes and its levers' models (a
+    self-hosted feature calls none)."""
+    if feature.deployment is not None:
+        return []
+    models = [route.model for route in feature.routes]
+    levers = feature.levers
+    if levers is not None:
+        models += [lever.model for lever in (levers.routing, levers.distillation) if lever]
+    return models
+
+
+def model_names(feature: Feature) -> list[str]:
+    """Names of the hosted models `feature` can call (see `hosted_models`)."""
+    return list(dict.fromkeys(model_name(m) for m in hosted_models(feature)))
 
 
 def _duplicates(section: str, names: list[str]) -> list[str]:

@@ -1,0 +1,31 @@
+"""Published latency of hosted models, read from the sourced data file
+`catalog/data/api_latency.yml`: time to first token and output speed per model reference.
+A model with only one of the two figures sourced is left out (latency needs both)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from costline.catalog._data import one_line, read_data
+from costline.scenario.models import ApiLatency
+
+
+@cache
+def load_api_latency() -> dict[str, ApiLatency]:
+    """Latency figures shipped with costline, by `provider:model` reference."""
+    raw = read_data("api_latency.yml") or {}
+    out = {}
+    for ref, figures in (raw.get("models") or {}).items():
+        ttft = figures.get("time_to_first_token_s")
+        speed = figures.get("output_tokens_per_s")
+        if not ttft or not speed:
+            continue
+        sources = dict.fromkeys(
+            f"{one_line(f['source'])} (checked {f['checked']})" for f in (ttft, speed)
+        )
+        out[ref] = ApiLatency(
+            time_to_first_token_s=float(ttft["value"]),
+            output_tokens_per_s=float(speed["value"]),
+            source="costline catalog (api_latency.yml): " + "; ".join(sources),
+        )
+    return out

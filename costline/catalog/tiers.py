@@ -1,0 +1,61 @@
+"""Model families sold in tiers (most capable first), read from the sourced data file
+`catalog/data/model_tiers.yml`, so a brief can name the next cheaper tier of a model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from costline.catalog._data import one_line, read_data
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """One vendor family, most capable (dearest) tier first."""
+
+    provider: str
+    family: str
+    models: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ModelTiers:
+    """Every family costline knows."""
+
+    families: tuple[ModelFamily, ...]
+
+    def place(self, ref: str) -> tuple[ModelFamily, int] | None:
+        """The family of `provider:model` and its tier's index in it (0 = the top)."""
+        provider, _, model = ref.partition(":")
+        for family in self.families:
+            if family.provider == provider.lower() and model in family.models:
+                return family, family.models.index(model)
+        return None
+
+    def cheaper(self, ref: str) -> str | None:
+        """The `provider:model` one tier below `ref` in its family, if any."""
+        placed = self.place(ref)
+        if placed is None:
+            return None
+        family, index = placed
+        if index + 1 >= len(family.models):
+            return None
+        return f"{family.provider}:{family.models[index + 1]}"
+
+
+@cache
+def load_model_tiers() -> ModelTiers:
+    """The model families shipped with costline."""
+    raw = read_data("model_tiers.yml") or {}
+    return ModelTiers(
+        tuple(
+            ModelFamily(
+                provider=str(row["provider"]).lower(),
+                family=str(row["family"]),
+                models=tuple(str(m) for m in row["models"]),
+                source=f"{one_line(row['source'])} (checked {row['checked']})",
+            )
+            for row in raw.get("families") or []
+        )
+    )

@@ -1,0 +1,407 @@
+"""The CTO brief: the five questions a founder should answer for each AI feature, and the
+verdict on the margin, assembled from runs of the engine.
+
+1. all-in cost per query at median and p95, line by line;
+2. p95 latency per query;
+3. the model tier, and what the next cheaper tier of the same family would save;
+4. the trigger: what makes a call happen and how often, per active user;
+5. the 10x projection, and the month the scenario gets there.
+
+The verdict sets the first month's COGS share of ARPU and gross margin against the
+scenario's thresholds, and lists what closes a gap: the levers already on (waterfall),
+a move to a cheaper tier, and each input the solver can move (price, output cap, quota,
+model price, cache hit rate).
+
+Pure: the runs, the price books and the solver come in as functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costline.catalog.tiers import ModelTiers
+from costline.catalog.types import ModelPricing
+from costline.engine.distributions import percentile95
+from costline.engine.per_query import COMPONENTS
+from costline.engine.result import (
+    CaseSummary,
+    FeatureResult,
+    Latency,
+    ModelUse,
+    Result,
+    Stats,
+)
+from costline.engine.solve import Solved, meets, metric
+from costline.engine.unit_economics import (
+    DAYS_IN_MONTH_MAX,
+    queries_per_user_with_quota,
+    quota_of,
+    simulate_monthly_queries,
+)
+from costline.engine.waterfall import Waterfall, lever_waterfall
+from costline.scenario.models import Feature, PriceOverride, Quantity, Route, Scenario, Trigger
+
+Book = dict[str, ModelPricing]
+Runner = Callable[[Scenario, Book], Result]
+Pricer = Callable[[Scenario], Book]
+Solver = Callable[[str, float], Solved]
+
+SCALE_MULTIPLE = 10.0
+TRIGGER_USERS_SIMULATED = 20_000
+"""Active users simulated for a trigger's p95 queries per month (fixed seed)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+
+class CostLine(_Frozen):
+    """One line of the cost per query over the simulated queries (USD per query)."""
+
+    line: str
+    """A key of the result's `breakdown`: input_usd, cached_input_usd, output_usd, ..."""
+    mean_usd: float
+    median_usd: float
+    p95_usd: float
+
+
+class TierMove(_Frozen):
+    """The feature on the next cheaper tier of its models' families, the rest unchanged."""
+
+    family: str | None = None
+    """The family of the feature's main model, e.g. GPT-4.1."""
+    tier: int | None = None
+    """Its tier in the family, 1 = the most capable."""
+    tiers: int | None = None
+    """Tiers in the family."""
+    moves: dict[str, str] = {}
+    """Model -> the cheaper model that replaces it."""
+    cost_per_query_usd: float | None = None
+    """The feature's mean USD per query after the move."""
+    saving_usd: float | None = None
+    """Inference USD a month the move saves in the first month."""
+    saving_share: float | None = None
+    """saving_usd over the feature's inference cost."""
+    cogs_share_of_arpu: float | None = None
+    """The product's COGS share of ARPU after the move."""
+    gross_margin: float | None = None
+    """The product's gross margin after the move."""
+    reason: str | None = None
+    """Why there is no move (no cheaper tier known, self-hosted, explicit price)."""
+    source: str | None = None
+    """Where the family's tiers come from."""
+
+
+class PlanTrigger(_Frozen):
+    """How often one plan's users call the feature."""
+
+    plan: str
+    user_share: float
+    """Share of the plan's monthly active users who use the feature."""
+    per: str
+    """day or month: the unit the rate is given in."""
+    rate_typical: float
+    """Queries per active user per `per` (the median, or the value)."""
+    rate_p95: float
+    active_days_per_month: float | None
+    """Typical active days a month (rates per day only)."""
+    queries_per_active_user: float
+    """Expected queries a month of a user who uses the feature (quota applied)."""
+    queries_per_active_user_p95: float
+    """95th percentile of the same over simulated users."""
+    quota: int | None = None
+
+
+class FeatureBrief(_Frozen):
+    """The five answers for one feature."""
+
+    name: str
+    description: str | None
+    deployment: str
+    queries_per_month: float
+    inference_cost_usd: float
+    cost_per_query: Stats
+    """1. All-in USD per query."""
+    lines: list[CostLine]
+    latency: Latency
+    """2. Seconds per query."""
+    models: list[ModelUse]
+    """3. The models serving it and their prices."""
+    cheaper_tier: TierMove
+    llm_calls_per_query: float
+    """4. LLM calls a query makes."""
+    triggers: list[PlanTrigger]
+    scale_multiple: float
+    """5. The projection's multiple of the start month's users."""
+    scale_queries: float
+    scale_inference_cost_usd: float
+    scale_cost_per_query_usd: float
+
+
+class Gap(_Frozen):
+    """One threshold and where the first month stands against it."""
+
+    metric: str
+    """cogs-share or gross-margin."""
+    value: float | None
+    threshold: float
+    met: bool
+    closes_with: list[str] = []
+    """Tier moves that meet the threshold alone (feature names)."""
+
+
+class Verdict(_Frozen):
+    """The margin against the scenario's thresholds, and what would close the gaps."""
+
+    month: str
+    cogs_share: Gap
+    gross_margin: Gap
+    waterfall: Waterfall | None
+    """The scenario's own levers, each one's saving (already in the figures)."""
+    solutions: list[Solved]
+    """The solver's answer for each threshold missed."""
+
+
+class Brief(_Frozen):
+    """Everything `costline brief` reports."""
+
+    scenario: str | None
+    month: str
+    users: float
+    arpu_usd: float
+    scale_month: str | None
+    """First month the scenario's users reach `SCALE_MULTIPLE` x the start; None within
+    the horizon."""
+    users_multiple_at_horizon: float | None
+    """Users in the last month over the first (None when the first is 0)."""
+    features: list[FeatureBrief]
+    verdict: Verdict
+    cases: list[CaseSummary] = []
+    result: Result
+
+
+def scale_month(result: Result, multiple: float = SCALE_MULTIPLE) -> str | None:
+    """The first month whose users reach `multiple` x the first month's."""
+    start = result.timeline[0].users
+    if start <= 0:
+        return None
+    for month in result.timeline:
+        if month.users >= start * multiple * (1 - 1e-12):
+            return month.month
+    return None
+
+
+def _typical(quantity: Quantity) -> float:
+    if quantity.value is not None:
+        return quantity.value
+    if quantity.median is not None:
+        return quantity.median
+    assert quantity.samples is not None
+    return float(np.median(quantity.samples))
+
+
+def plan_trigger(plan: str, trigger: Trigger, quota: int | None, seed: int) -> PlanTrigger:
+    """How often an active user of `plan` calls the feature: the rate as written, the
+    expected and the p95 queries a month (a quota truncating both)."""
+    per_day = trigger.queries_per_day is not None
+    rate = trigger.queries_per_day if per_day else trigger.queries_per_month
+    assert rate is not None
+    active = trigger.model_copy(update={"user_share": 1.0})
+    queries = simulate_monthly_queries(
+        active, TRIGGER_USERS_SIMULATED, np.random.default_rng(seed)
+    ).astype(float)
+    if quota is not None:
+        queries = np.minimum(queries, quota)
+    return PlanTrigger(
+        plan=plan,
+        user_share=trigger.user_share,
+        per="day" if per_day else "month",
+        rate_typical=_typical(rate),
+        rate_p95=percentile95(rate),
+        active_days_per_month=(
+            min(_typical(trigger.active_days_per_month), DAYS_IN_MONTH_MAX) if per_day else None
+        ),
+        queries_per_active_user=queries_per_user_with_quota(active, quota),
+        queries_per_active_user_p95=float(np.percentile(queries, 95)),
+        quota=quota,
+    )
+
+
+def tier_variant(
+    scenario: Scenario, index: int, tiers: ModelTiers, models: list[ModelUse]
+) -> tuple[Scenario | None, TierMove]:
+    """`scenario` with feature `index` moved one tier down in each of its models' families,
+    or None and the reason there is no such move; `models` are the models the feature's
+    calls reach (with its levers)."""
+    feature = scenario.features[index]
+    if feature.deployment is not None:
+        return None, TierMove(
+            reason="self-hosted: compare other open models and GPUs with costline selfhost "
+            "and costline breakeven"
+        )
+    routes = feature.routes
+    main = max(routes, key=lambda r: r.share).model
+    placed = tiers.place(main) if isinstance(main, str) else None
+    family = (
+        {"family": placed[0].family, "tier": placed[1] + 1, "tiers": len(placed[0].models)}
+        if placed
+        else {}
+    )
+    source = placed[0].source if placed else None
+    moves = {
+        r.model: cheaper
+        for r in routes
+        if isinstance(r.model, str) and (cheaper := tiers.cheaper(r.model)) is not None
+    }
+    served = {m.ref for m in models if m.share > 0}
+    if moves and not served & set(moves):
+        listed = ", ".join(sorted(served)) or "none"
+        return None, TierMove(
+            **family,
+            reason=f"its levers send every call to other models ({listed})",
+            source=source,
+        )
+    if not moves:
+        if isinstance(main, PriceOverride):
+            why = f"{main.name} has an explicit price; costline knows no tiers for it"
+        elif placed:
+            why = f"{main} is the cheapest tier costline knows in its family ({placed[0].family})"
+        else:
+            why = f"costline knows no tier family for {main} (catalog/data/model_tiers.yml)"
+        return None, TierMove(**family, reason=why, source=source)
+    new = _moved(feature, moves)
+    features = list(scenario.features)
+    features[index] = new
+    variant = scenario.model_copy(update={"features": features})
+    return variant, TierMove(**family, moves=moves, source=source)
+
+
+def _moved(feature: Feature, moves: dict[str, str]) -> Feature:
+    def move(model: str | PriceOverride | None) -> str | PriceOverride | None:
+        return moves.get(model, model) if isinstance(model, str) else model
+
+    if feature.routing is None:
+        return feature.model_copy(update={"model": move(feature.model)})
+    routing = [Route(model=move(r.model), share=r.share) for r in feature.routing]
+    return feature.model_copy(update={"routing": routing})
+
+
+def _gap(result: Result, target: str, threshold: float) -> Gap:
+    value = metric(result, target)
+    return Gap(metric=target, value=value, threshold=threshold, met=meets(value, target, threshold))
+
+
+def cto_brief(
+    scenario: Scenario,
+    price: Pricer,
+    run: Runner,
+    solver: Solver | None,
+    tiers: ModelTiers,
+    *,
+    seed: int = 0,
+) -> Brief:
+    """The brief of `scenario`: `price` gives a scenario's price book, `run` prices a
+    scenario with a book, `solver` answers a target (skipped when None)."""
+    if SCALE_MULTIPLE not in scenario.scale_multiples:
+        # a fleet grows in steps: the projection needs the run to size it at 10x
+        multiples = [*scenario.scale_multiples, SCALE_MULTIPLE]
+        scenario = scenario.model_copy(update={"scale_multiples": multiples})
+    book = price(scenario)
+    result = run(scenario, book)
+    thresholds = scenario.thresholds
+    cogs = _gap(result, "cogs-share", thresholds.cogs_share_max)
+    margin = _gap(result, "gross-margin", thresholds.gross_margin_min)
+
+    features = []
+    closes: dict[str, list[str]] = {"cogs-share": [], "gross-margin": []}
+    for i, (feature, fr) in enumerate(zip(scenario.features, result.features, strict=True)):
+        variant, move = tier_variant(scenario, i, tiers, fr.models)
+        if variant is not None:
+            moved = run(variant, price(variant))
+            saving = fr.inference_cost_usd - moved.features[i].inference_cost_usd
+            move = move.model_copy(
+                update={
+                    "cost_per_query_usd": moved.features[i].cost_per_query.mean,
+                    "saving_usd": saving,
+                    "saving_share": saving / fr.inference_cost_usd
+                    if fr.inference_cost_usd
+                    else None,
+                    "cogs_share_of_arpu": moved.blended.cogs_share_of_arpu,
+                    "gross_margin": moved.blended.gross_margin,
+                }
+            )
+            for target, gap in (("cogs-share", cogs), ("gross-margin", margin)):
+                if not gap.met and meets(metric(moved, target), target, gap.threshold):
+                    closes[target].append(feature.name)
+        features.append(_feature_brief(scenario, feature, fr, move, seed))
+
+    waterfall = (
+        lever_waterfall(scenario, lambda v: run(v, book))
+        if any(f.levers for f in scenario.features)
+        else None
+    )
+    solutions = [
+        solver(gap.metric, gap.threshold)
+        for gap in (cogs, margin)
+        if solver is not None and not gap.met and gap.value is not None
+    ]
+    first, last = result.timeline[0], result.timeline[-1]
+    return Brief(
+        scenario=scenario.name,
+        month=first.month,
+        users=first.users,
+        arpu_usd=result.blended.arpu_usd,
+        scale_month=scale_month(result),
+        users_multiple_at_horizon=last.users / first.users if first.users else None,
+        features=features,
+        verdict=Verdict(
+            month=first.month,
+            cogs_share=cogs.model_copy(update={"closes_with": closes["cogs-share"]}),
+            gross_margin=margin.model_copy(update={"closes_with": closes["gross-margin"]}),
+            waterfall=waterfall,
+            solutions=solutions,
+        ),
+        result=result,
+    )
+
+
+def _feature_brief(
+    scenario: Scenario, feature: Feature, fr: FeatureResult, move: TierMove, seed: int
+) -> FeatureBrief:
+    key = f"{SCALE_MULTIPLE:g}x"
+    scale_queries = fr.queries_per_month * SCALE_MULTIPLE
+    scale_cost = fr.inference_cost_at_scale_usd[key]
+    quota = quota_of(feature)
+    return FeatureBrief(
+        name=fr.name,
+        description=feature.description,
+        deployment=fr.deployment,
+        queries_per_month=fr.queries_per_month,
+        inference_cost_usd=fr.inference_cost_usd,
+        cost_per_query=fr.cost_per_query,
+        lines=[
+            CostLine(
+                line=k,
+                mean_usd=fr.line_stats[k].mean,
+                median_usd=fr.line_stats[k].median,
+                p95_usd=fr.line_stats[k].p95,
+            )
+            for k in COMPONENTS
+            if k in fr.line_stats
+        ],
+        latency=fr.latency,
+        models=fr.models,
+        cheaper_tier=move,
+        llm_calls_per_query=fr.llm_calls_per_query,
+        triggers=[
+            plan_trigger(plan.name, feature.trigger_for(plan.name), quota, seed)
+            for plan in scenario.plans_of(feature)
+        ],
+        scale_multiple=SCALE_MULTIPLE,
+        scale_queries=scale_queries,
+        scale_inference_cost_usd=scale_cost,
+        scale_cost_per_query_usd=scale_cost / scale_queries if scale_queries else 0.0,
+    )
