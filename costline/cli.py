@@ -797,6 +797,13 @@ def levers(
         run_one = _runner(catalog, when, scenario, seed)
         # every step prices with the full book: a step only turns levers off
         outcome = lever_waterfall(loaded, lambda variant: run_one(variant, book))
+        if loaded.cases:
+            cases = [outcome.as_case(BASE_CASE)]
+            for name, variant in list(case_scenarios(loaded, str(scenario)).items())[1:]:
+                prices = price_book(variant, catalog, str(scenario))
+                fall = lever_waterfall(variant, lambda v, prices=prices: run_one(v, prices))
+                cases.append(fall.as_case(name))
+            outcome = outcome.model_copy(update={"cases": cases})
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:

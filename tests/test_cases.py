@@ -75,3 +75,30 @@ def test_run_reports_cases_side_by_side():
     assert [c["name"] for c in cases] == ["base", "low", "high"]
     low, base, high = (next(c for c in cases if c["name"] == n) for n in ("low", "base", "high"))
     assert low["inference_cost_usd"] < base["inference_cost_usd"] < high["inference_cost_usd"]
+
+
+def test_levers_report_each_case_with_and_without_its_levers(tmp_path):
+    # the high case doubles the output; a cap at 250 tokens then saves 750 of 1,000 tokens
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        BASE
+        + "    levers:\n      caps: {max_output_tokens: 250}\n"
+        + "cases:\n  high:\n    features.chat.usage.output_tokens: 1000\n"
+    )
+    result = CliRunner().invoke(
+        app, ["levers", str(path), "--format", "json", "--as-of", AS_OF.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    cases = {c["name"]: c for c in json.loads(result.output)["cases"]}
+    assert list(cases) == ["base", "high"]
+    queries = 10_000 * 10
+    base, high = cases["base"], cases["high"]
+    # base: $0.002 a query, capped $0.001 + 250 x $2 per 1M = $0.0015
+    assert base["baseline"]["monthly_cost_usd"] == pytest.approx(queries * 0.002)
+    assert base["combined"]["monthly_cost_usd"] == pytest.approx(queries * 0.0015)
+    # high: $0.001 + $0.002 = $0.003 a query, capped the same $0.0015
+    assert high["baseline"]["monthly_cost_usd"] == pytest.approx(queries * 0.003)
+    assert high["combined"]["monthly_cost_usd"] == pytest.approx(queries * 0.0015)
+    assert high["saving_share"] == pytest.approx(0.5)
+    markdown = CliRunner().invoke(app, ["levers", str(path), "--format", "markdown"])
+    assert "| high | $300.00 | $150.00 | $150.00 | 50.0% |" in markdown.output

@@ -17,7 +17,7 @@ from costline.catalog.prices import PriceCatalog, price_book
 from costline.cli import app
 from costline.engine.levers import prompt_cache_write_share
 from costline.engine.run import run_scenario
-from costline.engine.waterfall import lever_waterfall
+from costline.engine.waterfall import lever_waterfall, with_levers
 from costline.scenario.load import parse_scenario
 
 from .conftest import AS_OF, EXAMPLES
@@ -222,6 +222,37 @@ def test_a_lever_that_costs_nothing_never_raises_cost(levers):
     for step in w.steps:
         assert step.monthly_cost_usd <= previous * (1 + 1e-9), step.lever
         previous = step.monthly_cost_usd
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hit=st.floats(0, 0.8),
+    reduction=st.floats(0, 1),
+    batch=st.floats(0, 1),
+    discount=st.floats(0, 1),
+    cap=st.floats(1, 1000),
+    order=st.permutations(["response_cache", "compression", "batch", "caps"]),
+)
+def test_levers_multiply_in_their_documented_order_whatever_order_they_are_turned_on(
+    hit, reduction, batch, discount, cap, order
+):
+    s = scenario(
+        f"      response_cache: {{hit_rate: {hit}}}\n"
+        f"      compression: {{input_reduction: {reduction}}}\n"
+        f"      batch: {{share: {batch}, discount: {discount}}}\n"
+        f"      caps: {{max_output_tokens: {cap}}}\n"
+    )
+    everything = run(s).features[0].cost_per_query.mean
+    # turned on in any order, the levers end where all of them on do, to the last digit:
+    # each applies at its place in the documented order, on its own random draws
+    on: set[str] = set()
+    for kind in order:
+        on.add(kind)
+        last = run(with_levers(s, on)).features[0].cost_per_query.mean
+    assert last == pytest.approx(everything, rel=1e-12)
+    # and they multiply, never add: the misses' input shrunk, output capped, batch discounted
+    per_query = (1 - hit) * (1000 * (1 - reduction) * 1e-6 + min(500, cap) * 2e-6)
+    assert everything == pytest.approx(per_query * (1 - batch * discount), rel=0.05, abs=1e-7)
 
 
 def test_levers_command_json_has_the_waterfall():

@@ -52,6 +52,16 @@ class LeverStep(WaterfallPoint):
     training cost; None when not within the horizon or no training row is named."""
 
 
+class CaseLevers(_Frozen):
+    """One case's levers: its COGS without them and with all of them."""
+
+    name: str
+    baseline: WaterfallPoint
+    combined: WaterfallPoint
+    saving_usd: float
+    saving_share: float
+
+
 class Waterfall(_Frozen):
     """Baseline, each lever's step, and all levers together."""
 
@@ -65,6 +75,19 @@ class Waterfall(_Frozen):
     """saving_usd over the baseline monthly COGS."""
     result: Result
     """The full result with every lever on (what `costline run` shows)."""
+    cases: list[CaseLevers] = []
+    """The scenario's cases, `base` first, each with and without its levers (empty
+    without `cases:`)."""
+
+    def as_case(self, name: str) -> CaseLevers:
+        """This waterfall's ends as case `name`."""
+        return CaseLevers(
+            name=name,
+            baseline=self.baseline,
+            combined=self.combined,
+            saving_usd=self.saving_usd,
+            saving_share=self.saving_share,
+        )
 
 
 def with_levers(scenario: Scenario, kinds: set[str]) -> Scenario:

@@ -43,6 +43,33 @@ def _rows(w: Waterfall) -> list[tuple[str, WaterfallPoint, str, str, str]]:
     return rows
 
 
+def _case_rows(w: Waterfall) -> list[list[str]]:
+    """One row per case: COGS before and after the levers, saving, margin, COGS / ARPU."""
+    return [
+        [
+            c.name,
+            usd(c.baseline.monthly_cost_usd),
+            usd(c.combined.monthly_cost_usd),
+            usd(c.saving_usd),
+            pct(c.saving_share),
+            f"{pct(c.baseline.gross_margin)} -> {pct(c.combined.gross_margin)}",
+            f"{pct(c.baseline.cogs_share_of_arpu)} -> {pct(c.combined.cogs_share_of_arpu)}",
+        ]
+        for c in w.cases
+    ]
+
+
+CASE_HEADER = (
+    "case",
+    "COGS without levers",
+    "with levers",
+    "saving",
+    "share",
+    "gross margin",
+    "inference COGS / ARPU",
+)
+
+
 def render_levers_terminal(w: Waterfall, console: Console) -> None:
     """Print the waterfall: each lever's saving on top of the ones before it."""
     table = Table(
@@ -79,6 +106,18 @@ def render_levers_terminal(w: Waterfall, console: Console) -> None:
             style="dim",
         )
     )
+    if w.cases:
+        cases = Table(
+            title=f"Cases: monthly COGS in {w.month} without and with the levers",
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+        )
+        for i, name in enumerate(CASE_HEADER):
+            cases.add_column(name, justify="left" if i == 0 else "right", no_wrap=i > 0)
+        for row in _case_rows(w):
+            cases.add_row(*row)
+        console.print(cases)
 
 
 def render_levers_markdown(w: Waterfall) -> str:
@@ -102,4 +141,13 @@ def render_levers_markdown(w: Waterfall) -> str:
         "compound. Inference COGS / ARPU: "
         f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
     ]
+    if w.cases:
+        out += [
+            "",
+            f"### Cases: monthly COGS in {w.month} without and with the levers",
+            "",
+            "| " + " | ".join(CASE_HEADER) + " |",
+            "|" + " --- |" * len(CASE_HEADER),
+            *("| " + " | ".join(cell(x) for x in row) + " |" for row in _case_rows(w)),
+        ]
     return "\n".join(out)
