@@ -71,3 +71,42 @@ def test_money_formatting():
     assert usd(0) == "$0.00"
     assert pct(None) == "n/a"
     assert pct(0.4567) == "45.7%"
+
+
+def test_brief_markdown_matches_golden(catalog, update_golden):
+    from costline.catalog.levers import load_lever_defaults
+    from costline.catalog.tiers import load_model_tiers
+    from costline.engine.brief import cto_brief
+    from costline.engine.solve import solve
+    from costline.report.brief import render_brief_markdown
+
+    scenario = load_scenario(SCENARIO)
+    pinned = CatalogInfo(
+        source="genai-prices (pinned for the golden file)",
+        version="pinned",
+        latest_price_change=None,
+        as_of=dt.date(2027, 1, 1),
+    )
+
+    def run(variant, book):
+        return run_scenario(
+            variant,
+            book,
+            pinned,
+            seed=5,
+            query_samples=5000,
+            users_simulated=5000,
+            lever_defaults=load_lever_defaults(),
+        )
+
+    def price(variant):
+        return price_book(variant, catalog)
+
+    def solver(target, goal):
+        return solve(scenario, price(scenario), run, target, goal)
+
+    text = render_brief_markdown(cto_brief(scenario, price, run, solver, load_model_tiers()))
+    golden = GOLDEN / "brief.md"
+    if update_golden:
+        golden.write_text(text)
+    assert text == golden.read_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from costline.catalog._data import one_line, read_data
+from costline.catalog._data import read_data
 from costline.scenario.models import ApiLatency
 
 
@@ -20,12 +20,11 @@ def load_api_latency() -> dict[str, ApiLatency]:
         speed = figures.get("output_tokens_per_s")
         if not ttft or not speed:
             continue
-        sources = dict.fromkeys(
-            f"{one_line(f['source'])} (checked {f['checked']})" for f in (ttft, speed)
-        )
+        checked = sorted({str(ttft["checked"]), str(speed["checked"])})
         out[ref] = ApiLatency(
             time_to_first_token_s=float(ttft["value"]),
             output_tokens_per_s=float(speed["value"]),
-            source="costline catalog (api_latency.yml): " + "; ".join(sources),
+            # the full sources are in the file; reports name it and the date checked
+            source=f"costline catalog api_latency.yml, checked {', '.join(checked)}",
         )
     return out

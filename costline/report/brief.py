@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from costline.engine.brief import Brief, FeatureBrief, Gap, PlanTrigger, TierMove
 from costline.engine.result import Latency
 from costline.report.cases import case_table
@@ -151,21 +153,27 @@ def _moves(move: TierMove) -> str:
     return ", ".join(f"{old} -> {new}" for old, new in move.moves.items())
 
 
-def _latency(lat: Latency, calls: float) -> str:
+def _latency(lat: Latency, calls: float, self_hosted: bool) -> str:
     if lat.p95_s is not None and lat.median_s is not None:
         text = f"p95 **{lat.p95_s:,.2f} s** per query (median {lat.median_s:,.2f} s)" + (
             f", its {calls:,.2g} LLM calls one after another" if calls != 1 else ""
         )
         if lat.batch_share:
             text += f"; {pct(lat.batch_share)} of queries go as batch jobs (hours) and are left out"
-        return text + ". Basis: " + "; ".join(lat.sources) + "."
+        text += ". Basis: " + "; ".join(lat.sources) + "."
+        if not self_hosted:
+            text += (
+                " The spread is the queries' sizes at the published median speeds; a "
+                "provider's load and queueing add to the tail."
+            )
+        return text
     if lat.missing_models:
         names = ", ".join(lat.missing_models)
-        example = lat.missing_models[0]
+        example = json.dumps(lat.missing_models[0])
+        figures = "{time_to_first_token_s: 0.5, output_tokens_per_s: 80}"
         return (
             f"unknown: no latency figure for {names}. Set one in the scenario, e.g. "
-            f"`latency: {{{example}: {{time_to_first_token_s: 0.5, output_tokens_per_s: 80}}}}` "
-            "with your measured figures."
+            f"`latency: {{{example}: {figures}}}` with your measured figures."
         )
     return "every query goes through a batch API: answers come within its window (hours)."
 
@@ -245,7 +253,7 @@ def _feature(f: FeatureBrief, b: Brief) -> list[str]:
             else ""
         ),
         "",
-        f"**2. Latency**: {_latency(f.latency, f.llm_calls_per_query)}",
+        f"**2. Latency**: {_latency(f.latency, f.llm_calls_per_query, self_hosted)}",
         "",
         "**3. Model tier**:",
         "",
