@@ -266,3 +266,28 @@ def test_the_shipped_latencies_are_catalog_models_with_positive_figures():
         assert latency.output_tokens_per_s > 0 and latency.time_to_first_token_s >= 0
         assert "checked" in (latency.source or "")
         price_book(on(ref), CATALOG)
+
+
+def test_a_model_its_vendor_shuts_down_is_named_with_the_day():
+    import datetime as dt
+
+    tiers = ModelTiers(
+        (
+            ModelFamily(
+                "openai",
+                "GPT-4o",
+                ("gpt-4o", "gpt-4o-mini"),
+                "test",
+                shutdown=(("gpt-4o-mini", dt.date(2027, 6, 1)),),
+            ),
+        )
+    )
+    move = brief(on("openai:gpt-4o"), tiers=tiers, solver=False).features[0].cheaper_tier
+    # the feature's own model has no date; the cheaper one it would move to has
+    assert move.shutdowns == {"openai:gpt-4o-mini": "2027-06-01"}
+
+
+def test_the_shipped_shutdown_dates_are_of_models_in_their_family():
+    for family in load_model_tiers().families:
+        for model, _day in family.shutdown:
+            assert model in family.models, (family.family, model)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,6 +18,8 @@ class ModelFamily:
     family: str
     models: tuple[str, ...]
     source: str
+    shutdown: tuple[tuple[str, dt.date], ...] = ()
+    """(model, the day its vendor shuts it down), where sourced."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,14 @@ class ModelTiers:
             if family.provider == provider.lower() and model in family.models:
                 return family, family.models.index(model)
         return None
+
+    def shutdown(self, ref: str) -> dt.date | None:
+        """The day the vendor shuts `provider:model` down, where the data file sources one."""
+        placed = self.place(ref)
+        if placed is None:
+            return None
+        family, index = placed
+        return dict(family.shutdown).get(family.models[index])
 
     def cheaper(self, ref: str) -> str | None:
         """The `provider:model` one tier below `ref` in its family, if any."""
@@ -55,6 +66,10 @@ def load_model_tiers() -> ModelTiers:
                 family=str(row["family"]),
                 models=tuple(str(m) for m in row["models"]),
                 source=f"{one_line(row['source'])} (checked {row['checked']})",
+                shutdown=tuple(
+                    (str(model), dt.date.fromisoformat(str(day)))
+                    for model, day in (row.get("shutdown") or {}).items()
+                ),
             )
             for row in raw.get("families") or []
         )

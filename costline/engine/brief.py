@@ -89,6 +89,9 @@ class TierMove(_Frozen):
     """The product's COGS share of ARPU after the move."""
     gross_margin: float | None = None
     """The product's gross margin after the move."""
+    shutdowns: dict[str, str] = {}
+    """Model -> the day (YYYY-MM-DD) its vendor shuts it down, for the feature's models and
+    the cheaper ones, where costline's tier data sources a date."""
     reason: str | None = None
     """Why there is no move (no cheaper tier known, self-hosted, explicit price)."""
     source: str | None = None
@@ -231,6 +234,18 @@ def plan_trigger(plan: str, trigger: Trigger, quota: int | None, seed: int) -> P
 
 
 def tier_variant(
+    scenario: Scenario, index: int, tiers: ModelTiers, models: list[ModelUse]
+) -> tuple[Scenario | None, TierMove]:
+    """`scenario` with feature `index` moved one tier down (see `_tier_variant`), with the
+    shutdown dates of the models involved."""
+    variant, move = _tier_variant(scenario, index, tiers, models)
+    refs = [m.ref for m in models if m.share > 0 and m.provider != "override"]
+    refs += list(move.moves.values())
+    days = {ref: day.isoformat() for ref in refs if (day := tiers.shutdown(ref)) is not None}
+    return variant, move.model_copy(update={"shutdowns": days})
+
+
+def _tier_variant(
     scenario: Scenario, index: int, tiers: ModelTiers, models: list[ModelUse]
 ) -> tuple[Scenario | None, TierMove]:
     """`scenario` with feature `index` moved one tier down in each of its models' families,

@@ -178,7 +178,7 @@ def _latency(lat: Latency, calls: float, self_hosted: bool) -> str:
     return "every query goes through a batch API: answers come within its window (hours)."
 
 
-def _tier(f: FeatureBrief) -> list[str]:
+def _tier(f: FeatureBrief, b: Brief) -> list[str]:
     out = []
     for m in f.models:
         prices = (
@@ -199,6 +199,18 @@ def _tier(f: FeatureBrief) -> list[str]:
         )
     elif t.reason:
         out.append(f"- no cheaper tier: {t.reason}")
+    first, last = b.result.timeline[0].month, b.result.timeline[-1].month
+    for ref, day in t.shutdowns.items():
+        if day[:7] < first:
+            when = f"before {first}, when this scenario starts: price a successor"
+        elif day[:7] <= last:
+            when = "within this scenario's horizon: plan the migration and price its successor"
+        else:
+            when = "after this scenario's horizon"
+        out.append(
+            f"- **{ref} is shut down by its vendor on {day}**, {when} (sources in "
+            "costline's catalog/data/model_tiers.yml)."
+        )
     return out
 
 
@@ -257,7 +269,7 @@ def _feature(f: FeatureBrief, b: Brief) -> list[str]:
         "",
         "**3. Model tier**:",
         "",
-        *_tier(f),
+        *_tier(f, b),
         "",
         f"**4. Trigger**: {_trigger_text(f)}",
         "",
