@@ -1,0 +1,322 @@
+"""Ingesting pilot logs: each provider's convention for cached tokens, agreement with
+genai-prices' own `calc_price` row by row, and bad rows counted with their file and line,
+never lost."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import genai_prices
+import pytest
+from genai_prices import Usage
+
+from costline.errors import InputError
+from costline.ingest.pipeline import PriceOverrideRow, expand, ingest
+from costline.ingest.prices import context_of
+from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+
+
+def rows(path: Path) -> list[dict]:
+    con = duckdb.connect()
+    try:
+        cursor = con.execute(f"SELECT * FROM read_parquet('{path}') ORDER BY source_file, line")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def write_jsonl(path: Path, records: list[object]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return path
+
+
+def reference(row: dict) -> Decimal:
+    """genai-prices' price of one priced row."""
+    usage = Usage(
+        input_tokens=row["input_tokens"],
+        cache_read_tokens=row["cache_read_tokens"],
+        cache_write_tokens=row["cache_write_tokens"],
+        output_tokens=row["output_tokens"],
+    )
+    return genai_prices.calc_price(
+        usage,
+        row["model"],
+        provider_id=row["provider"],
+        genai_request_timestamp=row["ts"].replace(tzinfo=dt.UTC),
+        price_context=context_of(row["service_tier"]),
+    ).total_price
+
+
+def test_openai_prompt_tokens_include_the_cached_ones(tmp_path):
+    log = write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            {
+                "object": "chat.completion",
+                "created": 1767225600,
+                "model": "gpt-4o",
+                "usage": {
+                    "prompt_tokens": 1000,
+                    "completion_tokens": 100,
+                    "prompt_tokens_details": {"cached_tokens": 400},
+                },
+            }
+        ],
+    )
+    ingest([str(log)], tmp_path / "u.parquet")
+    (row,) = rows(tmp_path / "u.parquet")
+    assert (row["input_tokens"], row["cache_read_tokens"]) == (1000, 400)
+    # gpt-4o: $2.50 input, $1.25 cached, $10 output per 1M
+    assert row["cost_usd"] == pytest.approx((600 * 2.5 + 400 * 1.25 + 100 * 10) / 1e6)
+
+
+def test_anthropic_input_tokens_exclude_cache_reads_and_writes(tmp_path):
+    log = write_jsonl(
+        tmp_path / "messages.jsonl",
+        [
+            {
+                "type": "message",
+                "model": "claude-sonnet-4-5",
+                "timestamp": "2026-01-05T10:00:00Z",
+                "usage": {
+                    "input_tokens": 300,
+                    "output_tokens": 100,
+                    "cache_read_input_tokens": 2000,
+                    "cache_creation_input_tokens": 100,
+                },
+            }
+        ],
+    )
+    ingest([str(log)], tmp_path / "u.parquet")
+    (row,) = rows(tmp_path / "u.parquet")
+    assert (row["input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"]) == (
+        2400,
+        2000,
+        100,
+    )
+    # Sonnet 4.5: $3 input, $0.30 cache read, $3.75 cache write, $15 output per 1M
+    expected = (300 * 3 + 2000 * 0.3 + 100 * 3.75 + 100 * 15) / 1e6
+    assert row["cost_usd"] == pytest.approx(expected)
+
+
+def test_responses_and_otel_spans_and_litellm_logs(tmp_path):
+    responses = write_jsonl(
+        tmp_path / "responses.jsonl",
+        [
+            {
+                "object": "response",
+                "created_at": 1767225600,
+                "model": "gpt-4.1-mini",
+                "usage": {
+                    "input_tokens": 2000,
+                    "output_tokens": 50,
+                    "input_tokens_details": {"cached_tokens": 1000},
+                },
+            }
+        ],
+    )
+    otel = write_jsonl(
+        tmp_path / "spans.jsonl",
+        [
+            {
+                "name": "chat gpt-4o",
+                "trace_id": "t1",
+                "start_time": "2026-01-01T12:00:00Z",
+                "attributes": {
+                    "gen_ai.provider.name": "openai",
+                    "gen_ai.request.model": "gpt-4o",
+                    "gen_ai.usage.input_tokens": 1000,
+                    "gen_ai.usage.output_tokens": 100,
+                    "user.id": "u1",
+                },
+            },
+            {"name": "db query", "trace_id": "t1", "attributes": {"db.system": "postgres"}},
+        ],
+    )
+    otlp = write_jsonl(
+        tmp_path / "otlp.jsonl",
+        [
+            {
+                "resourceSpans": [
+                    {
+                        "scopeSpans": [
+                            {
+                                "spans": [
+                                    {
+                                        "name": "chat",
+                                        "startTimeUnixNano": "1767268800000000000",
+                                        "attributes": [
+                                            {
+                                                "key": "gen_ai.system",
+                                                "value": {"stringValue": "openai"},
+                                            },
+                                            {
+                                                "key": "gen_ai.response.model",
+                                                "value": {"stringValue": "gpt-4o"},
+                                            },
+                                            {
+                                                "key": "gen_ai.usage.input_tokens",
+                                                "value": {"intValue": "1000"},
+                                            },
+                                            {
+                                                "key": "gen_ai.usage.output_tokens",
+                                                "value": {"intValue": "100"},
+                                            },
+                                        ],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                ]
+            }
+        ],
+    )
+    litellm = tmp_path / "spend.csv"
+    litellm.write_text(
+        "request_id,startTime,model,custom_llm_provider,prompt_tokens,completion_tokens,spend,user\n"
+        "r1,2026-01-01 12:00:00,gpt-4o,openai,1000,100,0.0035,u9\n"
+    )
+    for path in (responses, otel, otlp, litellm):
+        summary = ingest([str(path)], tmp_path / f"{path.stem}.parquet")
+        assert summary["rows_priced"] == 1, (path, summary)
+    (r,) = rows(tmp_path / "responses.parquet")
+    assert r["cost_usd"] == pytest.approx((1000 * 0.4 + 1000 * 0.1 + 50 * 1.6) / 1e6)
+    gpt4o = (1000 * 2.5 + 100 * 10) / 1e6
+    for name in ("spans", "otlp", "spend"):
+        (r,) = rows(tmp_path / f"{name}.parquet")
+        assert r["cost_usd"] == pytest.approx(gpt4o), name
+    assert ingest([str(otel)], tmp_path / "o.parquet")["records_skipped"] == 1
+    (r,) = rows(tmp_path / "spend.parquet")
+    assert r["logged_cost_usd"] == 0.0035 and r["user_id"] == "u9"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "openai-chat", "anthropic"])
+def test_every_row_agrees_with_genai_prices_calc_price(tmp_path, fmt):
+    # 2024-06 to 2026-11: price changes, long-context tiers, off-peak hours, a flex tier
+    log = write_logs(
+        tmp_path / f"logs.{'parquet' if fmt == 'parquet' else 'jsonl'}",
+        fmt,
+        4000 if fmt != "parquet" else 1500,
+        seed=11,
+        start="2024-06-01",
+        days=900,
+        long_context_share=0.15,
+    )
+    mapping = GENERIC_MAPPING if fmt == "parquet" else None
+    summary = ingest([str(log)], tmp_path / "u.parquet", mapping=mapping)
+    priced = rows(tmp_path / "u.parquet")
+    assert summary["rows_rejected"] == 0, summary["rejected_by_reason"]
+    assert len(priced) >= 1000
+    if fmt == "parquet":
+        assert {r["provider"] for r in priced} == {"openai", "anthropic", "google", "deepseek"}
+    assert any(r["input_tokens"] > 200_000 for r in priced)
+    assert any(r["cache_read_tokens"] > 0 for r in priced)
+    for row in priced:
+        expected = reference(row)
+        assert row["cost_usd"] == pytest.approx(float(expected), rel=1e-9, abs=1e-15), row
+
+
+def test_bad_rows_are_counted_by_reason_with_file_and_line(tmp_path):
+    good = {
+        "object": "chat.completion",
+        "created": 1767225600,
+        "model": "gpt-4o",
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+    }
+    log = write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            good,
+            "{not json",
+            "",
+            {**good, "usage": {"prompt_tokens": -3, "completion_tokens": 5}},
+            {**good, "usage": {"prompt_tokens": "many", "completion_tokens": 5}},
+            {**good, "usage": {"completion_tokens": 5}},
+            {**good, "model": "gpt-99-imaginary"},
+            {**good, "created": "yesterday-ish"},
+            {
+                **good,
+                "usage": {
+                    "prompt_tokens": 10,
+                    "completion_tokens": 5,
+                    "prompt_tokens_details": {"cached_tokens": 50},
+                },
+            },
+            {k: v for k, v in good.items() if k != "model"},
+        ],
+    )
+    summary = ingest([str(log)], tmp_path / "u.parquet")
+    assert summary["rows_priced"] == 1
+    assert summary["rejected_by_reason"] == {
+        "malformed JSON": 1,
+        "negative token count": 1,
+        "non-numeric token count": 1,
+        "missing input tokens": 1,
+        "unknown model": 1,
+        "unparseable timestamp": 1,
+        "cached tokens exceed input tokens": 1,
+        "missing model": 1,
+    }
+    assert summary["unknown_models"] == {"openai:gpt-99-imaginary": 1}
+    # every record is priced or rejected: nothing silently lost
+    assert summary["records_read"] == summary["rows_priced"] + summary["rows_rejected"]
+    with open(summary["rejects"]) as handle:
+        rejects = list(csv.DictReader(handle))
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        ("2", "malformed JSON"),
+        ("4", "negative token count"),
+        ("5", "non-numeric token count"),
+        ("6", "missing input tokens"),
+        ("7", "unknown model"),
+        ("8", "unparseable timestamp"),
+        ("9", "cached tokens exceed input tokens"),
+        ("10", "missing model"),
+    ]
+    assert all(r["source_file"] == str(log) for r in rejects)
+
+
+def test_an_override_prices_a_model_the_catalog_does_not_know(tmp_path):
+    log = write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            {
+                "object": "chat.completion",
+                "created": 1767225600,
+                "model": "our-finetune-7b",
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 100},
+            }
+        ],
+    )
+    overrides = {"our-finetune-7b": PriceOverrideRow("our-finetune-7b", 0.5, 1.5)}
+    summary = ingest([str(log)], tmp_path / "u.parquet", overrides=overrides)
+    (row,) = rows(tmp_path / "u.parquet")
+    assert row["cost_usd"] == pytest.approx((1000 * 0.5 + 100 * 1.5) / 1e6)
+    assert summary["priced_by_override"] == ["our-finetune-7b"]
+
+
+def test_a_run_never_writes_over_its_input(tmp_path):
+    log = write_logs(tmp_path / "logs.parquet", "parquet", 10)
+    before = log.read_bytes()
+    with pytest.raises(InputError, match="is one of the input files"):
+        ingest([str(log)], log, mapping=GENERIC_MAPPING)
+    assert log.read_bytes() == before
+
+
+def test_globs_and_missing_files(tmp_path):
+    for k in range(2):
+        write_logs(tmp_path / f"part-{k}.jsonl", "openai-chat", 20, seed=k)
+    files = expand([str(tmp_path / "part-*.jsonl")])
+    assert [Path(f).name for f in files] == ["part-0.jsonl", "part-1.jsonl"]
+    summary = ingest(files, tmp_path / "u.parquet")
+    assert summary["rows_priced"] == sum(
+        1 for f in files for line in Path(f).read_text().splitlines() if line
+    )
+    with pytest.raises(InputError, match="no file matches"):
+        expand([str(tmp_path / "nothing-*.jsonl")])
