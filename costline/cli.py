@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -41,6 +41,10 @@ from costline.engine.training import (
 )
 from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
+from costline.ingest.options import mapping_from, prices_from
+from costline.ingest.pipeline import expand
+from costline.ingest.pipeline import ingest as run_ingest
+from costline.ingest.usage import usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
 from costline.report.format import usd
@@ -55,6 +59,11 @@ from costline.report.training import (
     render_gpus_terminal,
     render_training_markdown,
     render_training_terminal,
+)
+from costline.report.usage import (
+    render_ingest_terminal,
+    render_usage_markdown,
+    render_usage_terminal,
 )
 from costline.scenario.cases import BASE_CASE, case_scenarios
 from costline.scenario.levers import (
@@ -970,6 +979,115 @@ def brief(
         sys.stdout.write(outcome.model_dump_json(indent=2, exclude=exclude) + "\n")
     else:
         sys.stdout.write(render_brief_markdown(outcome))
+
+
+@contextlib.contextmanager
+def _bar(what: str) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar on a terminal's stderr, fed a share done; None when piped."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(what), BarColumn(), TaskProgressColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task(what, total=1.0)
+        yield lambda share: bar.update(task, completed=share)
+
+
+_LOG_OPTIONS_HELP = {
+    "map": "Where a field is: FIELD=COLUMN for CSV/Parquet, FIELD=$.json.path for JSON lines "
+    "(fields: timestamp, user, feature, provider, model, input_tokens, output_tokens, "
+    "cache_read_tokens, cache_write_tokens, service_tier, logged_cost_usd). Repeat.",
+    "mapping": "A YAML mapping file: fields: {FIELD: COLUMN, ...}, input_includes_cache: true.",
+    "prices": "A YAML file pricing models the catalog does not know: models: {NAME: "
+    "{input_usd_per_mtok: ..., output_usd_per_mtok: ..., cached_input_usd_per_mtok: ...}}.",
+}
+
+
+@app.command()
+def ingest(
+    files: Annotated[
+        list[str], typer.Argument(help="Log files or globs (JSONL, CSV, Parquet; .gz).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The priced usage file (.parquet).")],
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="openai-chat, openai-responses, anthropic, otel, otlp, litellm, litellm-csv; "
+            "detected from the first record when unset.",
+        ),
+    ] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help=_LOG_OPTIONS_HELP["map"])] = None,
+    mapping: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["mapping"])] = None,
+    prices: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["prices"])] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Normalise and price request logs: every row at the price in force on its date (and
+    hour, and service tier), written to a Parquet file with the catalog it was priced with;
+    rows that cannot be priced go to OUT.rejects.csv with their file, line and reason.
+
+    Example:
+
+        costline ingest logs/*.jsonl --out usage.parquet
+        costline ingest export.parquet -o usage.parquet --map timestamp=ts --map model=model \\
+            --map input_tokens=prompt --map output_tokens=completion
+    """
+    try:
+        fields, includes = mapping_from(map_, mapping)
+        overrides = prices_from(prices)
+        paths = expand(files)
+        if out.suffix.lower() != ".parquet":
+            raise InputError(f"--out: {out} should be a .parquet file")
+        with _bar("pricing") as tick:
+            summary = run_ingest(paths, out, log_format, fields, overrides, includes, tick)
+    except InputError as err:
+        raise _fail(err) from None
+    if json_out:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        render_ingest_terminal(summary, _console())
+
+
+@app.command()
+def usage(
+    files: Annotated[
+        list[str],
+        typer.Argument(help="A usage file from costline ingest, or log files priced on the fly."),
+    ],
+    by: Annotated[str, typer.Option(help="feature, model, user, day or month.")] = "feature",
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="Format of raw logs (as ingest --format).")
+    ] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help=_LOG_OPTIONS_HELP["map"])] = None,
+    mapping: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["mapping"])] = None,
+    prices: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["prices"])] = None,
+) -> None:
+    """Real cost per query (median, p95) and per user, by feature, model, user or day.
+
+    Example:
+
+        costline usage usage.parquet
+        costline usage usage.parquet --by model --format json
+    """
+    try:
+        fields, includes = mapping_from(map_, mapping)
+        overrides = prices_from(prices)
+        paths = expand(files)
+        with _bar("pricing") as tick:
+            summary = usage_report(paths, by, log_format, fields, overrides, includes, tick)
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_usage_markdown(summary))
+    else:
+        render_usage_terminal(summary, _console())
 
 
 @app.command()

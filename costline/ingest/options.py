@@ -1,0 +1,98 @@
+"""What a user tells the ingest beyond the files: a column mapping and prices for models
+the catalog does not know, from the command line or small YAML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from costline.errors import InputError
+from costline.ingest.formats import FIELDS
+from costline.ingest.pipeline import PriceOverrideRow
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class MappingFile(_Strict):
+    """A column mapping file: where each field is, and the cached-token convention."""
+
+    fields: dict[str, str | list[str]]
+    input_includes_cache: bool = True
+
+
+class ModelPrice(_Strict):
+    """USD per 1M tokens of a model the catalog does not know."""
+
+    input_usd_per_mtok: Annotated[float, Field(ge=0)]
+    output_usd_per_mtok: Annotated[float, Field(ge=0)]
+    cached_input_usd_per_mtok: Annotated[float, Field(ge=0)] | None = None
+    source: str | None = None
+
+
+class PricesFile(_Strict):
+    """Prices by model name as logged (or `provider:model`)."""
+
+    models: dict[str, ModelPrice]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+
+
+def _validated(model: type[BaseModel], data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the top level"
+        raise InputError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _check_field(name: str, where: str) -> None:
+    if name not in FIELDS:
+        raise InputError(f"{where}: unknown field {name!r}; fields are {', '.join(FIELDS)}")
+
+
+def mapping_from(
+    maps: list[str] | None, mapping_file: Path | None
+) -> tuple[dict[str, list[str]] | None, bool]:
+    """(field -> places, whether input tokens include cached ones) from --map FIELD=PLACE
+    options and a --mapping file (options win); (None, True) when neither is given."""
+    fields: dict[str, list[str]] = {}
+    includes = True
+    if mapping_file is not None:
+        parsed = _validated(MappingFile, _read_yaml(mapping_file), mapping_file)
+        for name, places in parsed.fields.items():
+            _check_field(name, f"{mapping_file}: fields.{name}")
+            fields[name] = [places] if isinstance(places, str) else list(places)
+        includes = parsed.input_includes_cache
+    for item in maps or []:
+        name, sep, place = item.partition("=")
+        if not sep or not place:
+            raise InputError(f"--map: expected FIELD=COLUMN_OR_PATH, got {item!r}")
+        _check_field(name.strip(), "--map")
+        fields[name.strip()] = [place.strip()]
+    return (fields or None), includes
+
+
+def prices_from(path: Path | None) -> dict[str, PriceOverrideRow]:
+    """Prices for models the catalog does not know, from a --prices file."""
+    if path is None:
+        return {}
+    parsed = _validated(PricesFile, _read_yaml(path), path)
+    return {
+        name: PriceOverrideRow(
+            name, p.input_usd_per_mtok, p.output_usd_per_mtok, p.cached_input_usd_per_mtok
+        )
+        for name, p in parsed.models.items()
+    }
