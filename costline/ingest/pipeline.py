@@ -174,124 +174,176 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _json_place(place: str) -> str:
-    if place.startswith("const:"):
-        return _sql_text(place.removeprefix("const:"))
-    if place.startswith("attr:"):
-        name = place.removeprefix("attr:").replace('"', "")
-        flat = f"json_extract_string(j, {_sql_text(f'$.attributes.{json.dumps(name)}')})"
-        listed = (
-            "json_extract(list_filter(CAST(json_extract(j, '$.attributes[*]') AS JSON[]), "
-            f"lambda a: json_extract_string(a, '$.key') = {_sql_text(name)})[1], '$.value')"
-        )
-        scalar = ", ".join(
-            f"json_extract_string({listed}, '$.{k}')"
-            for k in ("intValue", "stringValue", "doubleValue", "boolValue")
-        )
-        return f"coalesce({flat}, {scalar})"
-    path = place if place.startswith("$") else f"$.{place}"
-    return f"json_extract_string(j, {_sql_text(path)})"
+def _json_path(place: str) -> str:
+    return place if place.startswith("$") else f"$.{place}"
 
 
-def _column_place(place: str, columns: list[str], where: str) -> str:
-    if place.startswith("const:"):
-        return _sql_text(place.removeprefix("const:"))
-    if place not in columns:
-        raise InputError(f"{where}: no column {place!r}; the columns are {', '.join(columns)}")
-    return f'CAST("{place.replace(chr(34), "")}" AS VARCHAR)'
+def _attr_sql(name: str) -> str:
+    """An OpenTelemetry span attribute of the JSON record `j`: flat or an OTLP list."""
+    name = name.replace('"', "")
+    flat = f"json_extract_string(j, {_sql_text(f'$.attributes.{json.dumps(name)}')})"
+    listed = (
+        "json_extract(list_filter(CAST(json_extract(j, '$.attributes[*]') AS JSON[]), "
+        f"lambda a: json_extract_string(a, '$.key') = {_sql_text(name)})[1], '$.value')"
+    )
+    scalar = ", ".join(
+        f"json_extract_string({listed}, '$.{k}')"
+        for k in ("intValue", "stringValue", "doubleValue", "boolValue")
+    )
+    return f"coalesce({flat}, {scalar})"
 
 
-def _fields_sql(fmt: LogFormat, place_sql: Callable[[str], str]) -> str:
-    parts = []
-    for name in FIELDS:
-        places = fmt.fields.get(name, [])
-        expr = "NULL" if not places else f"coalesce({', '.join(place_sql(p) for p in places)})"
-        parts.append(f"CAST({expr} AS VARCHAR) AS raw_{name}")
-    return ",\n  ".join(parts)
+def _coalesce(parts: list[str]) -> str:
+    if not parts:
+        return "NULL"
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
-def _file_list(files: list[str]) -> str:
-    return "[" + ", ".join(_sql_text(f) for f in files) + "]"
+def _line_reader(files: list[str], reader: Callable[[str], str]) -> str:
+    """Each file read on its own, so WITH ORDINALITY numbers its lines from 1."""
+    return " UNION ALL ".join(
+        f"SELECT {_sql_text(f)} AS source_file, ordinality AS n, * EXCLUDE (ordinality) "
+        f"FROM {reader(f)} WITH ORDINALITY"
+        for f in files
+    )
 
 
-def _raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> str:
-    """SELECT of one source's records: file, line, the record's text, a parse error, and
-    every field as text."""
-    fmt, files = source.format, _file_list(source.files)
-    missing = [f for f in REQUIRED if not fmt.fields.get(f)]
-    if missing:
-        raise InputError(
-            f"{source.files[0]}: no place given for {', '.join(missing)}; map it with "
-            f"--map {missing[0]}=COLUMN_OR_PATH"
-        )
-    if fmt.kind == "jsonl":
-        lines = (
-            f"SELECT filename AS source_file, ordinality AS n, text FROM read_csv({files}, "
-            "columns={'text': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false, "
-            f"filename=true, auto_detect=false, max_line_size={MAX_LINE_BYTES}, "
-            "strict_mode=false) WITH ORDINALITY"
-        )
-        numbered = (
-            f"SELECT source_file, n - min(n) OVER (PARTITION BY source_file) + 1 AS line, text "
-            f"FROM ({lines})"
-        )
-        records = (
-            "SELECT source_file, line, text, CASE WHEN json_valid(text) THEN CAST(text AS JSON) "
-            f"END AS j FROM ({numbered}) WHERE text IS NOT NULL AND trim(text) <> ''"
-        )
-        if fmt.otlp:
-            records = (
-                "SELECT source_file, line, text, unnest(CASE WHEN j IS NULL THEN [NULL] ELSE "
-                "CAST(json_extract(j, '$.resourceSpans[*].scopeSpans[*].spans[*]') AS JSON[]) "
-                f"END) AS j, j IS NULL AS bad FROM ({records})"
-            )
-            bad = "bad"
-        else:
-            bad = "j IS NULL"
+def _json_raw_sql(source: Source) -> tuple[str, str]:
+    """Records of JSON-lines files (file, line, the text, a parse error, each field), and
+    the text of each line."""
+    fmt = source.format
+
+    def reader(f: str) -> str:
         return (
-            f"SELECT source_file, line, left(text, {REJECT_TEXT_CHARS}) AS text, "
-            f"CASE WHEN {bad} THEN 'malformed JSON' END AS parse_error, "
-            f"{_fields_sql(fmt, _json_place)} FROM ({records})"
+            f"read_csv({_sql_text(f)}, columns={{'text': 'VARCHAR'}}, delim='\x01', quote='', "
+            f"escape='', header=false, auto_detect=false, max_line_size={MAX_LINE_BYTES}, "
+            "strict_mode=false)"
         )
+
+    lines = (
+        f"SELECT source_file, n AS line, text FROM ({_line_reader(source.files, reader)}) "
+        "WHERE text IS NOT NULL AND trim(text) <> ''"
+    )
+    texts = f"SELECT source_file, line, text FROM ({lines})"
+    uses_attributes = any(p.startswith("attr:") for ps in fmt.fields.values() for p in ps)
+    if not uses_attributes:
+        # one parse a record: every path extracted at once (TRY: NULL for broken JSON)
+        paths = [_json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith("$")]
+        paths = list(dict.fromkeys(paths))
+        index = {path: i + 1 for i, path in enumerate(paths)}
+        listed = "[" + ", ".join(_sql_text(p) for p in paths) + "]"
+
+        def place(p: str) -> str:
+            if p.startswith("const:"):
+                return _sql_text(p.removeprefix("const:"))
+            return f"v[{index[_json_path(p)]}]"
+
+        fields = ", ".join(
+            f"{_coalesce([place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
+            for name in FIELDS
+        )
+        return (
+            f"SELECT source_file, line, text, CASE WHEN v IS NULL THEN 'malformed JSON' END "
+            f"AS parse_error, {fields} FROM (SELECT *, TRY(json_extract_string(text, {listed})) "
+            f"AS v FROM ({lines}))"
+        ), texts
+    records = f"SELECT *, TRY_CAST(text AS JSON) AS j FROM ({lines})"
+    bad = "j IS NULL"
+    if fmt.otlp:
+        records = (
+            "SELECT source_file, line, text, j IS NULL AS bad, unnest(CASE WHEN j IS NULL THEN "
+            "[NULL] ELSE CAST(json_extract(j, '$.resourceSpans[*].scopeSpans[*].spans[*]') AS "
+            f"JSON[]) END) AS j FROM ({records})"
+        )
+        bad = "bad"
+
+    def json_place(p: str) -> str:
+        if p.startswith("const:"):
+            return _sql_text(p.removeprefix("const:"))
+        if p.startswith("attr:"):
+            return _attr_sql(p.removeprefix("attr:"))
+        return f"json_extract_string(j, {_sql_text(_json_path(p))})"
+
+    fields = ", ".join(
+        f"{_coalesce([json_place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
+        for name in FIELDS
+    )
+    return (
+        f"SELECT source_file, line, text, CASE WHEN {bad} THEN 'malformed JSON' END AS "
+        f"parse_error, {fields} FROM ({records})"
+    ), texts
+
+
+def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str, str]:
+    """Rows of CSV or Parquet files (file, line, the row, each field in its own type), and
+    the text of each row."""
+    fmt, files = source.format, source.files
     if fmt.kind == "csv":
-        reader = f"read_csv({files}, header=true, all_varchar=true, filename=true)"
-        offset = 1  # the header is line 1
-        number = "ordinality"
-        source_sql = f"SELECT *, filename AS source_file FROM {reader} WITH ORDINALITY"
+
+        def reader(f: str) -> str:
+            return f"read_csv({_sql_text(f)}, header=true, all_varchar=true)"
+
+        describe = reader(files[0])
+        rows = f"SELECT *, n + 1 AS line FROM ({_line_reader(files, reader)})"  # header: line 1
     else:
-        reader = f"read_parquet({files}, filename=true, file_row_number=true)"
-        offset, number = 0, "file_row_number"
-        source_sql = f"SELECT *, filename AS source_file, ordinality FROM {reader} WITH ORDINALITY"
-    columns = [
-        row[0]
-        for row in con.execute(f"DESCRIBE SELECT * FROM {reader} LIMIT 0").fetchall()
-        if row[0] not in ("filename", "file_row_number")
-    ]
+        describe = f"read_parquet({_sql_text(files[0])})"
+        rows = (
+            f"SELECT *, filename AS source_file, file_row_number + 1 AS line FROM "
+            f"read_parquet({_file_list(files)}, filename=true, file_row_number=true)"
+        )
+    types = dict(
+        (row[0], str(row[1]))
+        for row in con.execute(f"DESCRIBE SELECT * FROM {describe}").fetchall()
+    )
+    columns = list(types)
     # a preset lists the columns each tool may write; a mapping names the one to use
     preset = not fmt.name.startswith("mapped-")
     usable = {
-        name: [p for p in places if p.startswith("const:") or p in columns or not preset]
+        name: [p for p in places if p.startswith("const:") or p in types or not preset]
         for name, places in fmt.fields.items()
     }
     for name in REQUIRED:
         if not usable.get(name):
-            listed = " or ".join(repr(p) for p in fmt.fields[name])
+            listed = " or ".join(repr(p) for p in fmt.fields.get(name, [])) or "no column"
             raise InputError(
-                f"{source.files[0]}: no column {listed} for {name}; the columns are "
+                f"{files[0]}: {listed} for {name} not found; the columns are "
                 f"{', '.join(columns)} (map one with --map {name}=COLUMN)"
             )
-    fmt = LogFormat(fmt.name, fmt.kind, usable, fmt.input_includes_cache)
-    fields = _fields_sql(fmt, lambda p: _column_place(p, columns, source.files[0]))
-    line = (
-        f"{number} - min({number}) OVER (PARTITION BY source_file) + 1 + {offset}"
-        if fmt.kind == "csv"
-        else f"{number} + 1"
+
+    def place(p: str, several: bool) -> str:
+        if p.startswith("const:"):
+            return _sql_text(p.removeprefix("const:"))
+        if p not in types:
+            raise InputError(f"{files[0]}: no column {p!r}; the columns are {', '.join(columns)}")
+        quoted = '"' + p.replace('"', '""') + '"'
+        return f"CAST({quoted} AS VARCHAR)" if several else quoted
+
+    fields = []
+    for name in FIELDS:
+        places = usable.get(name, [])
+        fields.append(f"{_coalesce([place(p, len(places) > 1) for p in places])} AS raw_{name}")
+    stamp = usable["timestamp"]
+    stamp_type = types.get(stamp[0], "VARCHAR") if len(stamp) == 1 else "VARCHAR"
+    record = (
+        "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns if c.isidentifier()) + ")"
     )
-    record_text = "to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + "))"
     return (
-        f"SELECT source_file, {line} AS line, left(CAST({record_text} AS VARCHAR), "
-        f"{REJECT_TEXT_CHARS}) AS text, NULL AS parse_error, {fields} FROM ({source_sql})"
-    )
+        f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
+        f"{', '.join(fields)}, {_timestamp_sql(stamp_type)} AS ts FROM ({rows})"
+    ), f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})"
+
+
+def _timestamp_sql(column_type: str) -> str:
+    """`raw_timestamp` of a column type as a UTC TIMESTAMP (NULL when unreadable)."""
+    if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "CAST(raw_timestamp AS TIMESTAMP)"
+    if column_type.startswith("TIMESTAMP") or column_type == "DATE":
+        return "CAST(raw_timestamp AS TIMESTAMP)"
+    return _TIMESTAMP
+
+
+def _file_list(files: list[str]) -> str:
+    return "[" + ", ".join(_sql_text(f) for f in files) + "]"
 
 
 _TIMESTAMP = """CASE
@@ -305,29 +357,26 @@ _TIMESTAMP = """CASE
     ELSE CAST(TRY_CAST(raw_timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"""
 
 
-def _normalised_sql(raw: str, input_includes_cache: bool, llm_only: bool) -> str:
-    """Typed rows with a reject reason (None when the row can be priced)."""
+def _normalised_sql(raw: str, input_includes_cache: bool, llm_only: bool, has_ts: bool) -> str:
+    """Typed rows with a reject reason (NULL when the row can be priced); the record's
+    text is kept only for rejected rows."""
     counts = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-    typed = ",\n  ".join(f"TRY_CAST(raw_{c} AS DOUBLE) AS n_{c}" for c in counts)
-    total_input = (
-        "n_input_tokens"
-        if input_includes_cache
-        else "n_input_tokens + coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
-    )
+    typed = ", ".join(f"TRY_CAST(raw_{c} AS DOUBLE) AS n_{c}" for c in counts)
     non_numeric = " OR ".join(f"(raw_{c} IS NOT NULL AND n_{c} IS NULL)" for c in counts)
     negative = " OR ".join(f"n_{c} < 0" for c in counts)
     fractional = " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts)
+    cached = "coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
+    total_input = "n_input_tokens" if input_includes_cache else f"n_input_tokens + {cached}"
     skip = (
         "raw_model IS NULL AND raw_input_tokens IS NULL AND raw_output_tokens IS NULL"
         if llm_only
         else "false"
     )
-    return f"""
-SELECT *,
-  CASE
+    stamp = "" if has_ts else f", {_TIMESTAMP} AS ts"
+    reason = f"""CASE
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN skipped THEN NULL
-    WHEN raw_model IS NULL OR trim(raw_model) = '' THEN 'missing model'
+    WHEN raw_model IS NULL OR CAST(raw_model AS VARCHAR) = '' THEN 'missing model'
     WHEN raw_input_tokens IS NULL THEN 'missing input tokens'
     WHEN raw_output_tokens IS NULL THEN 'missing output tokens'
     WHEN {non_numeric} THEN 'non-numeric token count'
@@ -335,18 +384,30 @@ SELECT *,
     WHEN {fractional} THEN 'fractional token count'
     WHEN raw_timestamp IS NULL THEN 'missing timestamp'
     WHEN ts IS NULL THEN 'unparseable timestamp'
-    WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost IS NULL THEN 'non-numeric logged cost'
-    WHEN input_total < coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)
-      THEN 'cached tokens exceed input tokens'
-  END AS reason
+    WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL
+      THEN 'non-numeric logged cost'
+    WHEN input_total < {cached} THEN 'cached tokens exceed input tokens'
+  END"""
+    return f"""
+SELECT source_file, line, reason, skipped,
+  CASE WHEN reason IS NOT NULL THEN left(CAST(text AS VARCHAR), {REJECT_TEXT_CHARS}) END AS text,
+  ts, CAST(ts AS DATE) AS day,
+  epoch(ts) - epoch(date_trunc('day', ts)) AS second_of_day,
+  CAST(raw_user AS VARCHAR) AS user_id, CAST(raw_feature AS VARCHAR) AS feature,
+  CAST(raw_provider AS VARCHAR) AS provider, CAST(raw_model AS VARCHAR) AS model,
+  lower(CAST(raw_service_tier AS VARCHAR)) AS tier,
+  input_total, coalesce(n_cache_read_tokens, 0) AS cache_read,
+  coalesce(n_cache_write_tokens, 0) AS cache_write, n_output_tokens AS output,
+  logged_cost_usd
 FROM (
-  SELECT *, {total_input} AS input_total
+  SELECT *, {reason} AS reason
   FROM (
-    SELECT *, {typed},
-      {_TIMESTAMP} AS ts,
-      TRY_CAST(raw_logged_cost_usd AS DOUBLE) AS logged_cost,
-      {skip} AS skipped
-    FROM ({raw})
+    SELECT *, {total_input} AS input_total
+    FROM (
+      SELECT *, {typed}, TRY_CAST(raw_logged_cost_usd AS DOUBLE) AS logged_cost_usd,
+        {skip} AS skipped {stamp}
+      FROM ({raw})
+    )
   )
 )"""
 
@@ -397,26 +458,31 @@ def _with_progress(
 def _load_rows(
     con: duckdb.DuckDBPyConnection, groups: list[Source], progress: Progress | None
 ) -> None:
-    """Create the temp table `rows`: every record of every source, typed, with a reason."""
-    parts = [
-        _normalised_sql(_raw_sql(con, s), s.format.input_includes_cache, s.format.llm_records_only)
-        for s in groups
-    ]
+    """`rows`: every record of every source, typed, with a reason. JSON and CSV records
+    are parsed once into a table; Parquet is a view (re-reading it is cheaper than
+    keeping a copy)."""
+    parts, texts = [], []
+    for s in groups:
+        fmt = s.format
+        if fmt.kind == "jsonl":
+            (raw, text), has_ts = _json_raw_sql(s), False
+        else:
+            (raw, text), has_ts = _column_raw_sql(con, s), True
+        parts.append(_normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts))
+        texts.append(text)
+    con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
     union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-    try:
-        _with_progress(con, f"CREATE TEMP TABLE rows AS {union}", progress)
-    except duckdb.Error as err:
-        first = str(err).splitlines()[0]
-        raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
+    keep = "VIEW" if all(s.format.kind == "parquet" for s in groups) else "TABLE"
+    _with_progress(con, f"CREATE TEMP {keep} rows AS {union}", progress)
 
 
 def _price_table(
     con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverrideRow]
-) -> dict[str, list[str]]:
-    """Resolve each logged model, build the `models` and `cells` tables; notes by kind."""
+) -> tuple[dict[str, list[str]], str, str]:
+    """Resolve each logged model and build the `models` and `cells` tables; notes by kind,
+    and the SQL of a row's model key and of its cost (see `_case_sql`)."""
     pairs = con.execute(
-        "SELECT DISTINCT raw_provider, raw_model, lower(raw_service_tier) FROM rows "
-        "WHERE reason IS NULL AND NOT skipped"
+        "SELECT provider, model, tier FROM rows WHERE reason IS NULL AND NOT skipped GROUP BY ALL"
     ).fetchall()
     models: dict[tuple[str | None, str], tuple[int, str, str]] = {}
     cells: list[tuple] = []
@@ -465,7 +531,66 @@ def _price_table(
     )
     if cells:
         con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
-    return notes
+    key_sql, cost_sql = _case_sql(models, cells)
+    notes["unresolved"] = sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})
+    return notes, key_sql, cost_sql
+
+
+def _number(x: float | int) -> str:
+    return f"CAST('{x!r}' AS DOUBLE)"
+
+
+def _case_sql(
+    models: dict[tuple[str | None, str], tuple[int, str, str]], cells: list[tuple]
+) -> tuple[str, str]:
+    """A row's model key and its cost as CASE expressions: the price table compiled into
+    the query, so no row is joined to it (a range join costs more than the pricing)."""
+    if not models:
+        return "CAST(NULL AS INTEGER)", "CAST(NULL AS DOUBLE)"
+    keys = " ".join(
+        f"WHEN model = {_sql_text(m)} AND provider "
+        + ("IS NULL" if p is None else f"= {_sql_text(p)}")
+        + f" THEN {i}"
+        for (p, m), (i, _, _) in models.items()
+    )
+    by_model: dict[int, list[str]] = {}
+    for index, tier, day_from, day_to, s_from, s_to, above, upto, *coef in cells:
+        conditions = [] if tier == "*" else [f"coalesce(tier, '') = {_sql_text(tier)}"]
+        if day_from is not None:
+            conditions.append(f"day >= DATE '{day_from.isoformat()}'")
+        if day_to is not None:
+            conditions.append(f"day < DATE '{day_to.isoformat()}'")
+        if s_from > 0:
+            conditions.append(f"second_of_day >= {_number(s_from)}")
+        if s_to < SECONDS_PER_DAY:
+            conditions.append(f"second_of_day < {_number(s_to)}")
+        if above >= 0:
+            conditions.append(f"input_total > {above}")
+        if upto < NO_LIMIT:
+            conditions.append(f"input_total <= {upto}")
+        a_input, a_read, a_write, a_output, a_request = coef
+        cost = (
+            " + ".join(
+                f"{_number(c)} * {column}"
+                for c, column in (
+                    (a_input, "input_total"),
+                    (a_read, "cache_read"),
+                    (a_write, "cache_write"),
+                    (a_output, "output"),
+                )
+                if c != 0
+            )
+            or "0.0"
+        )
+        if a_request:
+            cost += f" + {_number(a_request)}"
+        by_model.setdefault(index, []).append(
+            f"WHEN {' AND '.join(conditions) or 'true'} THEN {cost}"
+        )
+    costs = " ".join(
+        f"WHEN {index} THEN CASE {' '.join(whens)} END" for index, whens in by_model.items()
+    )
+    return f"CASE {keys} END", f"CASE model_key {costs} END"
 
 
 def _has_variant(model: Any, context: dict[str, str]) -> bool:
@@ -514,32 +639,21 @@ def _override_cell(index: int, o: PriceOverrideRow) -> tuple:
 
 
 _PRICED = """
-SELECT r.*, m.catalog_provider, m.catalog_model,
-  c.a_input * r.input_total + c.a_read * coalesce(r.n_cache_read_tokens, 0)
-    + c.a_write * coalesce(r.n_cache_write_tokens, 0) + c.a_output * r.n_output_tokens
-    + c.a_request AS cost_usd,
-  m.model_key IS NULL AS unknown_model
-FROM rows r
-LEFT JOIN models m ON m.model = r.raw_model AND m.provider IS NOT DISTINCT FROM r.raw_provider
-LEFT JOIN cells c ON c.model_key = m.model_key
-  AND (c.tier = '*' OR c.tier = coalesce(lower(r.raw_service_tier), ''))
-  AND (c.day_from IS NULL OR CAST(r.ts AS DATE) >= c.day_from)
-  AND (c.day_to IS NULL OR CAST(r.ts AS DATE) < c.day_to)
-  AND epoch(r.ts) - epoch(date_trunc('day', r.ts)) >= c.second_from
-  AND epoch(r.ts) - epoch(date_trunc('day', r.ts)) < c.second_to
-  AND r.input_total > c.input_above AND r.input_total <= c.input_upto
-WHERE r.reason IS NULL AND NOT r.skipped
+SELECT r.*, m.catalog_provider, m.catalog_model, r.model_key IS NULL AS unknown_model
+FROM (
+  SELECT *, {cost} AS cost_usd
+  FROM (SELECT *, {key} AS model_key FROM rows WHERE reason IS NULL AND NOT skipped)
+) r
+LEFT JOIN models m ON m.model_key = r.model_key
 """
 
 _OUTPUT = """
-SELECT ts, CAST(ts AS DATE) AS day, coalesce(raw_user, '(none)') AS user_id,
-  coalesce(raw_feature, '(unlabelled)') AS feature, raw_provider AS provider,
-  raw_model AS model, catalog_provider, catalog_model, lower(raw_service_tier) AS service_tier,
-  CAST(input_total AS BIGINT) AS input_tokens,
-  CAST(coalesce(n_cache_read_tokens, 0) AS BIGINT) AS cache_read_tokens,
-  CAST(coalesce(n_cache_write_tokens, 0) AS BIGINT) AS cache_write_tokens,
-  CAST(n_output_tokens AS BIGINT) AS output_tokens, cost_usd,
-  logged_cost AS logged_cost_usd, source_file, line
+SELECT ts, day, coalesce(user_id, '(none)') AS user_id,
+  coalesce(feature, '(unlabelled)') AS feature, provider, model, catalog_provider,
+  catalog_model, tier AS service_tier,
+  CAST(input_total AS BIGINT) AS input_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens,
+  CAST(cache_write AS BIGINT) AS cache_write_tokens, CAST(output AS BIGINT) AS output_tokens,
+  cost_usd, logged_cost_usd, source_file, line
 FROM priced WHERE NOT unknown_model
 """
 
@@ -556,16 +670,32 @@ def prepare(
     """Read and price the logs into the views `priced_rows` (PRICED_COLUMNS) and
     `rejected_rows` (source_file, line, reason, text); the sources read and notes by kind."""
     groups = sources(files, format_name, mapping, input_includes_cache)
-    _load_rows(con, groups, progress)
-    notes = _price_table(con, overrides or {})
-    con.execute(f"CREATE TEMP VIEW priced AS {_PRICED}")
+    try:
+        _load_rows(con, groups, progress)
+        notes, key_sql, cost_sql = _price_table(con, overrides or {})
+    except duckdb.Error as err:
+        first = str(err).splitlines()[0]
+        raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
+    con.execute(f"CREATE TEMP VIEW priced AS {_PRICED.format(cost=cost_sql, key=key_sql)}")
     con.execute(f"CREATE TEMP VIEW priced_rows AS {_OUTPUT}")
+    # rows of unknown models, and their records, are looked for only when there are some
+    where = "false" if not notes["unresolved"] else f"({key_sql}) IS NULL"
+    con.execute(
+        "CREATE TEMP TABLE unknown AS SELECT source_file, line, "
+        f"coalesce(provider || ':', '') || model AS model FROM rows "
+        f"WHERE {where} AND reason IS NULL AND NOT skipped"
+    )
+    text = (
+        f"(SELECT left(t.text, {REJECT_TEXT_CHARS}) FROM source_text t WHERE t.source_file = "
+        "u.source_file AND t.line = u.line)"
+        if notes["unresolved"]
+        else "NULL"
+    )
     con.execute(
         "CREATE TEMP VIEW rejected_rows AS "
         "SELECT source_file, line, reason, NULL AS model, text FROM rows WHERE reason IS NOT NULL "
-        "UNION ALL SELECT source_file, line, 'unknown model' AS reason, "
-        "coalesce(raw_provider || ':', '') || raw_model AS model, text "
-        "FROM priced WHERE unknown_model"
+        f"UNION ALL SELECT source_file, line, 'unknown model' AS reason, model, {text} AS text "
+        "FROM unknown u"
     )
     return groups, notes
 

@@ -29,7 +29,7 @@ FEATURES = ("chat", "summary", "search", "draft")
 
 def _u(k: int) -> str:
     """A uniform draw in (0, 1) for the row, the k-th of its draws."""
-    return f"((hash(i * 16 + {k}, seed) % 999983) + 0.5) / 999983.0"
+    return f"(((hash(i, {k}, seed) >> 20) % 999983) + 0.5) / 999983.0"
 
 
 def calls_sql(
@@ -55,7 +55,7 @@ def calls_sql(
 WITH params AS (SELECT {seed}::UBIGINT AS seed),
 draws AS (
   SELECT i, seed,
-    list_value({model_list})[CAST(1 + hash(i * 16 + 7, seed) % {len(models)} AS BIGINT)] AS m,
+    list_value({model_list})[CAST(1 + (hash(i, 7, seed) >> 20) % {len(models)} AS BIGINT)] AS m,
     {input_total} AS input_total,
     CAST(exp(ln(300) + 0.8 * {normal2}) AS BIGINT) AS output_tokens,
     {_u(8)} AS cached_share, {_u(9)} AS write_share
@@ -63,8 +63,8 @@ draws AS (
 )
 SELECT
   TIMESTAMP '{start}' + to_microseconds(CAST({_u(10)} * {days} * 86400e6 AS BIGINT)) AS ts,
-  'user-' || CAST(hash(i * 16 + 11, seed) % {users} AS VARCHAR) AS user_id,
-  list_value({features})[CAST(1 + hash(i * 16 + 12, seed) % {len(FEATURES)} AS BIGINT)] AS feature,
+  'user-' || CAST((hash(i, 11, seed) >> 20) % {users} AS VARCHAR) AS user_id,
+  list_value({features})[CAST(1 + (hash(i, 12, seed) >> 20) % {len(FEATURES)} AS BIGINT)] AS feature,
   m[1] AS provider, m[2] AS model, nullif(m[3], '') AS service_tier,
   input_total AS input_tokens,
   CAST(floor(input_total * 0.6 * cached_share) AS BIGINT) AS cache_read_tokens,

@@ -25,7 +25,7 @@ from costline.ingest.pipeline import (
 
 GROUPINGS = {
     "feature": "feature",
-    "model": "coalesce(catalog_provider || ':' || catalog_model, model)",
+    "model": "model_label",
     "user": "user_id",
     "day": "CAST(day AS VARCHAR)",
     "month": "strftime(day, '%Y-%m')",
@@ -50,64 +50,85 @@ def ingested_summary(path: Path) -> dict[str, Any] | None:
     return None if found is None else json.loads(found[0])
 
 
-def _groups(con: duckdb.DuckDBPyConnection, by: str) -> list[dict[str, Any]]:
+def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
+    """Totals, cost per query and per user-month, and the groups of `by`, over `usage`."""
     key = GROUPINGS[by]
     cursor = con.execute(
         f"""
-        SELECT {key} AS key, count(*) AS queries, sum(cost_usd) AS cost_usd,
-          avg(cost_usd) AS cost_per_query_mean,
-          quantile_cont(cost_usd, 0.5) AS cost_per_query_median,
-          quantile_cont(cost_usd, 0.95) AS cost_per_query_p95,
+        SELECT GROUPING({key}) = 1 AS everything, {key} AS key, count(*) AS queries,
+          sum(cost_usd) AS cost_usd, avg(cost_usd) AS cost_per_query_mean,
+          quantile_cont(cost_usd, [0.5, 0.95]) AS q,
           avg(input_tokens) AS input_tokens_mean, avg(output_tokens) AS output_tokens_mean,
-          avg(cache_read_tokens) / nullif(avg(input_tokens), 0) AS cached_input_share,
-          count(DISTINCT user_id) AS users
-        FROM usage GROUP BY 1 ORDER BY cost_usd DESC, key
+          sum(cache_read_tokens) / nullif(sum(input_tokens), 0) AS cached_input_share,
+          sum(logged_cost_usd) AS logged_cost_usd,
+          count(logged_cost_usd) AS rows_with_logged_cost, min(ts) AS first, max(ts) AS last
+        FROM usage GROUP BY ROLLUP ({key})
         """
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
-    """Totals, cost per query and per user-month, and the groups of `by`, over `usage`."""
-    total = con.execute(
-        """
-        SELECT count(*), sum(cost_usd), avg(cost_usd), quantile_cont(cost_usd, 0.5),
-          quantile_cont(cost_usd, 0.95), sum(logged_cost_usd), count(logged_cost_usd),
-          min(ts), max(ts), count(DISTINCT user_id)
-        FROM usage
-        """
-    ).fetchone()
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    # distinct users apart: with the quantiles in one query DuckDB plans both slower
+    users = {
+        (bool(everything), k): n
+        for everything, k, n in con.execute(
+            f"SELECT GROUPING({key}) = 1, {key}, count(DISTINCT user_id) FROM usage "
+            f"GROUP BY ROLLUP ({key})"
+        ).fetchall()
+    }
+    for r in rows:
+        r["users"] = users[(bool(r["everything"]), r["key"])]
+    total = next((r for r in rows if r["everything"]), None)
+    groups = []
+    for r in sorted((r for r in rows if not r["everything"]), key=lambda r: -r["cost_usd"]):
+        median, p95 = r.pop("q")
+        groups.append(
+            {
+                "key": r["key"],
+                "queries": r["queries"],
+                "cost_usd": r["cost_usd"],
+                "share_of_cost": r["cost_usd"] / total["cost_usd"]
+                if total and total["cost_usd"]
+                else None,
+                "cost_per_query_mean": r["cost_per_query_mean"],
+                "cost_per_query_median": median,
+                "cost_per_query_p95": p95,
+                "input_tokens_mean": r["input_tokens_mean"],
+                "output_tokens_mean": r["output_tokens_mean"],
+                "cached_input_share": r["cached_input_share"],
+                "users": r["users"],
+            }
+        )
     per_user = con.execute(
         """
-        SELECT count(*), avg(cost), quantile_cont(cost, 0.5), quantile_cont(cost, 0.95),
-          avg(queries), quantile_cont(queries, 0.95)
-        FROM (SELECT user_id, strftime(day, '%Y-%m') AS month, sum(cost_usd) AS cost,
+        SELECT count(*), avg(cost), quantile_cont(cost, [0.5, 0.95]), avg(queries),
+          quantile_cont(queries, 0.95)
+        FROM (SELECT user_id, date_trunc('month', ts) AS month, sum(cost_usd) AS cost,
                 count(*) AS queries
               FROM usage GROUP BY 1, 2)
         """
     ).fetchone()
-    assert total is not None and per_user is not None
-    groups = _groups(con, by)
-    for group in groups:
-        group["share_of_cost"] = group["cost_usd"] / total[1] if total[1] else None
+    assert per_user is not None
+    quantiles = total["q"] if total else [None, None]
+    user_q = per_user[2] or [None, None]
     return {
-        "rows_priced": int(total[0]),
-        "total_cost_usd": float(total[1] or 0.0),
-        "cost_per_query_mean": total[2],
-        "cost_per_query_median": total[3],
-        "cost_per_query_p95": total[4],
-        "logged_cost_usd": None if not total[6] else float(total[5]),
-        "rows_with_logged_cost": int(total[6]),
-        "first_request": None if total[7] is None else total[7].isoformat(),
-        "last_request": None if total[8] is None else total[8].isoformat(),
-        "users": int(total[9]),
+        "rows_priced": int(total["queries"]) if total else 0,
+        "total_cost_usd": float(total["cost_usd"] or 0.0) if total else 0.0,
+        "cost_per_query_mean": total["cost_per_query_mean"] if total else None,
+        "cost_per_query_median": quantiles[0],
+        "cost_per_query_p95": quantiles[1],
+        "logged_cost_usd": total["logged_cost_usd"] if total else None,
+        "rows_with_logged_cost": int(total["rows_with_logged_cost"]) if total else 0,
+        "first_request": None
+        if not total or total["first"] is None
+        else total["first"].isoformat(),
+        "last_request": None if not total or total["last"] is None else total["last"].isoformat(),
+        "users": int(total["users"]) if total else 0,
         "user_months": int(per_user[0]),
         "cost_per_user_month_mean": per_user[1],
-        "cost_per_user_month_median": per_user[2],
-        "cost_per_user_month_p95": per_user[3],
-        "queries_per_user_month_mean": per_user[4],
-        "queries_per_user_month_p95": per_user[5],
+        "cost_per_user_month_median": user_q[0],
+        "cost_per_user_month_p95": user_q[1],
+        "queries_per_user_month_mean": per_user[3],
+        "queries_per_user_month_p95": per_user[4],
         "by": by,
         "groups": groups,
     }
@@ -144,7 +165,20 @@ def usage_report(
             _, _ = prepare(
                 con, files, format_name, mapping, overrides, input_includes_cache, progress
             )
-            con.execute("CREATE TEMP TABLE usage AS SELECT * FROM priced_rows")
+            # only what the summary reads is kept; model names are joined to the groups
+            con.execute(
+                "CREATE TEMP TABLE slim AS SELECT ts, day, coalesce(user_id, '(none)') AS user_id, "
+                "coalesce(feature, '(unlabelled)') AS feature, model_key, "
+                "CAST(input_total AS BIGINT) AS input_tokens, CAST(output AS BIGINT) AS "
+                "output_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens, cost_usd, "
+                "logged_cost_usd FROM priced WHERE NOT unknown_model"
+            )
+            con.execute(
+                "CREATE TEMP VIEW usage AS SELECT s.*, m.catalog_provider || ':' || "
+                "m.catalog_model AS model_label FROM slim s JOIN models m USING (model_key)"
+                if by == "model"
+                else "CREATE TEMP VIEW usage AS SELECT * FROM slim"
+            )
             reasons = dict(
                 con.execute(
                     "SELECT reason, count(*) FROM rejected_rows GROUP BY 1 ORDER BY 2 DESC, 1"
