@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
@@ -41,10 +43,11 @@ from costline.engine.training import (
 )
 from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
+from costline.ingest.fit import fit as fit_usage
 from costline.ingest.options import mapping_from, prices_from
 from costline.ingest.pipeline import expand
 from costline.ingest.pipeline import ingest as run_ingest
-from costline.ingest.usage import usage_report
+from costline.ingest.usage import ingested_summary, usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
 from costline.report.format import usd
@@ -75,7 +78,7 @@ from costline.scenario.levers import (
     ResponseCache,
     RouteToCheaper,
 )
-from costline.scenario.load import load_scenario
+from costline.scenario.load import load_scenario, parse_scenario
 from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
 from costline.scenario.selfhost import SelfHostedDeployment, SelfHostSpec
 
@@ -1088,6 +1091,117 @@ def usage(
         sys.stdout.write(render_usage_markdown(summary))
     else:
         render_usage_terminal(summary, _console())
+
+
+@app.command()
+def fit(
+    usage_file: Annotated[Path, typer.Argument(help="A usage file from costline ingest.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The scenario file to write (.yaml).")],
+    plans: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML with the scenario parts logs cannot tell: plans (and optionally "
+            "users.monthly_growth, horizon_months, monthly, one_time)."
+        ),
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="Month to fit (YYYY-MM); the latest in the file if unset.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+) -> None:
+    """A scenario fitted to real usage: users, each feature's share of users, calls per user
+    a month, tokens per call (empirical quantiles) and model mix, for one month; then the
+    fitted scenario is run to check it reproduces the observed cost.
+
+    Example:
+
+        costline fit usage.parquet --plans plans.yaml -o scenario.yaml
+        costline run scenario.yaml
+    """
+    try:
+        if out.exists() and not force:
+            raise InputError(f"{out}: exists; choose another --out or add --force")
+        if not out.parent.is_dir():
+            raise InputError(f"{out}: folder {out.parent} does not exist")
+        if not usage_file.is_file():
+            raise InputError(f"{usage_file}: no such file")
+        if ingested_summary(usage_file) is None:
+            raise InputError(
+                f"{usage_file}: not a usage file from costline ingest (costline ingest LOGS "
+                "--out usage.parquet first)"
+            )
+        catalog = PriceCatalog()
+        fitted = fit_usage(str(usage_file), month)
+        data = fitted["scenario"]
+        extra = _plans_file(plans) if plans is not None else None
+        if extra is None:
+            data["plans"] = [{"name": "all users", "price_usd_per_month": 0, "share": 1}]
+        else:
+            users = {**extra.pop("users", {}), "start": data["users"]["start"]}
+            data = {**data, **extra, "users": users}
+        text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+        scenario = parse_scenario(text, "yaml", str(out))
+        observed = fitted["observed"]
+        header = (
+            f"# Fitted by costline fit from {usage_file} on {observed['fitted_on']}: "
+            f"{observed['month']}, {observed['users']:,} users, {observed['calls']:,} calls, "
+            f"${observed['cost_usd']:,.2f} observed.\n"
+            "# Token and call distributions are empirical quantiles; edit plans and growth"
+            + (" (the plans are a placeholder: give --plans)" if extra is None else "")
+            + ".\n"
+        )
+        run_one = _runner(catalog, _parse_date(as_of, "--as-of"), out, 0)
+        modelled = run_one(scenario).timeline[0].inference_cost_usd
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(header + text, encoding="utf-8")
+        os.replace(tmp, out)
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(err) from None
+    console = _console()
+    gap = modelled / observed["cost_usd"] - 1 if observed["cost_usd"] else 0.0
+    console.print(f"Wrote {out}: {len(scenario.features)} feature(s) from {observed['month']}.")
+    console.print(
+        f"Check: the fitted scenario's inference cost at 1x is {usd(modelled)} against "
+        f"{usd(observed['cost_usd'])} observed ({gap:+.1%})."
+    )
+    console.print(Text(f"Next: costline run {out}", style="dim"))
+
+
+def _plans_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(data, dict) or "plans" not in data:
+        raise InputError(f"{path}: expected a mapping with `plans:` (a list of plans)")
+    allowed = {
+        "plans",
+        "users",
+        "horizon_months",
+        "monthly",
+        "one_time",
+        "name",
+        "thresholds",
+        "price_trajectory",
+        "scale_multiples",
+        "cases",
+        "description",
+    }
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InputError(
+            f"{path}: {unknown[0]}: not something a plans file sets; it may set "
+            + ", ".join(sorted(allowed))
+        )
+    users = data.get("users", {})
+    if not isinstance(users, dict) or "start" in users:
+        raise InputError(f"{path}: users: only growth belongs here (start comes from the logs)")
+    return data
 
 
 @app.command()

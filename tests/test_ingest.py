@@ -320,3 +320,97 @@ def test_globs_and_missing_files(tmp_path):
     )
     with pytest.raises(InputError, match="no file matches"):
         expand([str(tmp_path / "nothing-*.jsonl")])
+
+
+def test_ingest_usage_and_fit_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from costline.cli import app
+
+    runner = CliRunner()
+    logs = write_logs(
+        tmp_path / "march.jsonl", "openai-chat", 20_000, seed=4, start="2026-03-01", days=31
+    )
+    out = tmp_path / "usage.parquet"
+    result = runner.invoke(app, ["ingest", str(logs), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    ingested = json.loads(result.output)
+    assert ingested["rows_rejected"] == 0 and ingested["formats"] == {"openai-chat": [str(logs)]}
+
+    result = runner.invoke(app, ["usage", str(out), "--by", "feature", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    usage = json.loads(result.output)
+    for key in ("rows_priced", "rows_rejected", "rejected_by_reason", "total_cost_usd"):
+        assert key in usage
+    assert usage["total_cost_usd"] == pytest.approx(ingested["total_cost_usd"])
+    group = usage["groups"][0]
+    for key in ("queries", "cost_usd", "cost_per_query_median", "cost_per_query_p95"):
+        assert key in group
+    assert sum(g["queries"] for g in usage["groups"]) == usage["rows_priced"]
+    # the p95 of a group is its calls' own 95th percentile
+    con = duckdb.connect()
+    p95 = con.execute(
+        f"SELECT quantile_cont(cost_usd, 0.95) FROM '{out}' WHERE feature = ?", [group["key"]]
+    ).fetchone()[0]
+    con.close()
+    assert group["cost_per_query_p95"] == pytest.approx(p95)
+
+    plans = tmp_path / "plans.yaml"
+    plans.write_text("plans:\n  - {name: pro, price_usd_per_month: 20, share: 1}\n")
+    scenario = tmp_path / "fitted.yaml"
+    result = runner.invoke(
+        app, ["fit", str(out), "--plans", str(plans), "-o", str(scenario), "--as-of", "2026-11-26"]
+    )
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["fit", str(out), "-o", str(scenario)])
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_a_fitted_scenario_reproduces_the_observed_monthly_cost(tmp_path):
+    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.engine.run import run_scenario
+    from costline.ingest.fit import fit
+    from costline.scenario.load import parse_scenario
+
+    logs = write_logs(
+        tmp_path / "logs.parquet", "parquet", 100_000, seed=9, start="2026-04-01", days=30
+    )
+    out = tmp_path / "usage.parquet"
+    ingest([str(logs)], out, mapping=GENERIC_MAPPING)
+    fitted = fit(str(out))
+    data = {**fitted["scenario"], "plans": [{"name": "all", "price_usd_per_month": 10, "share": 1}]}
+    scenario = parse_scenario(json.dumps(data), "json")
+    assert scenario.users.start == 1000 and scenario.start == "2026-04"
+    catalog = PriceCatalog()
+    result = run_scenario(
+        scenario,
+        price_book(scenario, catalog),
+        catalog.info(dt.date(2026, 11, 26)),
+        query_samples=50_000,
+        users_simulated=2_000,
+    )
+    observed = fitted["observed"]["cost_usd"]
+    assert result.timeline[0].inference_cost_usd == pytest.approx(observed, rel=0.05)
+    # every feature of the logs is there, with its model mix as a routing split
+    names = {f.name for f in scenario.features}
+    assert {"chat", "summary", "search", "draft"} <= {n.split(" [")[0] for n in names}
+    assert all(f.routing is not None for f in scenario.features if " [" not in f.name)
+
+
+def test_fit_needs_user_ids_and_a_usage_file(tmp_path):
+    from costline.ingest.fit import fit
+
+    log = write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            {
+                "object": "chat.completion",
+                "created": 1767225600,
+                "model": "gpt-4o",
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+            }
+        ],
+    )
+    ingest([str(log)], tmp_path / "u.parquet")
+    with pytest.raises(InputError, match="no row has a user id"):
+        fit(str(tmp_path / "u.parquet"))

@@ -64,7 +64,8 @@ draws AS (
 SELECT
   TIMESTAMP '{start}' + to_microseconds(CAST({_u(10)} * {days} * 86400e6 AS BIGINT)) AS ts,
   'user-' || CAST((hash(i, 11, seed) >> 20) % {users} AS VARCHAR) AS user_id,
-  list_value({features})[CAST(1 + (hash(i, 12, seed) >> 20) % {len(FEATURES)} AS BIGINT)] AS feature,
+  list_value({features})[CAST(1 + (hash(i, 12, seed) >> 20) % {len(FEATURES)} AS BIGINT)]
+    AS feature,
   m[1] AS provider, m[2] AS model, nullif(m[3], '') AS service_tier,
   input_total AS input_tokens,
   CAST(floor(input_total * 0.6 * cached_share) AS BIGINT) AS cache_read_tokens,

@@ -1,0 +1,161 @@
+"""Pricing request logs: costline vs a plain loop over genai-prices' calc_price, vs the
+floor of a minimal DuckDB query that only sums a cost.
+
+    python benchmarks/bench_ingest.py                 # 10M Parquet rows, 2M JSONL rows
+    python benchmarks/bench_ingest.py --rows 1000000 --jsonl-rows 200000   # quicker
+    python benchmarks/bench_ingest.py --big 50000000 --memory-limit 4GB     # bounded memory
+
+Logs are synthetic (costline.ingest.synthetic: 8 models over 4 providers, cache reads and
+writes, long-context tiers, off-peak hours, a flex tier), generated once per run in a
+temporary folder. Prints the figures side by side; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import genai_prices
+from genai_prices import Usage
+
+from costline.ingest.pipeline import ingest
+from costline.ingest.prices import context_of
+from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+from costline.ingest.usage import usage_report
+
+LOOP_SAMPLE = 20_000
+
+
+def timed(label: str, fn):
+    start = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<58} {seconds:8.2f} s")
+    return out, seconds
+
+
+def loop_seconds(parquet: Path, n: int) -> float:
+    """calc_price per row on a sample, extrapolated to `n` rows."""
+    con = duckdb.connect()
+    sample = con.execute(
+        f"SELECT ts, provider, model, service_tier, input_tokens, cache_read_tokens, "
+        f"cache_write_tokens, output_tokens FROM read_parquet('{parquet}') LIMIT {LOOP_SAMPLE}"
+    ).fetchall()
+    con.close()
+    start = time.perf_counter()
+    for ts, provider, model, tier, inputs, read, write, output in sample:
+        genai_prices.calc_price(
+            Usage(
+                input_tokens=inputs,
+                cache_read_tokens=read,
+                cache_write_tokens=write,
+                output_tokens=output,
+            ),
+            model,
+            provider_id=provider,
+            genai_request_timestamp=ts.replace(tzinfo=dt.UTC),
+            price_context=context_of(tier),
+        )
+    return (time.perf_counter() - start) / len(sample) * n
+
+
+def floor_seconds(parquet: Path) -> float:
+    """A hand-written DuckDB query that only sums cost: each row's tokens times its model's
+    list price (one input and one output price a model: no dates, tiers, cache or checks)."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE price AS SELECT * FROM (VALUES ('gpt-4o', 2.5, 10), ('gpt-4o-mini', 0.15, "
+        "0.6), ('gpt-4.1', 2, 8), ('o3', 2, 8), ('claude-sonnet-4-5', 3, 15), "
+        "('claude-haiku-4-5', 1, 5), ('gemini-2.5-pro', 1.25, 10), ('deepseek-chat', 0.27, "
+        "1.1)) t(model, input, output)"
+    )
+    start = time.perf_counter()
+    con.execute(
+        "SELECT sum((l.input_tokens * p.input + l.output_tokens * p.output) / 1e6) "
+        f"FROM read_parquet('{parquet}') l JOIN price p USING (model)"
+    ).fetchone()
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--jsonl-rows", type=int, default=2_000_000)
+    parser.add_argument("--big", type=int, default=0, help="rows of a bounded-memory run")
+    parser.add_argument("--memory-limit", default="4GB")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}, "
+        f"genai-prices {genai_prices.__version__}"
+    )
+    with tempfile.TemporaryDirectory(prefix="costline-bench-") as folder:
+        tmp = Path(folder)
+        parquet = tmp / "logs.parquet"
+        print(f"\n{args.rows:,} rows of Parquet logs")
+        timed(
+            "generate (not part of the comparison)",
+            lambda: write_logs(parquet, "parquet", args.rows),
+        )
+        summary, priced = timed(
+            "costline usage: price + per-feature median/p95 + per-user p95",
+            lambda: usage_report([str(parquet)], "feature", mapping=GENERIC_MAPPING),
+        )
+        assert summary["rows_priced"] == args.rows, summary["rows_rejected"]
+        _, written = timed(
+            "costline ingest: price + write usage.parquet",
+            lambda: ingest([str(parquet)], tmp / "usage.parquet", mapping=GENERIC_MAPPING),
+        )
+        loop = loop_seconds(parquet, args.rows)
+        label = f"plain loop of calc_price (on {LOOP_SAMPLE:,} rows, extrapolated)"
+        print(f"  {label:<58} {loop:8.2f} s")
+        floor = min(floor_seconds(parquet) for _ in range(3))
+        print(f"  {'floor: minimal DuckDB query summing list-price cost':<58} {floor:8.2f} s")
+        print(
+            f"  costline usage is {loop / priced:,.0f}x faster than the loop and "
+            f"{priced / floor:.1f}x the floor; ingest is {loop / written:,.0f}x the loop"
+        )
+
+        if args.jsonl_rows:
+            jsonl = tmp / "logs.jsonl"
+            print(f"\n{args.jsonl_rows:,} calls as OpenAI chat-completions JSON lines")
+            timed("generate", lambda: write_logs(jsonl, "openai-chat", args.jsonl_rows))
+            lines = sum(1 for _ in jsonl.open())
+            summary, seconds = timed(
+                "costline ingest (parse, normalise, price, write)",
+                lambda: ingest([str(jsonl)], tmp / "jsonl-usage.parquet"),
+            )
+            print(f"  {lines / seconds:,.0f} rows/s ({summary['rows_priced']:,} priced)")
+
+        if args.big:
+            big = tmp / "big.parquet"
+            print(f"\n{args.big:,} rows with DuckDB's memory limit at {args.memory_limit}")
+            timed("generate", lambda: write_logs(big, "parquet", args.big))
+            from costline.ingest import pipeline
+
+            original = pipeline._connection
+
+            def limited(memory_limit: str | None = None):
+                return original(args.memory_limit)
+
+            pipeline._connection = limited  # type: ignore[assignment]
+            import costline.ingest.usage as usage_module
+
+            usage_module._connection = limited  # type: ignore[assignment]
+            summary, _ = timed(
+                "costline usage",
+                lambda: usage_report([str(big)], "user", mapping=GENERIC_MAPPING),
+            )
+            print(f"  {summary['rows_priced']:,} rows priced within {args.memory_limit}")
+
+
+if __name__ == "__main__":
+    main()
