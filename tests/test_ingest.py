@@ -103,6 +103,10 @@ def test_anthropic_input_tokens_exclude_cache_reads_and_writes(tmp_path):
     # Sonnet 4.5: $3 input, $0.30 cache read, $3.75 cache write, $15 output per 1M
     expected = (300 * 3 + 2000 * 0.3 + 100 * 3.75 + 100 * 15) / 1e6
     assert row["cost_usd"] == pytest.approx(expected)
+    # each line on its own: uncached input, cache reads and writes, output
+    assert row["input_cost_usd"] == pytest.approx(300 * 3 / 1e6)
+    assert row["cached_input_cost_usd"] == pytest.approx((2000 * 0.3 + 100 * 3.75) / 1e6)
+    assert row["output_cost_usd"] == pytest.approx(100 * 15 / 1e6)
 
 
 def test_responses_and_otel_spans_and_litellm_logs(tmp_path):
@@ -221,6 +225,10 @@ def test_every_row_agrees_with_genai_prices_calc_price(tmp_path, fmt):
     for row in priced:
         expected = reference(row)
         assert row["cost_usd"] == pytest.approx(float(expected), rel=1e-9, abs=1e-15), row
+        lines = sum(
+            row[f"{part}_cost_usd"] for part in ("input", "cached_input", "output", "request")
+        )
+        assert lines == pytest.approx(row["cost_usd"], rel=1e-9, abs=1e-15)
 
 
 def test_bad_rows_are_counted_by_reason_with_file_and_line(tmp_path):

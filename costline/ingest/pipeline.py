@@ -533,6 +533,7 @@ def _price_table(
         con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     key_sql, cost_sql = _case_sql(models, cells)
     notes["unresolved"] = sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})
+    notes["line_sql"] = [_case_sql(models, cells, part)[1] for part in LINES]
     return notes, key_sql, cost_sql
 
 
@@ -540,11 +541,40 @@ def _number(x: float | int) -> str:
     return f"CAST('{x!r}' AS DOUBLE)"
 
 
+LINES = ("input", "cached_input", "output", "request")
+"""The parts of a row's cost: uncached input tokens, cache reads and writes, output
+tokens and the per-request fee; they add up to `cost_usd`."""
+
+
+def _linear(part: str, coef: list[float]) -> str:
+    """The SQL of one part of a cell's cost (`total` or one of LINES)."""
+    a_input, a_read, a_write, a_output, a_request = coef
+    terms = {
+        "total": [
+            (a_input, "input_total"),
+            (a_read, "cache_read"),
+            (a_write, "cache_write"),
+            (a_output, "output"),
+            (a_request, "1"),
+        ],
+        # a cache read is priced as an input token plus its own (negative) difference
+        "input": [(a_input, "(input_total - cache_read - cache_write)")],
+        "cached_input": [(a_input + a_read, "cache_read"), (a_input + a_write, "cache_write")],
+        "output": [(a_output, "output")],
+        "request": [(a_request, "1")],
+    }[part]
+    joined = " + ".join(f"{_number(c)} * {column}" for c, column in terms if c != 0)
+    return joined or "CAST(0 AS DOUBLE)"
+
+
 def _case_sql(
-    models: dict[tuple[str | None, str], tuple[int, str, str]], cells: list[tuple]
+    models: dict[tuple[str | None, str], tuple[int, str, str]],
+    cells: list[tuple],
+    part: str = "total",
 ) -> tuple[str, str]:
-    """A row's model key and its cost as CASE expressions: the price table compiled into
-    the query, so no row is joined to it (a range join costs more than the pricing)."""
+    """A row's model key and its cost (or one part of it, see LINES) as CASE expressions:
+    the price table compiled into the query, so no row is joined to it (a range join
+    costs more than the pricing)."""
     if not models:
         return "CAST(NULL AS INTEGER)", "CAST(NULL AS DOUBLE)"
     keys = " ".join(
@@ -568,24 +598,8 @@ def _case_sql(
             conditions.append(f"input_total > {above}")
         if upto < NO_LIMIT:
             conditions.append(f"input_total <= {upto}")
-        a_input, a_read, a_write, a_output, a_request = coef
-        cost = (
-            " + ".join(
-                f"{_number(c)} * {column}"
-                for c, column in (
-                    (a_input, "input_total"),
-                    (a_read, "cache_read"),
-                    (a_write, "cache_write"),
-                    (a_output, "output"),
-                )
-                if c != 0
-            )
-            or "0.0"
-        )
-        if a_request:
-            cost += f" + {_number(a_request)}"
         by_model.setdefault(index, []).append(
-            f"WHEN {' AND '.join(conditions) or 'true'} THEN {cost}"
+            f"WHEN {' AND '.join(conditions) or 'true'} THEN {_linear(part, coef)}"
         )
     costs = " ".join(
         f"WHEN {index} THEN CASE {' '.join(whens)} END" for index, whens in by_model.items()
@@ -676,8 +690,13 @@ def prepare(
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
+    lines = ", ".join(
+        f"{sql} AS {part}_cost_usd" for part, sql in zip(LINES, notes.pop("line_sql"), strict=True)
+    )
     con.execute(f"CREATE TEMP VIEW priced AS {_PRICED.format(cost=cost_sql, key=key_sql)}")
     con.execute(f"CREATE TEMP VIEW priced_rows AS {_OUTPUT}")
+    with_lines = _OUTPUT.replace("cost_usd, logged_cost_usd", f"cost_usd, {lines}, logged_cost_usd")
+    con.execute(f"CREATE TEMP VIEW priced_rows_with_lines AS {with_lines}")
     # rows of unknown models, and their records, are looked for only when there are some
     where = "false" if not notes["unresolved"] else f"({key_sql}) IS NULL"
     con.execute(
@@ -726,7 +745,7 @@ def ingest(
         groups, notes = prepare(
             con, files, format_name, mapping, overrides, input_includes_cache, progress
         )
-        con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows")
+        con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows_with_lines")
         counts = con.execute(
             "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), count(*) FROM rows"
         ).fetchone()
