@@ -44,6 +44,7 @@ from costline.engine.training import (
 from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
 from costline.ingest.fit import fit as fit_usage
+from costline.ingest.observed import observed_usage
 from costline.ingest.options import mapping_from, prices_from
 from costline.ingest.pipeline import expand
 from costline.ingest.pipeline import ingest as run_ingest
@@ -930,6 +931,17 @@ def brief(
     format: Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")] = (
         BriefFormat.markdown
     ),
+    usage_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--usage",
+            help="Pilot logs priced by costline ingest: each feature's real cost per call, "
+            "lines, model mix and calls per user beside the scenario's.",
+        ),
+    ] = None,
+    usage_month: Annotated[
+        str | None, typer.Option(help="Month of the pilot logs (YYYY-MM); the latest if unset.")
+    ] = None,
 ) -> None:
     """The CTO brief: for each AI feature, the all-in cost per query (median, p95, line by
     line), p95 latency, model tier and what the next cheaper tier saves, what triggers it
@@ -943,8 +955,10 @@ def brief(
 
         costline brief examples/support-copilot.yaml > brief.md
         costline brief examples/margin-levers.yaml --format json
+        costline brief scenario.yaml --usage usage.parquet
     """
     try:
+        observed = observed_usage(usage_file, usage_month) if usage_file is not None else None
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
         catalog = PriceCatalog()
@@ -969,7 +983,13 @@ def brief(
                 return solve_target(loaded, price(loaded), solve_counted, target, goal)
 
             outcome = cto_brief(
-                loaded, price, counted, solver if solve else None, load_model_tiers(), seed=seed
+                loaded,
+                price,
+                counted,
+                solver if solve else None,
+                load_model_tiers(),
+                seed=seed,
+                observed=observed,
             )
             cases = _case_summaries(loaded, scenario, outcome.result, run_one)
             outcome = outcome.model_copy(update={"cases": cases})

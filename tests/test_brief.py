@@ -291,3 +291,41 @@ def test_the_shipped_shutdown_dates_are_of_models_in_their_family():
     for family in load_model_tiers().families:
         for model, _day in family.shutdown:
             assert model in family.models, (family.family, model)
+
+
+def test_brief_with_pilot_logs_shows_each_features_real_cost_beside_the_scenarios(tmp_path):
+    import duckdb
+
+    from costline.ingest.observed import observed_usage
+    from costline.ingest.pipeline import ingest
+    from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+
+    logs = write_logs(
+        tmp_path / "logs.parquet", "parquet", 20_000, seed=2, start="2026-05-01", days=31
+    )
+    usage = tmp_path / "usage.parquet"
+    ingest([str(logs)], usage, mapping=GENERIC_MAPPING)
+    observed = observed_usage(usage)
+    assert observed.month == "2026-05" and observed.calls == 20_000
+    s = parse(BASE.replace("name: chat", "name: draft"))
+    b = cto_brief(s, lambda v: price_book(v, CATALOG), run, None, TIERS, observed=observed)
+    draft = b.features[0].observed
+    assert draft is not None and draft.name == "draft"
+    con = duckdb.connect()
+    calls, mean, p95, users = con.execute(
+        f"SELECT count(*), avg(cost_usd), quantile_cont(cost_usd, 0.95), count(DISTINCT user_id) "
+        f"FROM '{usage}' WHERE feature = 'draft'"
+    ).fetchone()
+    con.close()
+    assert draft.calls == calls and draft.users == users
+    assert draft.cost_per_query.mean == pytest.approx(mean)
+    assert draft.cost_per_query.p95 == pytest.approx(p95)
+    # the lines the logs price add up to the cost per call
+    assert sum(line.mean_usd for line in draft.lines) == pytest.approx(mean)
+    assert sum(m.share_of_calls for m in draft.models) == pytest.approx(1)
+    assert set(b.only_in_logs) == {"chat", "search", "summary"}
+
+    result = CliRunner().invoke(
+        app, ["brief", str(EXAMPLES / "support-copilot.yaml"), "--no-solve", "--usage", str(logs)]
+    )
+    assert result.exit_code == 2 and "not a usage file" in result.output

@@ -118,6 +118,46 @@ class PlanTrigger(_Frozen):
     quota: int | None = None
 
 
+class ObservedModel(_Frozen):
+    """A model in the pilot logs of one feature."""
+
+    ref: str
+    share_of_calls: float
+    share_of_cost: float
+
+
+class ObservedFeature(_Frozen):
+    """One feature as its pilot logs show it, in one month (a query is a logged call)."""
+
+    name: str
+    calls: int
+    users: int
+    user_share: float
+    """Its users over the month's users."""
+    cost_usd: float
+    cost_per_query: Stats
+    lines: list[CostLine]
+    """Lines the logs price: input, cached input, output, request fees."""
+    models: list[ObservedModel]
+    queries_per_active_user: float
+    queries_per_active_user_p95: float
+    input_tokens_mean: float
+    output_tokens_mean: float
+
+
+class ObservedUsage(_Frozen):
+    """Pilot logs priced by `costline ingest`, one month of them."""
+
+    source: str
+    month: str
+    calls: int
+    users: int
+    cost_usd: float
+    catalog: str | None
+    priced_on: str | None
+    features: list[ObservedFeature]
+
+
 class FeatureBrief(_Frozen):
     """The five answers for one feature."""
 
@@ -142,6 +182,8 @@ class FeatureBrief(_Frozen):
     scale_queries: float
     scale_inference_cost_usd: float
     scale_cost_per_query_usd: float
+    observed: ObservedFeature | None = None
+    """The feature in the pilot logs (`--usage`), matched by name."""
 
 
 class Gap(_Frozen):
@@ -183,6 +225,10 @@ class Brief(_Frozen):
     features: list[FeatureBrief]
     verdict: Verdict
     cases: list[CaseSummary] = []
+    usage: ObservedUsage | None = None
+    """The pilot logs the brief was given, if any."""
+    only_in_logs: list[str] = []
+    """Features the logs have and the scenario does not."""
     result: Result
 
 
@@ -317,9 +363,11 @@ def cto_brief(
     tiers: ModelTiers,
     *,
     seed: int = 0,
+    observed: ObservedUsage | None = None,
 ) -> Brief:
     """The brief of `scenario`: `price` gives a scenario's price book, `run` prices a
-    scenario with a book, `solver` answers a target (skipped when None)."""
+    scenario with a book, `solver` answers a target (skipped when None); `observed` adds
+    what pilot logs show of each feature."""
     if SCALE_MULTIPLE not in scenario.scale_multiples:
         # a fleet grows in steps: the projection needs the run to size it at 10x
         multiples = [*scenario.scale_multiples, SCALE_MULTIPLE]
@@ -351,7 +399,14 @@ def cto_brief(
             for target, gap in (("cogs-share", cogs), ("gross-margin", margin)):
                 if not gap.met and meets(metric(moved, target), target, gap.threshold):
                     closes[target].append(feature.name)
-        features.append(_feature_brief(scenario, feature, fr, move, seed))
+        seen = (
+            next((o for o in observed.features if o.name == feature.name), None)
+            if observed
+            else None
+        )
+        features.append(
+            _feature_brief(scenario, feature, fr, move, seed).model_copy(update={"observed": seen})
+        )
 
     waterfall = (
         lever_waterfall(scenario, lambda v: run(v, book))
@@ -379,6 +434,12 @@ def cto_brief(
             waterfall=waterfall,
             solutions=solutions,
         ),
+        usage=observed,
+        only_in_logs=[
+            o.name
+            for o in (observed.features if observed else [])
+            if o.name not in {f.name for f in scenario.features}
+        ],
         result=result,
     )
 

@@ -221,6 +221,47 @@ def _rate(t: PlanTrigger) -> str:
     return f"{t.rate_typical:,.3g} a month (p95 {t.rate_p95:,.3g})"
 
 
+def _observed(f: FeatureBrief, b: Brief) -> list[str]:
+    """What the pilot logs show of the feature, beside the scenario's figure."""
+    o = f.observed
+    if b.usage is None:
+        return []
+    if o is None:
+        return [
+            f"Not in the pilot logs of {b.usage.month}: the figures above are the scenario's.",
+            "",
+        ]
+    modelled = f.cost_per_query.mean
+    gap = f" ({o.cost_per_query.mean / modelled - 1:+.0%} against the scenario)" if modelled else ""
+    out = [
+        f"**From the pilot logs** ({b.usage.month}: {count(o.calls)} calls by {count(o.users)} "
+        f"users, {pct(o.user_share)} of the month's): per call median "
+        f"**{usd(o.cost_per_query.median)}**, p95 **{usd(o.cost_per_query.p95)}**, mean "
+        f"{usd(o.cost_per_query.mean)}{gap}; {usd(o.cost_usd)} in the month.",
+        "",
+        "| line (logs) | median | p95 | mean |",
+        "| --- | --- | --- | --- |",
+    ]
+    for line in o.lines:
+        label = LINE_LABELS.get(line.line, line.line)
+        out.append(
+            f"| {label} | {usd(line.median_usd)} | {usd(line.p95_usd)} | {usd(line.mean_usd)} |"
+        )
+    mix = ", ".join(
+        f"{m.ref} {pct(m.share_of_calls)} of calls ({pct(m.share_of_cost)} of cost)"
+        for m in o.models
+    )
+    out += [
+        "",
+        f"Models in the logs: {mix}. Calls per active user in the month: mean "
+        f"{count(o.queries_per_active_user)}, p95 {count(o.queries_per_active_user_p95)}. "
+        "Logs hold the LLM calls only: retrieval, tools, infrastructure and overhead are the "
+        "scenario's.",
+        "",
+    ]
+    return out
+
+
 def _trigger_text(f: FeatureBrief) -> str:
     what = (
         f.description.rstrip(". ")
@@ -265,6 +306,7 @@ def _feature(f: FeatureBrief, b: Brief) -> list[str]:
             else ""
         ),
         "",
+        *_observed(f, b),
         f"**2. Latency**: {_latency(f.latency, f.llm_calls_per_query, self_hosted)}",
         "",
         "**3. Model tier**:",
@@ -308,6 +350,25 @@ def _feature(f: FeatureBrief, b: Brief) -> list[str]:
     return out
 
 
+def _usage_head(b: Brief) -> list[str]:
+    u = b.usage
+    if u is None:
+        return []
+    out = [
+        f"Pilot logs: {u.source}, {u.month}: {count(u.calls)} calls by {count(u.users)} users, "
+        f"{usd(u.cost_usd)}, priced with {u.catalog or 'the catalog'}"
+        + (f" on {u.priced_on}" if u.priced_on else "")
+        + ". Each feature shows them beside the scenario's figures.",
+        "",
+    ]
+    if b.only_in_logs:
+        out += [
+            "In the logs but not in the scenario: " + ", ".join(b.only_in_logs) + ".",
+            "",
+        ]
+    return out
+
+
 def render_brief_markdown(b: Brief) -> str:
     """The brief: verdict first, then the five answers for each feature."""
     title = b.scenario or "scenario"
@@ -319,6 +380,7 @@ def render_brief_markdown(b: Brief) -> str:
         f"{b.result.simulation.query_samples:,} simulated queries per feature "
         f"(seed {b.result.simulation.seed}); priced with {catalog_label(b.result)}.",
         "",
+        *_usage_head(b),
         *_verdict(b),
     ]
     header, rows = case_table(b.result.model_copy(update={"cases": b.cases}))
