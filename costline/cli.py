@@ -80,7 +80,12 @@ from costline.scenario.levers import (
     RouteToCheaper,
 )
 from costline.scenario.load import load_scenario, parse_scenario
-from costline.scenario.models import ProviderFineTune, Scenario, TrainingSpec
+from costline.scenario.models import (
+    SELF_HOSTED_LEVERS,
+    ProviderFineTune,
+    Scenario,
+    TrainingSpec,
+)
 from costline.scenario.selfhost import SelfHostedDeployment, SelfHostSpec
 
 app = typer.Typer(
@@ -698,10 +703,11 @@ def _with_what_ifs(
         if not chosen:
             features.append(feature)
             continue
-        if feature.deployment is not None:
+        refused = [k for k in levers if k not in SELF_HOSTED_LEVERS]
+        if feature.deployment is not None and refused:
             raise InputError(
-                f"--feature: {feature.name!r} is self-hosted; levers on a self-hosted feature "
-                "are not modelled yet"
+                f"--feature: {feature.name!r} is self-hosted; it takes the cache, compression "
+                f"and cap what-ifs, not {', '.join(refused)}"
             )
         if "batch" in levers and feature.service_tier == "batch":
             raise InputError(

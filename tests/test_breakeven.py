@@ -396,3 +396,63 @@ def test_an_idle_fleet_is_paid_in_full():
         )
     )
     assert no_calls.timeline[-1].inference_cost_usd == pytest.approx(2 * 2.5 * 730)
+
+
+def test_levers_on_a_self_hosted_feature_shrink_what_its_fleet_serves():
+    from costline.catalog.gpus import load_hardware
+    from costline.catalog.levers import load_lever_defaults
+    from costline.catalog.open_models import load_open_models
+    from costline.engine.deployment import fleet_usage, self_hosted_features
+    from costline.scenario.load import parse_scenario
+
+    levered = SELF_HOSTED.replace(
+        "staff_usd_per_month: 5000, usd_per_gpu_hour: 2.5, peak_to_average: 2}",
+        "staff_usd_per_month: 5000, usd_per_gpu_hour: 2.5, peak_to_average: 2}\n"
+        "    levers: {response_cache: {hit_rate: 0.25}, compression: {input_reduction: 0.4},\n"
+        "             caps: {max_output_tokens: 200}}",
+    )
+    plain, cut = parse_scenario(SELF_HOSTED, "yaml"), parse_scenario(levered, "yaml")
+    # a quarter of queries make no call; 40% of the input goes; answers stop at 200 tokens
+    assert fleet_usage(cut.features[0]) == pytest.approx((0.75, 900, 200))
+    assert fleet_usage(plain.features[0]) == pytest.approx((1, 1500, 300))
+    models, hardware = load_open_models(), load_hardware()
+    before = self_hosted_features(plain, models, hardware)["chat"].fleet
+    after = self_hosted_features(cut, models, hardware)["chat"].fleet
+    assert after.replica_seconds_per_query < 0.75 * before.replica_seconds_per_query
+
+    import datetime as dt
+
+    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.engine.run import run_scenario
+
+    catalog = PriceCatalog()
+
+    def cost(s):
+        return run_scenario(
+            s,
+            price_book(s, catalog),
+            catalog.info(dt.date(2027, 1, 1)),
+            hardware=hardware,
+            open_models=models,
+            lever_defaults=load_lever_defaults(),
+            query_samples=2000,
+            users_simulated=2000,
+        ).scale[-1]
+
+    # at 100x the users the fleet has grown past its minimum: fewer replicas with the levers
+    small, big = cost(cut), cost(plain)
+    assert small.multiple == big.multiple == 100
+    assert small.inference_cost_usd < 0.8 * big.inference_cost_usd
+
+
+def test_a_self_hosted_feature_refuses_levers_that_leave_its_fleet():
+    from costline.errors import ScenarioError
+    from costline.scenario.load import parse_scenario
+
+    text = SELF_HOSTED.replace(
+        "staff_usd_per_month: 5000, usd_per_gpu_hour: 2.5, peak_to_average: 2}",
+        "staff_usd_per_month: 5000, usd_per_gpu_hour: 2.5, peak_to_average: 2}\n"
+        "    levers: {batch: {share: 0.5, discount: 0.5}}",
+    )
+    with pytest.raises(ScenarioError, match=r"features\[0\].*self-hosted feature takes.*batch"):
+        parse_scenario(text, "yaml")

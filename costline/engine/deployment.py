@@ -57,14 +57,30 @@ def self_hosted_features(
     return out
 
 
+def fleet_usage(feature: Feature) -> tuple[float, float, float]:
+    """Expected LLM calls per query and tokens in and out per call that the feature's fleet
+    serves, after its levers: cache hits make no call, compression shrinks the input
+    outside the cached share, an output cap truncates each answer (engine/levers.py
+    applies the same levers to the simulated queries)."""
+    calls = expected(feature.extras.llm_calls_per_query)
+    tokens_in = expected(feature.usage.input_tokens)
+    levers = feature.levers
+    cap = levers.caps.max_output_tokens if levers and levers.caps else None
+    tokens_out = expected(feature.usage.output_tokens, upper=cap)
+    if levers is not None and levers.response_cache is not None:
+        calls *= 1 - levers.response_cache.hit_rate
+    if levers is not None and levers.compression is not None:
+        outside = 1 - feature.usage.cached_input_share
+        tokens_in *= 1 - levers.compression.input_reduction * outside
+    return calls, tokens_in, tokens_out
+
+
 def _self_hosted(
     feature: Feature, open_models: OpenModelCatalog, hardware: HardwareCatalog
 ) -> SelfHosted:
     deployment = feature.deployment
     assert deployment is not None
-    calls = expected(feature.extras.llm_calls_per_query)
-    tokens_in = expected(feature.usage.input_tokens)
-    tokens_out = expected(feature.usage.output_tokens)
+    calls, tokens_in, tokens_out = fleet_usage(feature)
     spec = deployment.serving_spec(tokens_in, tokens_out)
     model = open_models.model(deployment.model)
     gpu = hardware.gpu(deployment.gpu)

@@ -39,6 +39,8 @@ from costline.scenario.levers import Levers
 from costline.scenario.selfhost import SelfHostedDeployment
 
 _Model = StrictModel
+SELF_HOSTED_LEVERS = ("response_cache", "compression", "caps")
+"""Levers that change what a self-hosted feature's own fleet serves."""
 __all__ = ["PriceOverride", "add_months", "parse_year_month"]
 
 
@@ -273,12 +275,15 @@ class Feature(_Model):
                 {},
             )
         if self.levers is not None and self.deployment is not None:
-            raise PydanticCustomError(
-                "levers_self_hosted",
-                "levers on a self-hosted feature are not modelled yet: the fleet is sized from "
-                "the feature's own tokens; apply them to the usage instead",
-                {},
-            )
+            refused = [k for k in self.levers.kinds() if k not in SELF_HOSTED_LEVERS]
+            if refused:
+                raise PydanticCustomError(
+                    "levers_self_hosted",
+                    "a self-hosted feature takes the response_cache, compression and caps "
+                    "levers (they shrink what its fleet serves); {kinds} would send its calls to "
+                    "a provider's API or cache, which is not modelled for a fleet",
+                    {"kinds": ", ".join(refused)},
+                )
         if (
             self.levers is not None
             and self.levers.batch is not None
