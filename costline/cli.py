@@ -1052,6 +1052,7 @@ def ingest(
     mapping: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["mapping"])] = None,
     prices: Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["prices"])] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Normalise and price request logs: every row at the price in force on its date (and
     hour, and service tier), written to a Parquet file with the catalog it was priced with;
@@ -1070,13 +1071,23 @@ def ingest(
         if out.suffix.lower() != ".parquet":
             raise InputError(f"--out: {out} should be a .parquet file")
         with _bar("pricing") as tick:
-            summary = run_ingest(paths, out, log_format, fields, overrides, includes, tick)
+            summary = run_ingest(
+                paths, out, log_format, fields, overrides, includes, tick, force=force
+            )
     except InputError as err:
         raise _fail(err) from None
     if json_out:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         render_ingest_terminal(summary, _console())
+    if summary["rows_priced"] == 0:
+        raise _fail(
+            InputError(
+                f"no row of the logs could be priced ({summary['rows_rejected']} rejected, "
+                f"reasons above; each with its line in {summary['rejects']}); check --format "
+                "or the --map mapping"
+            )
+        )
 
 
 @app.command()

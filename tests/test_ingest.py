@@ -345,6 +345,19 @@ def test_ingest_usage_and_fit_from_the_command_line(tmp_path):
     ingested = json.loads(result.output)
     assert ingested["rows_rejected"] == 0 and ingested["formats"] == {"openai-chat": [str(logs)]}
 
+    for by in ("model", "user", "day", "month"):
+        for fmt in ("terminal", "markdown", "json"):
+            shown = runner.invoke(app, ["usage", str(out), "--by", by, "--format", fmt])
+            assert shown.exit_code == 0, (by, fmt, shown.output)
+    by_model = json.loads(
+        runner.invoke(app, ["usage", str(out), "--by", "model", "--format", "json"]).output
+    )
+    assert {g["key"] for g in by_model["groups"]} == {
+        "openai:gpt-4o",
+        "openai:gpt-4o-mini",
+        "openai:gpt-4.1",
+        "openai:o3",
+    }
     result = runner.invoke(app, ["usage", str(out), "--by", "feature", "--format", "json"])
     assert result.exit_code == 0, result.output
     usage = json.loads(result.output)
@@ -422,3 +435,44 @@ def test_fit_needs_user_ids_and_a_usage_file(tmp_path):
     ingest([str(log)], tmp_path / "u.parquet")
     with pytest.raises(InputError, match="no row has a user id"):
         fit(str(tmp_path / "u.parquet"))
+
+
+def test_csv_rows_of_the_wrong_shape_are_rejected_with_their_line(tmp_path):
+    log = tmp_path / "calls.csv"
+    good = "2026-05-01 10:00:00,u1,openai,gpt-4o,30,10"
+    log.write_text(
+        "ts,user,provider,model,input_tokens,output_tokens\n"
+        + "\n".join(
+            [
+                good,  # line 2
+                "2026-05-01 10:00:00,u1,openai,gpt-4o,-3,10",  # 3: negative
+                "2026-05-01 10:00:00,u1,openai,gpt-4o,30",  # 4: a field short
+                "2026-05-01 10:00:00,u1,openai,gpt-4o,30,10,extra",  # 5: a field too many
+                good,  # 6
+                "yesterday,u1,openai,gpt-4o,30,10",  # 7: bad time
+                good,  # 8
+            ]
+        )
+        + "\n"
+    )
+    mapping = {
+        "timestamp": ["ts"],
+        "user": ["user"],
+        "provider": ["provider"],
+        "model": ["model"],
+        "input_tokens": ["input_tokens"],
+        "output_tokens": ["output_tokens"],
+    }
+    summary = ingest([str(log)], tmp_path / "u.parquet", mapping=mapping)
+    assert [r["line"] for r in rows(tmp_path / "u.parquet")] == [2, 6, 8]
+    with open(summary["rejects"]) as handle:
+        rejects = [(int(r["line"]), r["reason"]) for r in csv.DictReader(handle)]
+    assert sorted(rejects) == [
+        (3, "negative token count"),
+        (4, "malformed CSV row"),
+        (5, "malformed CSV row"),
+        (7, "unparseable timestamp"),
+    ]
+    assert summary["records_read"] == 7
+    with pytest.raises(InputError, match="exists"):
+        ingest([str(log)], tmp_path / "u.parquet", mapping=mapping, force=False)

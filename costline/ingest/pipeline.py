@@ -279,12 +279,19 @@ def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str
     the text of each row."""
     fmt, files = source.format, source.files
     if fmt.kind == "csv":
+        _csv_rejects(con, files)
 
         def reader(f: str) -> str:
-            return f"read_csv({_sql_text(f)}, header=true, all_varchar=true)"
+            # rows of the wrong shape were recorded by _csv_rejects; skip them here
+            return f"read_csv({_sql_text(f)}, header=true, all_varchar=true, ignore_errors=true)"
 
         describe = reader(files[0])
-        rows = f"SELECT *, n + 1 AS line FROM ({_line_reader(files, reader)})"  # header: line 1
+        # a data row's line: its number + 1 (the header) + the malformed lines before it
+        read = _line_reader(files, reader)
+        rows = (
+            f"SELECT x.*, x.n + 1 + coalesce(a.k, 0) AS line FROM ({read}) x "
+            "ASOF LEFT JOIN csv_adjust a ON a.source_file = x.source_file AND x.n >= a.adj"
+        )
     else:
         describe = f"read_parquet({_sql_text(files[0])})"
         rows = (
@@ -331,6 +338,33 @@ def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str
         f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
         f"{', '.join(fields)}, {_timestamp_sql(stamp_type)} AS ts FROM ({rows})"
     ), f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})"
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """Record the CSV rows of the wrong shape (too many or too few fields) in
+    `csv_rejected` with their line, and in `csv_adjust` how they shift later lines."""
+    parts, adjust = [], []
+    for k, f in enumerate(files):
+        table = f"csv_rejects_{k}"
+        # a filter keeps DuckDB from counting lines without parsing them (no rejects then)
+        con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM read_csv({_sql_text(f)}, header=true, "
+            f"all_varchar=true, store_rejects=true, rejects_table='{table}', "
+            f"rejects_scan='csv_scan_{k}') WHERE random() >= 0)"
+        ).fetchall()  # the rejects table is written when the result is read to its end
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (line BIGINT, csv_line VARCHAR)")
+        parts.append(
+            f"SELECT {_sql_text(f)} AS source_file, line, 'malformed CSV row' AS reason, "
+            f"NULL AS model, left(csv_line, {REJECT_TEXT_CHARS}) AS text FROM {table}"
+        )
+        # the n-th good row is at line n + 1 + #{k-th bad line r_k : r_k - k <= n}
+        adjust.append(
+            f"SELECT {_sql_text(f)} AS source_file, adj, max(k) AS k FROM (SELECT line - "
+            f"row_number() OVER (ORDER BY line) AS adj, row_number() OVER (ORDER BY line) AS k "
+            f"FROM {table}) GROUP BY adj"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE csv_rejected AS " + " UNION ALL ".join(parts))
+    con.execute("CREATE OR REPLACE TEMP TABLE csv_adjust AS " + " UNION ALL ".join(adjust))
 
 
 def _timestamp_sql(column_type: str) -> str:
@@ -471,6 +505,11 @@ def _load_rows(
         parts.append(_normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts))
         texts.append(text)
     con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
+    if not any(s.format.kind == "csv" for s in groups):
+        con.execute(
+            "CREATE TEMP TABLE csv_rejected (source_file VARCHAR, line BIGINT, reason VARCHAR, "
+            "model VARCHAR, text VARCHAR)"
+        )
     union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
     keep = "VIEW" if all(s.format.kind == "parquet" for s in groups) else "TABLE"
     _with_progress(con, f"CREATE TEMP {keep} rows AS {union}", progress)
@@ -711,7 +750,7 @@ def prepare(
         else "NULL"
     )
     con.execute(
-        "CREATE TEMP VIEW rejected_rows AS "
+        "CREATE TEMP VIEW rejected_rows AS SELECT * FROM csv_rejected UNION ALL "
         "SELECT source_file, line, reason, NULL AS model, text FROM rows WHERE reason IS NOT NULL "
         f"UNION ALL SELECT source_file, line, 'unknown model' AS reason, model, {text} AS text "
         "FROM unknown u"
@@ -732,14 +771,18 @@ def ingest(
     overrides: dict[str, PriceOverrideRow] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
+    force: bool = True,
 ) -> IngestSummary:
-    """Normalise and price `files` into the Parquet file `out`; rejects beside it."""
+    """Normalise and price `files` into the Parquet file `out`; rejects beside it. An
+    existing `out` is replaced only with `force`."""
     resolved_out = out.resolve()
     for path in files:
         if Path(path).resolve() == resolved_out:
             raise InputError(f"{out}: is one of the input files; choose another --out")
     if not out.parent.is_dir():
         raise InputError(f"{out}: folder {out.parent} does not exist")
+    if out.exists() and not force:
+        raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
     rejects_path = out.with_name(out.stem + ".rejects.csv")
     with _connection() as con:
         groups, notes = prepare(
@@ -747,7 +790,8 @@ def ingest(
         )
         con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows_with_lines")
         counts = con.execute(
-            "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), count(*) FROM rows"
+            "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), "
+            "count(*) + (SELECT count(*) FROM csv_rejected) FROM rows"
         ).fetchone()
         priced = con.execute(
             "SELECT count(*), sum(cost_usd), sum(logged_cost_usd), count(logged_cost_usd), "

@@ -79,8 +79,10 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         r["users"] = users[(bool(r["everything"]), r["key"])]
     total = next((r for r in rows if r["everything"]), None)
     groups = []
-    for r in sorted((r for r in rows if not r["everything"]), key=lambda r: -r["cost_usd"]):
-        median, p95 = r.pop("q")
+    # days and months read in calendar order; the rest by cost, dearest first
+    order = (lambda r: r["key"]) if by in ("day", "month") else (lambda r: -r["cost_usd"])
+    for r in sorted((r for r in rows if not r["everything"]), key=order):
+        median, p95 = r.pop("q") or (None, None)
         groups.append(
             {
                 "key": r["key"],
@@ -108,7 +110,7 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         """
     ).fetchone()
     assert per_user is not None
-    quantiles = total["q"] if total else [None, None]
+    quantiles = (total["q"] if total else None) or [None, None]
     user_q = per_user[2] or [None, None]
     return {
         "rows_priced": int(total["queries"]) if total else 0,
@@ -150,7 +152,8 @@ def usage_report(
     with _connection() as con:
         if stored is not None:
             con.execute(
-                f"CREATE TEMP VIEW usage AS SELECT * FROM read_parquet({_sql_text(files[0])})"
+                "CREATE TEMP VIEW usage AS SELECT *, coalesce(catalog_provider || ':' || "
+                f"catalog_model, model) AS model_label FROM read_parquet({_sql_text(files[0])})"
             )
             head = {
                 "source": files[0],
@@ -201,4 +204,9 @@ def usage_report(
                 "unknown_models": {str(k): int(v) for k, v in unknown.items()},
             }
         body = summarise(con, by)
+    if body["rows_priced"] == 0:
+        raise InputError(
+            f"{files[0]}: no priced rows to summarise"
+            + (f" ({head['rows_rejected']} rejected at ingest)" if head["rows_rejected"] else "")
+        )
     return {**head, **body}
