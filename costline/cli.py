@@ -806,6 +806,12 @@ def levers(
         )
         when = _parse_date(as_of, "--as-of")
         loaded = _with_what_ifs(load_scenario(scenario), what_ifs, feature)
+        if what_ifs and not feature and all(f.deployment for f in loaded.features):
+            raise InputError(
+                "every feature is self-hosted and what-ifs apply to API features unless named: "
+                "add --feature NAME (a self-hosted feature takes --cache-hit-rate, --compress and "
+                "--max-output-tokens / --quota)"
+            )
         if not any(f.levers for f in loaded.features):
             raise InputError(
                 f"{scenario}: no feature has levers; add a `levers:` block to a feature or give "
@@ -1157,6 +1163,8 @@ def fit(
         costline run scenario.yaml
     """
     try:
+        if out.suffix.lower() not in (".yaml", ".yml"):
+            raise InputError(f"--out: {out} should be a .yaml file (fit writes YAML)")
         if out.exists() and not force:
             raise InputError(f"{out}: exists; choose another --out or add --force")
         if not out.parent.is_dir():
@@ -1178,7 +1186,8 @@ def fit(
             users = {**extra.pop("users", {}), "start": data["users"]["start"]}
             data = {**data, **extra, "users": users}
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-        scenario = parse_scenario(text, "yaml", str(out))
+        # an error in the merged scenario comes from the plans file: the rest is fitted
+        scenario = parse_scenario(text, "yaml", str(plans) if plans is not None else str(out))
         observed = fitted["observed"]
         header = (
             f"# Fitted by costline fit from {usage_file} on {observed['fitted_on']}: "

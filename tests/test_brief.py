@@ -329,3 +329,28 @@ def test_brief_with_pilot_logs_shows_each_features_real_cost_beside_the_scenario
         app, ["brief", str(EXAMPLES / "support-copilot.yaml"), "--no-solve", "--usage", str(logs)]
     )
     assert result.exit_code == 2 and "not a usage file" in result.output
+
+
+def test_the_verdict_names_a_model_in_use_its_vendor_shuts_down():
+    import datetime as dt
+
+    tiers = ModelTiers(
+        (
+            ModelFamily(
+                "openai",
+                "GPT-4o",
+                ("gpt-4o", "gpt-4o-mini"),
+                "test",
+                shutdown=(("gpt-4o", dt.date(2026, 12, 1)), ("gpt-4o-mini", dt.date(2027, 6, 1))),
+            ),
+        )
+    )
+    b = brief(on("openai:gpt-4o"), tiers=tiers, solver=False)
+    # gpt-4o is priced from 2027-01 but gone on 2026-12-01; the cheaper one is not in use
+    assert [(r.ref, r.day, r.when, r.features) for r in b.retiring] == [
+        ("openai:gpt-4o", "2026-12-01", "before", ["chat"])
+    ]
+    from costline.report.brief import render_brief_markdown
+
+    text = render_brief_markdown(b)
+    assert "openai:gpt-4o is shut down by its vendor on 2026-12-01, before 2027-01" in text

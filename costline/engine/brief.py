@@ -18,6 +18,7 @@ Pure: the runs, the price books and the solver come in as functions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -28,10 +29,13 @@ from costline.engine.distributions import percentile95
 from costline.engine.per_query import COMPONENTS
 from costline.engine.result import (
     CaseSummary,
+    CatalogUsed,
+    CostWarning,
     FeatureResult,
     Latency,
     ModelUse,
     Result,
+    Simulation,
     Stats,
 )
 from costline.engine.solve import Solved, meets, metric
@@ -71,6 +75,8 @@ class CostLine(_Frozen):
 class TierMove(_Frozen):
     """The feature on the next cheaper tier of its models' families, the rest unchanged."""
 
+    model: str | None = None
+    """The feature's main model (most of its queries), when a catalog model."""
     family: str | None = None
     """The family of the feature's main model, e.g. GPT-4.1."""
     tier: int | None = None
@@ -210,8 +216,23 @@ class Verdict(_Frozen):
     """The solver's answer for each threshold missed."""
 
 
+class Retirement(_Frozen):
+    """A model the scenario prices that its vendor shuts down."""
+
+    ref: str
+    day: str
+    """YYYY-MM-DD."""
+    features: list[str]
+    when: str
+    """before (the first month), during (the horizon) or after."""
+
+
 class Brief(_Frozen):
     """Everything `costline brief` reports."""
+
+    costline_version: str
+    catalog: CatalogUsed
+    simulation: Simulation
 
     scenario: str | None
     month: str
@@ -229,6 +250,10 @@ class Brief(_Frozen):
     """The pilot logs the brief was given, if any."""
     only_in_logs: list[str] = []
     """Features the logs have and the scenario does not."""
+    retiring: list[Retirement] = []
+    """Models in use whose vendor shuts them down (costline's tier data)."""
+    warnings: list[CostWarning] = []
+    """The scenario's warnings (as `costline run` gives them)."""
     result: Result
 
 
@@ -306,11 +331,13 @@ def _tier_variant(
     routes = feature.routes
     main = max(routes, key=lambda r: r.share).model
     placed = tiers.place(main) if isinstance(main, str) else None
-    family = (
+    family: dict[str, Any] = (
         {"family": placed[0].family, "tier": placed[1] + 1, "tiers": len(placed[0].models)}
         if placed
         else {}
     )
+    if isinstance(main, str):
+        family["model"] = main
     source = placed[0].source if placed else None
     moves = {
         r.model: cheaper
@@ -420,6 +447,11 @@ def cto_brief(
     ]
     first, last = result.timeline[0], result.timeline[-1]
     return Brief(
+        costline_version=result.costline_version,
+        catalog=result.catalog,
+        simulation=result.simulation,
+        retiring=_retiring(result, tiers),
+        warnings=result.warnings,
         scenario=scenario.name,
         month=first.month,
         users=first.users,
@@ -442,6 +474,24 @@ def cto_brief(
         ],
         result=result,
     )
+
+
+def _retiring(result: Result, tiers: ModelTiers) -> list[Retirement]:
+    """Models the features use that their vendors shut down, each once."""
+    first, last = result.timeline[0].month, result.timeline[-1].month
+    found: dict[str, list[str]] = {}
+    for feature in result.features:
+        for model in feature.models:
+            if model.share > 0 and tiers.shutdown(model.ref) is not None:
+                found.setdefault(model.ref, []).append(feature.name)
+    out = []
+    for ref, names in found.items():
+        day = tiers.shutdown(ref)
+        assert day is not None
+        month = day.strftime("%Y-%m")
+        when = "before" if month < first else "during" if month <= last else "after"
+        out.append(Retirement(ref=ref, day=day.isoformat(), features=sorted(set(names)), when=when))
+    return sorted(out, key=lambda r: r.day)
 
 
 def _feature_brief(

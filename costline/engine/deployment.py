@@ -130,8 +130,8 @@ def _self_hosted(
         per_output_token_s=per_out,
         per_input_token_s=per_in,
         per_input_token_squared_s=per_in_sq,
-        source=f"roofline: {serving.model} on {serving.tp} x {serving.gpu} at the fleet's "
-        f"batch of {serving.batch} (costline selfhost)",
+        source=f"roofline: {serving.model} on {serving.tp} x {serving.gpu} at its full batch of "
+        f"{serving.batch} (the fleet's busiest; lighter load answers sooner; costline selfhost)",
     )
     return SelfHosted(
         key=key,

@@ -18,6 +18,7 @@ the sample's, so the fitted scenario's cost at 1x is close to the observed cost.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +78,8 @@ def fit(
         ]
         if not months:
             raise InputError(f"{path}: no priced rows to fit")
+        if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise InputError(f"--month: expected a month as YYYY-MM, got {month!r}")
         chosen = month or months[-1]
         if chosen not in months:
             raise InputError(

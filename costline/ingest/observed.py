@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -23,7 +24,11 @@ LINE_COLUMNS = {
 
 def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
     """Each feature of the usage file `path` in `month` (the latest when None)."""
-    stored = ingested_summary(path) if path.is_file() else None
+    if not path.is_file():
+        raise InputError(f"--usage: {path}: no such file")
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--usage-month: expected a month as YYYY-MM, got {month!r}")
+    stored = ingested_summary(path)
     if stored is None:
         raise InputError(
             f"--usage: {path} is not a usage file from costline ingest (costline ingest LOGS "

@@ -122,6 +122,12 @@ def _first_record(path: str) -> tuple[dict | None, list[str] | None]:
     return None, None
 
 
+def _is_blank(path: str) -> bool:
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        return all(not line.strip() for line in handle)
+
+
 def sources(
     files: list[str],
     format_name: str | None,
@@ -157,6 +163,8 @@ def sources(
             )
         else:
             record, header = _first_record(path)
+            if record is None and header is None and _is_blank(path):
+                raise InputError(f"{path}: the file is empty (no record to read)")
             name = detect(record, header)
             if name is None:
                 raise InputError(
@@ -311,10 +319,13 @@ def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str
     }
     for name in REQUIRED:
         if not usable.get(name):
-            listed = " or ".join(repr(p) for p in fmt.fields.get(name, [])) or "no column"
+            listed = " or ".join(repr(p) for p in fmt.fields.get(name, []))
+            looked = (
+                f"has no column {listed} for {name}" if listed else f"needs a column for {name}"
+            )
             raise InputError(
-                f"{files[0]}: {listed} for {name} not found; the columns are "
-                f"{', '.join(columns)} (map one with --map {name}=COLUMN)"
+                f"{files[0]}: {looked}; the columns are {', '.join(columns)} "
+                f"(map one with --map {name}=COLUMN)"
             )
 
     def place(p: str, several: bool) -> str:

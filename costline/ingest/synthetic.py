@@ -77,9 +77,9 @@ FROM draws
 
 
 def write_logs(path: Path, fmt: str, n: int, seed: int = 0, **options: object) -> Path:
-    """Write `n` synthetic calls to `path` in `fmt`: generic Parquet or CSV (columns as
-    `calls_sql`), openai-chat or anthropic JSON lines (each provider's own convention for
-    cached tokens)."""
+    """Draw `n` synthetic calls and write them to `path` in `fmt`: generic Parquet or CSV
+    (every call; columns as `calls_sql`), or openai-chat / anthropic JSON lines (only that
+    provider's calls, each in its provider's convention for cached tokens)."""
     calls = calls_sql(n, seed, **options)  # type: ignore[arg-type]
     if fmt == "openai-chat":
         select = f"""

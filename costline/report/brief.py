@@ -116,6 +116,24 @@ def _verdict(b: Brief) -> list[str]:
         _gap_line("Gross margin", v.gross_margin),
         "",
     ]
+    for r in b.retiring:
+        names = ", ".join(r.features)
+        if r.when == "before":
+            out.append(
+                f"- **{r.ref} is shut down by its vendor on {r.day}, before {b.month}**: the "
+                f"figures of {names} price a model that can no longer be bought; price its "
+                "successor."
+            )
+        elif r.when == "during":
+            out.append(
+                f"- **{r.ref} is shut down by its vendor on {r.day}**, within the horizon: "
+                f"{names} must move to another model by then."
+            )
+    if any(r.when != "after" for r in b.retiring):
+        out += [
+            "  (Shutdown dates from costline's catalog/data/model_tiers.yml, with sources.)",
+            "",
+        ]
     if v.cogs_share.met and v.gross_margin.met:
         out += ["Both thresholds are met in the first month.", ""]
     elif v.cogs_share.value is not None:
@@ -181,15 +199,21 @@ def _latency(lat: Latency, calls: float, self_hosted: bool) -> str:
 def _tier(f: FeatureBrief, b: Brief) -> list[str]:
     out = []
     for m in f.models:
+        if m.share <= 0:
+            continue
         prices = (
             f"{usd(m.input_usd_per_mtok)} in / {usd(m.output_usd_per_mtok)} out per 1M tokens"
             if m.input_usd_per_mtok is not None and m.output_usd_per_mtok is not None
             else "priced per request"
         )
-        out.append(f"- {m.ref} ({pct(m.share)} of calls, {m.service_tier} tier): {prices}")
+        tier = "" if f.deployment == "self_hosted" else f", {m.service_tier} tier"
+        out.append(f"- {m.ref} ({pct(m.share)} of calls{tier}): {prices}")
     t = f.cheaper_tier
     if t.family is not None:
-        out.append(f"- family {t.family}: tier {t.tier} of {t.tiers} (1 = most capable)")
+        main = next(iter(t.moves), None) or "its main model"
+        out.append(
+            f"- {main} is in the family {t.family}: tier {t.tier} of {t.tiers} (1 = most capable)"
+        )
     if t.moves and t.cost_per_query_usd is not None and t.saving_usd is not None:
         out.append(
             f"- one tier down ({_moves(t)}): {usd(t.cost_per_query_usd)} per query, saving "
@@ -199,18 +223,9 @@ def _tier(f: FeatureBrief, b: Brief) -> list[str]:
         )
     elif t.reason:
         out.append(f"- no cheaper tier: {t.reason}")
-    first, last = b.result.timeline[0].month, b.result.timeline[-1].month
-    for ref, day in t.shutdowns.items():
-        if day[:7] < first:
-            when = f"before {first}, when this scenario starts: price a successor"
-        elif day[:7] <= last:
-            when = "within this scenario's horizon: plan the migration and price its successor"
-        else:
-            when = "after this scenario's horizon"
-        out.append(
-            f"- **{ref} is shut down by its vendor on {day}**, {when} (sources in "
-            "costline's catalog/data/model_tiers.yml)."
-        )
+    for ref in t.moves.values():
+        if ref in t.shutdowns:
+            out.append(f"- note: {ref} itself is shut down by its vendor on {t.shutdowns[ref]}.")
     return out
 
 
@@ -235,7 +250,7 @@ def _observed(f: FeatureBrief, b: Brief) -> list[str]:
     gap = f" ({o.cost_per_query.mean / modelled - 1:+.0%} against the scenario)" if modelled else ""
     out = [
         f"**From the pilot logs** ({b.usage.month}: {count(o.calls)} calls by {count(o.users)} "
-        f"users, {pct(o.user_share)} of the month's): per call median "
+        f"users, {pct(o.user_share)} of the month's users): per call median "
         f"**{usd(o.cost_per_query.median)}**, p95 **{usd(o.cost_per_query.p95)}**, mean "
         f"{usd(o.cost_per_query.mean)}{gap}; {usd(o.cost_usd)} in the month.",
         "",
@@ -243,7 +258,12 @@ def _observed(f: FeatureBrief, b: Brief) -> list[str]:
         "| --- | --- | --- | --- |",
     ]
     for line in o.lines:
-        label = LINE_LABELS.get(line.line, line.line)
+        # logged cache tokens are reads and writes, a write dearer than an input token
+        label = (
+            "cache reads and writes"
+            if line.line == "cached_input_usd"
+            else LINE_LABELS.get(line.line, line.line)
+        )
         out.append(
             f"| {label} | {usd(line.median_usd)} | {usd(line.p95_usd)} | {usd(line.mean_usd)} |"
         )
