@@ -282,9 +282,11 @@ def _json_raw_sql(source: Source) -> tuple[str, str]:
     ), texts
 
 
-def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str, str]:
-    """Rows of CSV or Parquet files (file, line, the row, each field in its own type), and
-    the text of each row."""
+def _column_raw_sql(
+    con: duckdb.DuckDBPyConnection, source: Source
+) -> tuple[str, str, dict[str, str]]:
+    """Rows of CSV or Parquet files (file, line, the row, each field in its own type), the
+    text of each row, and the type of each field read from one column."""
     fmt, files = source.format, source.files
     if fmt.kind == "csv":
         _csv_rejects(con, files)
@@ -345,10 +347,19 @@ def _column_raw_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str
     record = (
         "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns if c.isidentifier()) + ")"
     )
+    field_types = {
+        name: types[places[0]]
+        for name, places in usable.items()
+        if len(places) == 1 and places[0] in types
+    }
     return (
-        f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
-        f"{', '.join(fields)}, {_timestamp_sql(stamp_type)} AS ts FROM ({rows})"
-    ), f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})"
+        (
+            f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
+            f"{', '.join(fields)}, {_timestamp_sql(stamp_type)} AS ts FROM ({rows})"
+        ),
+        f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})",
+        field_types,
+    )
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
@@ -402,14 +413,47 @@ _TIMESTAMP = """CASE
     ELSE CAST(TRY_CAST(raw_timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"""
 
 
-def _normalised_sql(raw: str, input_includes_cache: bool, llm_only: bool, has_ts: bool) -> str:
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
+_NUMBER_TYPES = (*_INTEGER_TYPES, "FLOAT", "DOUBLE")
+
+
+def _normalised_sql(
+    raw: str,
+    input_includes_cache: bool,
+    llm_only: bool,
+    has_ts: bool,
+    types: dict[str, str] | None = None,
+) -> str:
     """Typed rows with a reject reason (NULL when the row can be priced); the record's
-    text is kept only for rejected rows."""
+    text is kept only for rejected rows. `types` are the column types of fields read from
+    typed columns (Parquet): a check such a column cannot fail is left out."""
+    types = types or {}
     counts = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
     typed = ", ".join(f"TRY_CAST(raw_{c} AS DOUBLE) AS n_{c}" for c in counts)
-    non_numeric = " OR ".join(f"(raw_{c} IS NOT NULL AND n_{c} IS NULL)" for c in counts)
+    non_numeric = (
+        " OR ".join(
+            f"(raw_{c} IS NOT NULL AND n_{c} IS NULL)"
+            for c in counts
+            if not types.get(c, "").startswith(_NUMBER_TYPES)
+        )
+        or "false"
+    )
     negative = " OR ".join(f"n_{c} < 0" for c in counts)
-    fractional = " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts)
+    fractional = (
+        " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts if types.get(c) not in _INTEGER_TYPES)
+        or "false"
+    )
     cached = "coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
     total_input = "n_input_tokens" if input_includes_cache else f"n_input_tokens + {cached}"
     skip = (
@@ -510,10 +554,13 @@ def _load_rows(
     for s in groups:
         fmt = s.format
         if fmt.kind == "jsonl":
-            (raw, text), has_ts = _json_raw_sql(s), False
+            (raw, text), has_ts, types = _json_raw_sql(s), False, {}
         else:
-            (raw, text), has_ts = _column_raw_sql(con, s), True
-        parts.append(_normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts))
+            raw, text, types = _column_raw_sql(con, s)
+            has_ts = True
+        parts.append(
+            _normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts, types)
+        )
         texts.append(text)
     con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
     if not any(s.format.kind == "csv" for s in groups):
@@ -703,22 +750,21 @@ def _override_cell(index: int, o: PriceOverrideRow) -> tuple:
 
 
 _PRICED = """
-SELECT r.*, m.catalog_provider, m.catalog_model, r.model_key IS NULL AS unknown_model
+SELECT *, model_key IS NULL AS unknown_model
 FROM (
   SELECT *, {cost} AS cost_usd
   FROM (SELECT *, {key} AS model_key FROM rows WHERE reason IS NULL AND NOT skipped)
-) r
-LEFT JOIN models m ON m.model_key = r.model_key
+)
 """
 
 _OUTPUT = """
 SELECT ts, day, coalesce(user_id, '(none)') AS user_id,
-  coalesce(feature, '(unlabelled)') AS feature, provider, model, catalog_provider,
-  catalog_model, tier AS service_tier,
+  coalesce(feature, '(unlabelled)') AS feature, p.provider, p.model, m.catalog_provider,
+  m.catalog_model, tier AS service_tier,
   CAST(input_total AS BIGINT) AS input_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens,
   CAST(cache_write AS BIGINT) AS cache_write_tokens, CAST(output AS BIGINT) AS output_tokens,
   cost_usd, logged_cost_usd, source_file, line
-FROM priced WHERE NOT unknown_model
+FROM priced p JOIN models m USING (model_key)
 """
 
 

@@ -27,8 +27,8 @@ GROUPINGS = {
     "feature": "feature",
     "model": "model_label",
     "user": "user_id",
-    "day": "CAST(day AS VARCHAR)",
-    "month": "strftime(day, '%Y-%m')",
+    "day": "strftime(ts, '%Y-%m-%d')",
+    "month": "strftime(ts, '%Y-%m')",
 }
 
 
@@ -53,35 +53,30 @@ def ingested_summary(path: Path) -> dict[str, Any] | None:
 def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
     """Totals, cost per query and per user-month, and the groups of `by`, over `usage`."""
     key = GROUPINGS[by]
-    cursor = con.execute(
-        f"""
-        SELECT GROUPING({key}) = 1 AS everything, {key} AS key, count(*) AS queries,
-          sum(cost_usd) AS cost_usd, avg(cost_usd) AS cost_per_query_mean,
-          quantile_cont(cost_usd, [0.5, 0.95]) AS q,
+    figures = """count(*) AS queries, sum(cost_usd) AS cost_usd,
+          avg(cost_usd) AS cost_per_query_mean, quantile_cont(cost_usd, [0.5, 0.95]) AS q,
           avg(input_tokens) AS input_tokens_mean, avg(output_tokens) AS output_tokens_mean,
           sum(cache_read_tokens) / nullif(sum(input_tokens), 0) AS cached_input_share,
           sum(logged_cost_usd) AS logged_cost_usd,
-          count(logged_cost_usd) AS rows_with_logged_cost, min(ts) AS first, max(ts) AS last
-        FROM usage GROUP BY ROLLUP ({key})
-        """
+          count(logged_cost_usd) AS rows_with_logged_cost, min(ts) AS first, max(ts) AS last"""
+
+    def fetch(sql: str) -> list[dict[str, Any]]:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # the total and the groups apart: DuckDB plans a grouping set with quantiles slower
+    total = fetch(f"SELECT {figures}, count(DISTINCT user_id) AS users FROM usage")[0]
+    rows = fetch(f"SELECT {key} AS key, {figures} FROM usage GROUP BY 1")
+    users = dict(
+        con.execute(f"SELECT {key}, count(DISTINCT user_id) FROM usage GROUP BY 1").fetchall()
     )
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    # distinct users apart: with the quantiles in one query DuckDB plans both slower
-    users = {
-        (bool(everything), k): n
-        for everything, k, n in con.execute(
-            f"SELECT GROUPING({key}) = 1, {key}, count(DISTINCT user_id) FROM usage "
-            f"GROUP BY ROLLUP ({key})"
-        ).fetchall()
-    }
-    for r in rows:
-        r["users"] = users[(bool(r["everything"]), r["key"])]
-    total = next((r for r in rows if r["everything"]), None)
+    if not total["queries"]:
+        total = None
     groups = []
     # days and months read in calendar order; the rest by cost, dearest first
     order = (lambda r: r["key"]) if by in ("day", "month") else (lambda r: -r["cost_usd"])
-    for r in sorted((r for r in rows if not r["everything"]), key=order):
+    for r in sorted(rows, key=order):
         median, p95 = r.pop("q") or (None, None)
         groups.append(
             {
@@ -97,7 +92,7 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
                 "input_tokens_mean": r["input_tokens_mean"],
                 "output_tokens_mean": r["output_tokens_mean"],
                 "cached_input_share": r["cached_input_share"],
-                "users": r["users"],
+                "users": users.get(r["key"], 0),
             }
         )
     per_user = con.execute(
@@ -170,7 +165,7 @@ def usage_report(
             )
             # only what the summary reads is kept; model names are joined to the groups
             con.execute(
-                "CREATE TEMP TABLE slim AS SELECT ts, day, coalesce(user_id, '(none)') AS user_id, "
+                "CREATE TEMP TABLE slim AS SELECT ts, coalesce(user_id, '(none)') AS user_id, "
                 "coalesce(feature, '(unlabelled)') AS feature, model_key, "
                 "CAST(input_total AS BIGINT) AS input_tokens, CAST(output AS BIGINT) AS "
                 "output_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens, cost_usd, "
