@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -71,6 +71,7 @@ def test_always_cheaper_volume_by_hand():
 
 
 @given(api=st.floats(0.0021, 1.0), staff=st.floats(0, 1e5), minimum=st.integers(1, 8))
+@example(api=0.0021, staff=1e-12, minimum=1)  # lands on a replica step, to rounding
 def test_above_the_always_cheaper_volume_self_hosting_never_costs_more(api, staff, minimum):
     plan = fleet(staff, minimum)
     always = always_cheaper_volume(plan, api)
@@ -82,8 +83,10 @@ def test_above_the_always_cheaper_volume_self_hosting_never_costs_more(api, staf
     assert np.all(selfhost_cost(plan, grid) <= grid * api * (1 + 1e-9))
     # just below it, among volumes the same fleet serves, the API is cheaper (further down
     # a smaller fleet may win again)
-    low = (math.ceil(always / plan.capacity) - 1) * plan.capacity
-    if always - low > always * 1e-6:  # not within rounding error of a replica step
+    steps_in = always / plan.capacity
+    low = (math.ceil(steps_in) - 1) * plan.capacity
+    on_a_step = abs(steps_in - round(steps_in)) < 1e-9  # rounding decides its side
+    if always - low > always * 1e-6 and not on_a_step:
         below = always - (always - low) * 1e-3
         assert float(selfhost_cost(plan, np.array([below]))[0]) > below * api
 
