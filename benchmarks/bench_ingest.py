@@ -99,30 +99,31 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="costline-bench-") as folder:
         tmp = Path(folder)
-        parquet = tmp / "logs.parquet"
-        print(f"\n{args.rows:,} rows of Parquet logs")
-        timed(
-            "generate (not part of the comparison)",
-            lambda: write_logs(parquet, "parquet", args.rows),
-        )
-        summary, priced = timed(
-            "costline usage: price + per-feature median/p95 + per-user p95",
-            lambda: usage_report([str(parquet)], "feature", mapping=GENERIC_MAPPING),
-        )
-        assert summary["rows_priced"] == args.rows, summary["rows_rejected"]
-        _, written = timed(
-            "costline ingest: price + write usage.parquet",
-            lambda: ingest([str(parquet)], tmp / "usage.parquet", mapping=GENERIC_MAPPING),
-        )
-        loop = loop_seconds(parquet, args.rows)
-        label = f"plain loop of calc_price (on {LOOP_SAMPLE:,} rows, extrapolated)"
-        print(f"  {label:<58} {loop:8.2f} s")
-        floor = min(floor_seconds(parquet) for _ in range(3))
-        print(f"  {'floor: minimal DuckDB query summing list-price cost':<58} {floor:8.2f} s")
-        print(
-            f"  costline usage is {loop / priced:,.0f}x faster than the loop and "
-            f"{priced / floor:.1f}x the floor; ingest is {loop / written:,.0f}x the loop"
-        )
+        if args.rows:
+            parquet = tmp / "logs.parquet"
+            print(f"\n{args.rows:,} rows of Parquet logs")
+            timed(
+                "generate (not part of the comparison)",
+                lambda: write_logs(parquet, "parquet", args.rows),
+            )
+            summary, priced = timed(
+                "costline usage: price + per-feature median/p95 + per-user p95",
+                lambda: usage_report([str(parquet)], "feature", mapping=GENERIC_MAPPING),
+            )
+            assert summary["rows_priced"] == args.rows, summary["rows_rejected"]
+            _, written = timed(
+                "costline ingest: price + write usage.parquet",
+                lambda: ingest([str(parquet)], tmp / "usage.parquet", mapping=GENERIC_MAPPING),
+            )
+            loop = loop_seconds(parquet, args.rows)
+            label = f"plain loop of calc_price (on {LOOP_SAMPLE:,} rows, extrapolated)"
+            print(f"  {label:<58} {loop:8.2f} s")
+            floor = min(floor_seconds(parquet) for _ in range(3))
+            print(f"  {'floor: minimal DuckDB query summing list-price cost':<58} {floor:8.2f} s")
+            print(
+                f"  costline usage is {loop / priced:,.0f}x faster than the loop and "
+                f"{priced / floor:.1f}x the floor; ingest is {loop / written:,.0f}x the loop"
+            )
 
         if args.jsonl_rows:
             jsonl = tmp / "logs.jsonl"
