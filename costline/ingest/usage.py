@@ -66,11 +66,16 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     # the total and the groups apart: DuckDB plans a grouping set with quantiles slower
-    total = fetch(f"SELECT {figures}, count(DISTINCT user_id) AS users FROM usage")[0]
+    total = fetch(f"SELECT {figures} FROM usage")[0]
     rows = fetch(f"SELECT {key} AS key, {figures} FROM usage GROUP BY 1")
-    users = dict(
-        con.execute(f"SELECT {key}, count(DISTINCT user_id) FROM usage GROUP BY 1").fetchall()
+    # users per group and in all from one pass over (group, user) pairs
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE group_users AS SELECT {key} AS key, user_id "
+        "FROM usage GROUP BY ALL"
     )
+    users = dict(con.execute("SELECT key, count(*) FROM group_users GROUP BY 1").fetchall())
+    everyone = con.execute("SELECT count(DISTINCT user_id) FROM group_users").fetchone()
+    total["users"] = everyone[0] if everyone else 0
     if not total["queries"]:
         total = None
     groups = []
