@@ -476,3 +476,29 @@ def test_csv_rows_of_the_wrong_shape_are_rejected_with_their_line(tmp_path):
     assert summary["records_read"] == 7
     with pytest.raises(InputError, match="exists"):
         ingest([str(log)], tmp_path / "u.parquet", mapping=mapping, force=False)
+
+
+def test_usage_prices_raw_logs_on_the_fly_and_counts_what_it_rejects(tmp_path):
+    from costline.ingest.usage import usage_report
+
+    good = {
+        "object": "chat.completion",
+        "created": 1767225600,
+        "model": "gpt-4o",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 100},
+        "metadata": {"user_id": "u1", "feature": "chat"},
+    }
+    log = write_jsonl(
+        tmp_path / "raw.jsonl",
+        [good, good, "{broken", {**good, "model": "gpt-99-imaginary"}, {**good, "usage": {}}],
+    )
+    s = usage_report([str(log)], "feature")
+    assert s["rows_priced"] == 2
+    assert s["rejected_by_reason"] == {
+        "malformed JSON": 1,
+        "missing input tokens": 1,
+        "unknown model": 1,
+    }
+    assert s["unknown_models"] == {"openai:gpt-99-imaginary": 1}
+    assert s["total_cost_usd"] == pytest.approx(2 * (1000 * 2.5 + 100 * 10) / 1e6)
+    assert s["groups"][0]["key"] == "chat" and s["users"] == 1

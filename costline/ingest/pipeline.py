@@ -578,9 +578,12 @@ def _price_table(
 ) -> tuple[dict[str, list[str]], str, str]:
     """Resolve each logged model and build the `models` and `cells` tables; notes by kind,
     and the SQL of a row's model key and of its cost (see `_case_sql`)."""
-    pairs = con.execute(
-        "SELECT provider, model, tier FROM rows WHERE reason IS NULL AND NOT skipped GROUP BY ALL"
-    ).fetchall()
+    # every logged model, rejected rows' too: reading three columns beats checking rows
+    pairs = [
+        (p, m, t)
+        for p, m, t in con.execute("SELECT provider, model, tier FROM rows GROUP BY ALL").fetchall()
+        if m
+    ]
     models: dict[tuple[str | None, str], tuple[int, str, str]] = {}
     cells: list[tuple] = []
     notes: dict[str, list[str]] = {"standard_tier": [], "overridden": []}
@@ -790,6 +793,7 @@ def prepare(
         f"{sql} AS {part}_cost_usd" for part, sql in zip(LINES, notes.pop("line_sql"), strict=True)
     )
     con.execute(f"CREATE TEMP VIEW priced AS {_PRICED.format(cost=cost_sql, key=key_sql)}")
+    notes["key_sql"], notes["cost_sql"] = [key_sql], [cost_sql]
     con.execute(f"CREATE TEMP VIEW priced_rows AS {_OUTPUT}")
     with_lines = _OUTPUT.replace("cost_usd, logged_cost_usd", f"cost_usd, {lines}, logged_cost_usd")
     con.execute(f"CREATE TEMP VIEW priced_rows_with_lines AS {with_lines}")

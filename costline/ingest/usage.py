@@ -68,12 +68,16 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
     # the total and the groups apart: DuckDB plans a grouping set with quantiles slower
     total = fetch(f"SELECT {figures} FROM usage")[0]
     rows = fetch(f"SELECT {key} AS key, {figures} FROM usage GROUP BY 1")
-    # users per group and in all from one pass over (group, user) pairs
+    # one pass over every row to (group, user, month): users per group, in all, and
+    # each user's months come from that small table
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE group_users AS SELECT {key} AS key, user_id "
+        f"CREATE OR REPLACE TEMP TABLE group_users AS SELECT {key} AS key, user_id, "
+        "date_trunc('month', ts) AS month, sum(cost_usd) AS cost, count(*) AS queries "
         "FROM usage GROUP BY ALL"
     )
-    users = dict(con.execute("SELECT key, count(*) FROM group_users GROUP BY 1").fetchall())
+    users = dict(
+        con.execute("SELECT key, count(DISTINCT user_id) FROM group_users GROUP BY 1").fetchall()
+    )
     everyone = con.execute("SELECT count(DISTINCT user_id) FROM group_users").fetchone()
     total["users"] = everyone[0] if everyone else 0
     if not total["queries"]:
@@ -104,9 +108,8 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         """
         SELECT count(*), avg(cost), quantile_cont(cost, [0.5, 0.95]), avg(queries),
           quantile_cont(queries, 0.95)
-        FROM (SELECT user_id, date_trunc('month', ts) AS month, sum(cost_usd) AS cost,
-                count(*) AS queries
-              FROM usage GROUP BY 1, 2)
+        FROM (SELECT user_id, month, sum(cost) AS cost, sum(queries) AS queries
+              FROM group_users GROUP BY 1, 2)
         """
     ).fetchone()
     assert per_user is not None
@@ -165,35 +168,42 @@ def usage_report(
                 "unknown_models": stored.get("unknown_models", {}),
             }
         else:
-            _, _ = prepare(
+            _, notes = prepare(
                 con, files, format_name, mapping, overrides, input_includes_cache, progress
             )
-            # only what the summary reads is kept; model names are joined to the groups
+            key, cost = notes["key_sql"][0], notes["cost_sql"][0]
+            # one pass keeps what the summary reads, and each row's reason for the counts;
+            # model names are joined to the groups
             con.execute(
-                "CREATE TEMP TABLE slim AS SELECT ts, coalesce(user_id, '(none)') AS user_id, "
+                "CREATE TEMP TABLE slim AS SELECT reason, skipped, ts, "
+                "coalesce(user_id, '(none)') AS user_id, "
                 "coalesce(feature, '(unlabelled)') AS feature, model_key, "
                 "CAST(input_total AS BIGINT) AS input_tokens, CAST(output AS BIGINT) AS "
-                "output_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens, cost_usd, "
-                "logged_cost_usd FROM priced WHERE NOT unknown_model"
+                f"output_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens, "
+                f"CASE WHEN model_key IS NOT NULL THEN {cost} END AS cost_usd, logged_cost_usd "
+                f"FROM (SELECT *, CASE WHEN reason IS NULL AND NOT skipped THEN {key} END "
+                "AS model_key FROM rows)"
             )
+            priced = "SELECT * FROM slim WHERE model_key IS NOT NULL"
             con.execute(
                 "CREATE TEMP VIEW usage AS SELECT s.*, m.catalog_provider || ':' || "
-                "m.catalog_model AS model_label FROM slim s JOIN models m USING (model_key)"
+                f"m.catalog_model AS model_label FROM ({priced}) s JOIN models m USING (model_key)"
                 if by == "model"
-                else "CREATE TEMP VIEW usage AS SELECT * FROM slim"
+                else f"CREATE TEMP VIEW usage AS {priced}"
             )
             reasons = dict(
                 con.execute(
-                    "SELECT reason, count(*) FROM rejected_rows GROUP BY 1 ORDER BY 2 DESC, 1"
+                    "SELECT reason, count(*) FROM (SELECT reason FROM slim WHERE reason IS NOT "
+                    "NULL UNION ALL SELECT reason FROM csv_rejected UNION ALL SELECT "
+                    "'unknown model' FROM unknown) GROUP BY 1 ORDER BY 2 DESC, 1"
                 ).fetchall()
             )
             unknown = dict(
                 con.execute(
-                    "SELECT model, count(*) FROM rejected_rows WHERE model IS NOT NULL "
-                    "GROUP BY 1 ORDER BY 2 DESC, 1"
+                    "SELECT model, count(*) FROM unknown GROUP BY 1 ORDER BY 2 DESC, 1"
                 ).fetchall()
             )
-            skipped = con.execute("SELECT count(*) FROM rows WHERE skipped").fetchone()
+            skipped = con.execute("SELECT count(*) FROM slim WHERE skipped").fetchone()
             head = {
                 "source": files,
                 "catalog": catalog_label(),
