@@ -5,8 +5,10 @@ For the month fitted (the latest in the logs unless named):
 
 - users.start is the month's active users (distinct user ids);
 - each feature (and each service tier it used, as its own feature) gets
-  `trigger.user_share` (its users over all users) and `trigger.queries_per_month` as the
-  empirical quantiles of its users' monthly calls (a query is one logged call);
+  `trigger.user_share` (its users over all users), `trigger.queries_per_day` (each
+  user's calls per day they used it) and `active_days_per_month`, both as empirical
+  quantiles over its users (a query is one logged call; the scenario draws the two
+  independently, so the self-check below shows what that costs);
 - `usage.input_tokens` and `usage.output_tokens` are the empirical quantiles of its calls,
   `cached_input_share` the share of its input tokens read from a cache;
 - the model mix is a routing split by share of calls (a single model is `model:`).
@@ -129,7 +131,10 @@ def fit(
             name = feature if main_tier[feature] == tier else f"{feature} [{tier}]"
             where = f"feature = {_sql_text(feature)} AND tier_ = {_sql_text(tier)}"
             part = f"SELECT * FROM m WHERE {where}"
-            per_user = f"SELECT user_id, count(*) AS n FROM m WHERE {where} GROUP BY 1"
+            per_user = (
+                "SELECT user_id, count(*) / count(DISTINCT day) AS per_day, "
+                f"count(DISTINCT day) AS days FROM m WHERE {where} GROUP BY 1"
+            )
             f_users, cached_share = con.execute(
                 f"SELECT count(DISTINCT user_id), sum(cache_read_tokens) / "
                 f"nullif(sum(input_tokens), 0) FROM ({part})"
@@ -143,7 +148,8 @@ def fit(
                 "description": f"fitted from {f_users:,} users' calls to {feature} in {chosen}",
                 "trigger": {
                     "user_share": round(f_users / users, 6),
-                    "queries_per_month": _quantity(_quantiles(con, per_user, "n")),
+                    "queries_per_day": _quantity(_quantiles(con, per_user, "per_day")),
+                    "active_days_per_month": _quantity(_quantiles(con, per_user, "days")),
                 },
                 "usage": {
                     "input_tokens": _quantity(_quantiles(con, part, "input_tokens")),
