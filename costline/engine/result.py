@@ -10,6 +10,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
+from costline.engine.terms import CostTerm
 from costline.engine.training import TrainingEstimate
 
 
@@ -71,6 +72,16 @@ class Latency(_Frozen):
     """Share of queries answered through a batch API (within its window, not seconds)."""
 
 
+class FleetSize(_Frozen):
+    """How a self-hosted feature's fleet grows: replicas = max(minimum, ceil(queries a
+    month / capacity)), each costing `replica_usd_per_month` (overhead included)."""
+
+    capacity_queries_per_month: float
+    """Queries a replica carries in a month with the busiest hour at the target."""
+    replica_usd_per_month: float
+    min_replicas: int
+
+
 class FeatureResult(_Frozen):
     """One AI feature at the start month's prices."""
 
@@ -109,6 +120,15 @@ class FeatureResult(_Frozen):
     inference_cost_at_scale_usd: dict[str, float] = {}
     """The feature's inference cost in the start month at each scale multiple (keyed like
     `10x`): linear on APIs, a re-sized fleet when self-hosted."""
+    cost_terms: list[CostTerm] = []
+    """The mean cost per query of its LLM calls and retrieval as units x catalog prices,
+    before overhead and the price trajectory (what a spreadsheet rebuilds)."""
+    trajectory_start_by_key: dict[str, str | None] = {}
+    """Each price-book key's first day of the price trajectory (None: a fixed price)."""
+    fixed_usd_per_query: float = 0.0
+    """Mean USD per query of tools, infrastructure and the levers' own costs."""
+    fleet: FleetSize | None = None
+    """Self-hosted features: how the fleet is sized and what a replica costs."""
 
 
 class PlanResult(_Frozen):

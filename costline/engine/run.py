@@ -42,6 +42,7 @@ from costline.engine.result import (
     CatalogUsed,
     CostBreakdown,
     FeatureResult,
+    FleetSize,
     Latency,
     ModelUse,
     Month,
@@ -53,6 +54,7 @@ from costline.engine.result import (
     Simulation,
     Stats,
 )
+from costline.engine.terms import cost_terms
 from costline.engine.training import TrainingEstimate, one_time_estimates
 from costline.engine.unit_economics import (
     QueryCostMoments,
@@ -116,6 +118,11 @@ class _FeatureRun:
         if feature.levers is not None and levers is not None:
             self.sample = apply_levers(self.sample, feature.levers, *levers)
         months = scenario.month_dates()
+        self.months, self.as_of = months, as_of
+        self.names = {
+            pricing_key(model, feature.service_tier): model_name(model)
+            for model in hosted_models(feature)
+        }
         self.first_day = months[0]
         change = scenario.price_trajectory.annual_change
         keys = list(
@@ -435,6 +442,25 @@ def _feature_result(
         deployment="api" if run.fleet is None else "self_hosted",
         latency=latency,
         inference_cost_at_scale_usd=at_scale,
+        cost_terms=cost_terms(run.sample, book, run.months, run.names),
+        trajectory_start_by_key={
+            key: book[key].trajectory_start(run.as_of).isoformat()
+            if book[key].follows_trajectory
+            else None
+            for key in run.factors[0]
+        },
+        fixed_usd_per_query=float(
+            run.sample.tools_usd.mean()
+            + run.sample.infra_usd.mean()
+            + (run.sample.lever_usd.mean() if run.sample.lever_usd is not None else 0.0)
+        ),
+        fleet=None
+        if run.fleet is None
+        else FleetSize(
+            capacity_queries_per_month=run.fleet.capacity,
+            replica_usd_per_month=run.fleet.replica_cost,
+            min_replicas=run.fleet.min_replicas,
+        ),
     )
 
 
