@@ -69,6 +69,7 @@ from costline.report.usage import (
     render_usage_markdown,
     render_usage_terminal,
 )
+from costline.report.xlsx import write_workbook
 from costline.scenario.cases import BASE_CASE, case_scenarios
 from costline.scenario.levers import (
     BatchProcessing,
@@ -1248,6 +1249,59 @@ def _plans_file(path: Path) -> dict[str, Any]:
     if not isinstance(users, dict) or "start" in users:
         raise InputError(f"{path}: users: only growth belongs here (start comes from the logs)")
     return data
+
+
+@app.command()
+def export(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The workbook to write (.xlsx).")],
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Simulated queries per feature.")
+    ] = DEFAULT_QUERY_SAMPLES,
+    users: Annotated[
+        int, typer.Option(min=10, help="Simulated users for per-user distributions.")
+    ] = DEFAULT_USERS_SIMULATED,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+) -> None:
+    """The founder's spreadsheet: every assumption a labelled cell, every figure a live
+    formula (Assumptions, Per query, Monthly, One-time, Scale, Summary, and a chart of
+    revenue against COGS). Change a price or the growth rate and every sheet follows.
+
+    Example:
+
+        costline export examples/support-copilot.yaml -o model.xlsx
+    """
+    try:
+        if out.suffix.lower() != ".xlsx":
+            raise InputError(f"--out: {out} should be an .xlsx file")
+        if not out.parent.is_dir():
+            raise InputError(f"--out: folder {out.parent} does not exist")
+        if out.exists() and not force:
+            raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        result = _runner(PriceCatalog(), when, scenario, seed, samples, users)(loaded)
+        # written beside the target and renamed: an interrupted export leaves no half file
+        tmp = out.with_name(f".{out.name}.tmp.xlsx")
+        try:
+            write_workbook(str(tmp), loaded, result)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(ScenarioError(str(scenario), None, str(err))) from None
+    console = _console()
+    console.print(f"Wrote {out}: {len(result.features)} feature(s), {len(result.timeline)} months.")
+    console.print(
+        Text(
+            "Blue cells in Assumptions are inputs; Monte Carlo figures are values, marked.",
+            style="dim",
+        )
+    )
 
 
 @app.command()

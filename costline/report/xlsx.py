@@ -1,0 +1,565 @@
+"""The founder's spreadsheet: every assumption a labelled cell, every figure a formula.
+
+Sheets: Assumptions (inputs, prices per 1M tokens in each month, the price trajectory),
+Per query (each feature's cost per query in each month), Monthly (users, queries, costs,
+revenue, margin), One-time (rows and their amortisation), Scale (1x, 10x, 100x), Summary
+(headline figures, Monte Carlo values, warnings) and a chart of revenue against COGS.
+
+Change a price, the growth rate or a plan price in Assumptions and every sheet follows in
+Excel or LibreOffice. Figures from the Monte Carlo (mean tokens per query, p95s) are
+values, marked as such. Text a user typed is always written as text, never a formula.
+
+`write_workbook` returns, for every formula cell, the engine's figure it must equal: the
+tests recalculate the workbook and compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from costline.engine.projection import price_factor
+from costline.engine.result import FeatureResult, Result
+from costline.scenario.models import Scenario
+
+LLM_LINES = ("input", "cached_input", "cache_write", "output", "requests")
+PER_UNIT = {"requests": 1_000, "retrieval_requests": 1_000}
+"""Prices per 1K requests; every other term is priced per 1M tokens."""
+MC = "Monte Carlo mean (value)"
+
+
+def _cell(row: int, col: int, absolute: bool = False) -> str:
+    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+
+
+class _Book:
+    """A workbook with the formats and the formula-to-engine map."""
+
+    def __init__(self, path: str) -> None:
+        self.wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False})
+        self.expected: dict[str, float] = {}
+        self.unchecked: set[str] = set()
+        self.bold = self.wb.add_format({"bold": True})
+        self.title = self.wb.add_format({"bold": True, "font_size": 13})
+        self.money = self.wb.add_format({"num_format": "$#,##0.00"})
+        self.small_money = self.wb.add_format({"num_format": "$0.000000"})
+        self.pct = self.wb.add_format({"num_format": "0.0%"})
+        self.month = self.wb.add_format({"num_format": "yyyy-mm"})
+        self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.number = self.wb.add_format({"num_format": "#,##0.00"})
+        self.note = self.wb.add_format({"italic": True, "font_color": "#666666"})
+        self.value = self.wb.add_format({"font_color": "#1F4E79"})
+
+    def text(self, sheet: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
+        # strings stay strings: a name like "=HYPERLINK(...)" must not become a formula
+        sheet.write_string(row, col, str(value), fmt)
+
+    def formula(
+        self, sheet: Any, row: int, col: int, formula: str, expected: float | None, fmt: Any = None
+    ) -> None:
+        value = 0.0 if expected is None else expected
+        sheet.write_formula(row, col, formula, fmt, value)
+        where = f"{sheet.name}!{_cell(row, col)}"
+        if expected is not None:
+            self.expected[where] = float(expected)
+        else:
+            self.unchecked.add(where)
+
+
+def write_workbook(
+    path: str, scenario: Scenario, result: Result
+) -> tuple[dict[str, float], set[str]]:
+    """Write the workbook to `path`. Returns the engine's figure of every formula cell that
+    has one, and the formula cells that have none (a fleet's cost per query in a month
+    with no query)."""
+    book = _Book(path)
+    wb = book.wb
+    months = scenario.month_dates()
+    n = len(months)
+    change = scenario.price_trajectory.annual_change
+
+    # ---- Assumptions -------------------------------------------------------------------
+    a = wb.add_worksheet("Assumptions")
+    a.set_column(0, 0, 34)
+    a.set_column(1, 3, 16)
+    book.text(a, 0, 0, f"Assumptions: {scenario.name or 'scenario'}", book.title)
+    book.text(
+        a,
+        1,
+        0,
+        "Blue cells are inputs; change them and every sheet follows. "
+        f"Priced with {result.catalog.source}, as of {result.catalog.as_of}.",
+        book.note,
+    )
+    row = 3
+    inputs = [
+        (
+            "as_of",
+            "As-of date (prices up to it, trajectory after)",
+            result.catalog.as_of,
+            book.date,
+        ),
+        ("annual_change", "Model prices change a year", change, book.pct),
+        ("users_start", "Monthly active users, first month", scenario.users.start or 0, None),
+        ("monthly_growth", "User growth a month", scenario.users.monthly_growth, book.pct),
+    ]
+    for name, label, value, fmt in inputs:
+        book.text(a, row, 0, label)
+        if isinstance(value, dt.date):
+            a.write_datetime(row, 1, dt.datetime.combine(value, dt.time()), fmt)
+        else:
+            a.write_number(row, 1, float(value), fmt)
+        wb.define_name(name, f"=Assumptions!{_cell(row, 1, True)}")
+        row += 1
+    book.text(a, row, 0, "User cap (blank: none)")
+    if scenario.users.cap is not None:
+        a.write_number(row, 1, scenario.users.cap)
+    wb.define_name("users_cap", f"=Assumptions!{_cell(row, 1, True)}")
+    row += 2
+
+    # plans
+    book.text(a, row, 0, "Plans", book.bold)
+    for col, head in enumerate(("price USD/month", "share of users")):
+        book.text(a, row, col + 1, head, book.bold)
+    row += 1
+    plan_first = row
+    for plan in scenario.plans:
+        book.text(a, row, 0, plan.name)
+        a.write_number(row, 1, plan.price_usd_per_month, book.money)
+        a.write_number(row, 2, plan.share, book.pct)
+        row += 1
+    plan_last = row - 1
+    book.text(a, row, 0, "ARPU (USD a user a month)", book.bold)
+    book.formula(
+        a,
+        row,
+        1,
+        f"=SUMPRODUCT(B{plan_first + 1}:B{plan_last + 1},C{plan_first + 1}:C{plan_last + 1})",
+        result.blended.arpu_usd,
+        book.money,
+    )
+    wb.define_name("arpu", f"=Assumptions!{_cell(row, 1, True)}")
+    row += 2
+
+    # features
+    book.text(a, row, 0, "Features", book.bold)
+    heads = ("queries a user a month", "overhead on model spend", "fixed USD a query", "billing")
+    for col, head in enumerate(heads):
+        book.text(a, row, col + 1, head, book.bold)
+    row += 1
+    feature_row: dict[str, int] = {}
+    users0 = result.timeline[0].users
+    for f in result.features:
+        feature_row[f.name] = row
+        book.text(a, row, 0, f.name)
+        a.write_number(row, 1, f.queries_by_month[0] / users0 if users0 else 0.0, book.number)
+        a.write_number(row, 2, f.overhead_share, book.pct)
+        a.write_number(row, 3, f.fixed_usd_per_query, book.small_money)
+        book.text(a, row, 4, "fleet of GPUs" if f.fleet else "per token")
+        row += 1
+    book.text(
+        a,
+        row,
+        0,
+        "Queries a user a month: the triggers' expectation (quotas by simulation); fixed USD a "
+        f"query: tools, infrastructure and lever costs, {MC}.",
+        book.note,
+    )
+    row += 2
+
+    # fleets
+    fleet_row: dict[str, int] = {}
+    if any(f.fleet for f in result.features):
+        book.text(a, row, 0, "Self-hosted fleets", book.bold)
+        for col, head in enumerate(("queries a replica-month", "USD a replica-month", "minimum")):
+            book.text(a, row, col + 1, head, book.bold)
+        row += 1
+        for f in result.features:
+            if f.fleet is None:
+                continue
+            fleet_row[f.name] = row
+            book.text(a, row, 0, f.name)
+            a.write_number(row, 1, f.fleet.capacity_queries_per_month, book.number)
+            a.write_number(row, 2, f.fleet.replica_usd_per_month, book.money)
+            a.write_number(row, 3, f.fleet.min_replicas)
+            row += 1
+        row += 1
+
+    # monthly rows (staff of fleets included, as the engine bills it)
+    book.text(a, row, 0, "Fixed monthly rows", book.bold)
+    for col, head in enumerate(("USD a month", "first month", "last month")):
+        book.text(a, row, col + 1, head, book.bold)
+    row += 1
+    fixed_first = row
+    start_date, end_date = months[0], months[-1]
+    for m in scenario.monthly:
+        first = dt.date.fromisoformat(f"{m.start}-01") if m.start else start_date
+        last = dt.date.fromisoformat(f"{m.end}-01") if m.end else end_date
+        book.text(a, row, 0, m.name)
+        a.write_number(row, 1, m.usd_per_month, book.money)
+        a.write_datetime(row, 2, dt.datetime.combine(first, dt.time()), book.month)
+        a.write_datetime(row, 3, dt.datetime.combine(last, dt.time()), book.month)
+        row += 1
+    for feature in scenario.features:
+        if feature.deployment is not None and feature.deployment.staff_usd_per_month:
+            book.text(a, row, 0, f"{feature.name}: ML-ops staff")
+            a.write_number(row, 1, feature.deployment.staff_usd_per_month, book.money)
+            a.write_datetime(row, 2, dt.datetime.combine(start_date, dt.time()), book.month)
+            a.write_datetime(row, 3, dt.datetime.combine(end_date, dt.time()), book.month)
+            row += 1
+    fixed_last = max(row - 1, fixed_first)
+    row += 1
+
+    # prices: one row a cost term, one column a month
+    book.text(a, row, 0, "Prices (catalog USD per 1M tokens, per 1K requests)", book.bold)
+    row += 1
+    price_head = row
+    heads = ["feature", "model", "line", "tier above", "units a query", "per", "trajectory from"]
+    for col, head in enumerate(heads):
+        book.text(a, row, col, head, book.bold)
+    first_month_col = len(heads)
+    for j, month in enumerate(months):
+        a.write_datetime(
+            row, first_month_col + j, dt.datetime.combine(month, dt.time()), book.month
+        )
+    row += 1
+    term_rows: list[tuple[FeatureResult, int, Any]] = []
+    for f in result.features:
+        for term in f.cost_terms:
+            if f.fleet is not None and term.line in LLM_LINES:
+                continue  # the fleet's rent replaces what its own calls would cost per token
+            book.text(a, row, 0, f.name)
+            book.text(a, row, 1, term.model)
+            book.text(a, row, 2, term.line)
+            a.write_number(row, 3, term.tier_above)
+            a.write_number(row, 4, term.units_per_query, book.value)
+            a.write_number(row, 5, PER_UNIT.get(term.line, 1_000_000))
+            start = f.trajectory_start_by_key.get(term.key)
+            if start is not None:
+                a.write_datetime(
+                    row, 6, dt.datetime.combine(dt.date.fromisoformat(start), dt.time()), book.date
+                )
+            for j, price in enumerate(term.usd_per_mtok_by_month):
+                a.write_number(row, first_month_col + j, price)
+            term_rows.append((f, row, term))
+            row += 1
+    book.text(
+        a,
+        row,
+        0,
+        f"Units a query: {MC} over the simulated queries (levers applied). Trajectory from: "
+        "blank for a fixed price.",
+        book.note,
+    )
+    row += 2
+
+    # the trajectory factor of each price row in each month
+    book.text(a, row, 0, "Price trajectory factor", book.bold)
+    row += 1
+    factor_of: dict[int, int] = {}
+    for f, price_row, term in term_rows:
+        factor_of[price_row] = row
+        book.text(a, row, 0, f"{f.name}: {term.model} {term.line}")
+        start = f.trajectory_start_by_key.get(term.key)
+        for j, month in enumerate(months):
+            col = first_month_col + j
+            head = _cell(price_head, col, absolute=True)
+            start_cell = f"$G${price_row + 1}"
+            months_after = (
+                f"((YEAR({head})-YEAR({start_cell}))*12+MONTH({head})-MONTH({start_cell}))"
+            )
+            expected = (
+                1.0 if start is None else price_factor(change, dt.date.fromisoformat(start), month)
+            )
+            book.formula(
+                a,
+                row,
+                col,
+                f'=IF(OR({start_cell}="",{months_after}<=0,annual_change=0),1,'
+                f"(1+annual_change)^({months_after}/12))",
+                expected,
+            )
+        row += 1
+
+    # ---- Per query ----------------------------------------------------------------------
+    pq = wb.add_worksheet("Per query")
+    pq.set_column(0, 0, 28)
+    book.text(pq, 0, 0, "Cost per query (USD), mean, each month", book.title)
+    book.text(pq, 1, 0, "feature", book.bold)
+    for j, month in enumerate(months):
+        pq.write_datetime(1, 1 + j, dt.datetime.combine(month, dt.time()), book.month)
+    per_query_row: dict[str, int] = {}
+    for i, f in enumerate(result.features):
+        r = 2 + i
+        per_query_row[f.name] = r
+        book.text(pq, r, 0, f.name)
+        fr = feature_row[f.name] + 1
+        rows_of = [(pr, term) for g, pr, term in term_rows if g.name == f.name]
+        for j in range(n):
+            col = first_month_col + j
+            letter = xl_col_to_name(col)
+            parts = [
+                f"Assumptions!$E${pr + 1}*Assumptions!{letter}{pr + 1}*"
+                f"Assumptions!{letter}{factor_of[pr] + 1}/Assumptions!$F${pr + 1}"
+                for pr, _ in rows_of
+            ]
+            per_token = "+".join(parts) or "0"
+            variable = f"({per_token})*(1+Assumptions!$C${fr})+Assumptions!$D${fr}"
+            if f.fleet is None:
+                book.formula(
+                    pq, r, 1 + j, f"={variable}", f.cost_per_query_by_month[j], book.small_money
+                )
+            else:
+                # the fleet's rent spread over the month's queries, then the rest per query
+                queries = f"Monthly!$C${3 + j}*Assumptions!$B${fr}"
+                rent = _rent(fleet_row[f.name], queries)
+                book.formula(
+                    pq,
+                    r,
+                    1 + j,
+                    f"=IF({queries}>0,{rent}/({queries}),0)+{variable}",
+                    f.cost_per_query_by_month[j] if f.queries_by_month[j] > 0 else None,
+                    book.small_money,
+                )
+
+    # ---- One-time -----------------------------------------------------------------------
+    ot = wb.add_worksheet("One-time")
+    ot.set_column(0, 0, 34)
+    book.text(ot, 0, 0, "One-time rows (CapEx-like), amortised straight-line", book.title)
+    for col, head in enumerate(("row", "kind", "USD", "month", "amortised over months")):
+        book.text(ot, 1, col, head, book.bold)
+    for i, o in enumerate(result.one_time):
+        r = 2 + i
+        book.text(ot, r, 0, o.name)
+        book.text(ot, r, 1, o.kind)
+        ot.write_number(r, 2, o.amount_usd, book.money)
+        ot.write_datetime(
+            r, 3, dt.datetime.combine(dt.date.fromisoformat(f"{o.month}-01"), dt.time()), book.month
+        )
+        ot.write_number(r, 4, o.amortise_months)
+    ot_last = max(2 + len(result.one_time) - 1, 2)
+
+    # ---- Monthly ------------------------------------------------------------------------
+    mo = wb.add_worksheet("Monthly")
+    mo.set_column(0, 12, 15)
+    book.text(mo, 0, 0, "Monthly (USD)", book.title)
+    heads = [
+        "month",
+        "users",
+        "users (formula base)",
+        "queries",
+        "inference",
+        "fixed monthly",
+        "amortised one-time",
+        "one-time spend",
+        "COGS",
+        "revenue",
+        "gross margin",
+        "inference / revenue",
+    ]
+    for col, head in enumerate(heads):
+        book.text(mo, 1, col, head, book.bold)
+    by_month_users = scenario.users.by_month is not None
+    for j, (month, m) in enumerate(zip(months, result.timeline, strict=True)):
+        r = 2 + j
+        excel_row = r + 1
+        mo.write_datetime(r, 0, dt.datetime.combine(month, dt.time()), book.month)
+        if by_month_users:
+            mo.write_number(r, 1, m.users)  # the scenario lists its users month by month
+        else:
+            book.formula(
+                mo,
+                r,
+                1,
+                f'=IF(users_cap="",users_start*(1+monthly_growth)^{j},'
+                f"MIN(users_cap,users_start*(1+monthly_growth)^{j}))",
+                m.users,
+                book.number,
+            )
+        book.formula(mo, r, 2, f"=B{excel_row}", m.users, book.number)
+        queries_terms = "+".join(
+            f"Assumptions!$B${feature_row[f.name] + 1}" for f in result.features
+        )
+        book.formula(mo, r, 3, f"=C{excel_row}*({queries_terms})", m.queries, book.number)
+        inference_parts = []
+        for f in result.features:
+            fr = feature_row[f.name] + 1
+            pqc = f"'Per query'!{xl_col_to_name(1 + j)}{per_query_row[f.name] + 1}"
+            queries = f"C{excel_row}*Assumptions!$B${fr}"
+            if f.fleet is None or f.queries_by_month[j] > 0:
+                inference_parts.append(f"{queries}*{pqc}")
+            else:
+                inference_parts.append(_rent(fleet_row[f.name], queries))
+        book.formula(mo, r, 4, "=" + "+".join(inference_parts), m.inference_cost_usd, book.money)
+        book.formula(
+            mo,
+            r,
+            5,
+            f"=SUMPRODUCT(Assumptions!$B${fixed_first + 1}:$B${fixed_last + 1},"
+            f"(Assumptions!$C${fixed_first + 1}:$C${fixed_last + 1}<=A{excel_row})*"
+            f"(Assumptions!$D${fixed_first + 1}:$D${fixed_last + 1}>=A{excel_row}))",
+            m.fixed_cost_usd,
+            book.money,
+        )
+        months_since = (
+            f"((YEAR(A{excel_row})-YEAR('One-time'!$D$3:$D${ot_last + 1}))*12"
+            f"+MONTH(A{excel_row})-MONTH('One-time'!$D$3:$D${ot_last + 1}))"
+        )
+        book.formula(
+            mo,
+            r,
+            6,
+            f"=SUMPRODUCT('One-time'!$C$3:$C${ot_last + 1}/'One-time'!$E$3:$E${ot_last + 1},"
+            f"({months_since}>=0)*({months_since}<'One-time'!$E$3:$E${ot_last + 1}))"
+            if result.one_time
+            else "=0",
+            m.amortised_one_time_usd,
+            book.money,
+        )
+        book.formula(
+            mo,
+            r,
+            7,
+            f"=SUMPRODUCT('One-time'!$C$3:$C${ot_last + 1},({months_since}=0)*1)"
+            if result.one_time
+            else "=0",
+            m.one_time_spend_usd,
+            book.money,
+        )
+        book.formula(mo, r, 8, f"=E{excel_row}+F{excel_row}+G{excel_row}", m.cogs_usd, book.money)
+        book.formula(mo, r, 9, f"=C{excel_row}*arpu", m.revenue_usd, book.money)
+        book.formula(
+            mo,
+            r,
+            10,
+            f'=IF(J{excel_row}>0,(J{excel_row}-I{excel_row})/J{excel_row},"")',
+            m.gross_margin,
+            book.pct,
+        )
+        book.formula(
+            mo,
+            r,
+            11,
+            f'=IF(J{excel_row}>0,E{excel_row}/J{excel_row},"")',
+            m.cogs_share_of_arpu,
+            book.pct,
+        )
+    last_row = 2 + n
+
+    # ---- Scale --------------------------------------------------------------------------
+    sc = wb.add_worksheet("Scale")
+    sc.set_column(0, 8, 16)
+    book.text(
+        sc, 0, 0, "The first month at a multiple of its users, first-month prices", book.title
+    )
+    heads = [
+        "multiple",
+        "users",
+        "queries",
+        "inference",
+        "fixed",
+        "amortised",
+        "revenue",
+        "cost per user",
+        "gross margin",
+        "inference / revenue",
+    ]
+    for col, head in enumerate(heads):
+        book.text(sc, 1, col, head, book.bold)
+    for i, point in enumerate(result.scale):
+        r = 2 + i
+        x = r + 1
+        sc.write_number(r, 0, point.multiple)
+        book.formula(sc, r, 1, f"=Monthly!$C$3*A{x}", point.users, book.number)
+        book.formula(sc, r, 2, f"=Monthly!$D$3*A{x}", point.queries, book.number)
+        parts = []
+        for f in result.features:
+            fr = feature_row[f.name] + 1
+            queries = f"B{x}*Assumptions!$B${fr}"
+            pqc = f"'Per query'!$B${per_query_row[f.name] + 1}"
+            if f.fleet is None:
+                parts.append(f"{queries}*{pqc}")
+            else:
+                # a fleet is re-sized for the new volume: its rent, then the rest per query
+                first = f"Monthly!$C$3*Assumptions!$B${fr}"
+                rent0 = _rent(fleet_row[f.name], first)
+                rest = f"({pqc}-IF({first}>0,{rent0}/({first}),0))"
+                parts.append(f"{_rent(fleet_row[f.name], queries)}+{queries}*{rest}")
+        book.formula(sc, r, 3, "=" + "+".join(parts), point.inference_cost_usd, book.money)
+        book.formula(sc, r, 4, "=Monthly!$F$3", point.fixed_cost_usd, book.money)
+        book.formula(sc, r, 5, "=Monthly!$G$3", point.amortised_one_time_usd, book.money)
+        book.formula(sc, r, 6, f"=Monthly!$J$3*A{x}", point.revenue_usd, book.money)
+        book.formula(
+            sc, r, 7, f"=IF(B{x}>0,(D{x}+E{x}+F{x})/B{x},0)", point.cost_per_user_usd, book.money
+        )
+        book.formula(
+            sc, r, 8, f'=IF(G{x}>0,(G{x}-D{x}-E{x}-F{x})/G{x},"")', point.gross_margin, book.pct
+        )
+        book.formula(sc, r, 9, f'=IF(G{x}>0,D{x}/G{x},"")', point.cogs_share_of_arpu, book.pct)
+
+    # ---- Summary ------------------------------------------------------------------------
+    su = wb.add_worksheet("Summary")
+    su.set_column(0, 0, 44)
+    su.set_column(1, 2, 18)
+    book.text(
+        su, 0, 0, f"Summary: {scenario.name or 'scenario'}, {result.blended.month}", book.title
+    )
+    b = result.blended
+    lines = [
+        ("Monthly active users", "=Monthly!B3", b.users, book.number),
+        ("Revenue", "=Monthly!J3", b.revenue_usd, book.money),
+        ("Inference cost", "=Monthly!E3", b.inference_cost_usd, book.money),
+        ("COGS (inference + fixed + amortised)", "=Monthly!I3", b.cogs_usd, book.money),
+        ("Gross margin", "=Monthly!K3", b.gross_margin, book.pct),
+        ("Inference COGS / ARPU", "=Monthly!L3", b.cogs_share_of_arpu, book.pct),
+    ]
+    for i, (label, formula, expected, fmt) in enumerate(lines):
+        book.text(su, 2 + i, 0, label)
+        book.formula(su, 2 + i, 1, formula, expected, fmt)
+    r = 2 + len(lines) + 1
+    book.text(su, r, 0, f"From the Monte Carlo (values, seed {result.simulation.seed})", book.bold)
+    r += 1
+    for f in result.features:
+        book.text(su, r, 0, f"{f.name}: cost per query median / p95")
+        su.write_number(r, 1, f.cost_per_query.median, book.small_money)
+        su.write_number(r, 2, f.cost_per_query.p95, book.small_money)
+        r += 1
+    for p in result.plans:
+        book.text(su, r, 0, f"{p.name}: cost per user a month median / p95")
+        su.write_number(r, 1, p.cost_per_user.median, book.money)
+        su.write_number(r, 2, p.cost_per_user.p95, book.money)
+        r += 1
+    r += 1
+    book.text(su, r, 0, "Warnings", book.bold)
+    for w in result.warnings:
+        r += 1
+        book.text(su, r, 0, f"{w.code}: {w.message}")
+    if not result.warnings:
+        book.text(su, r + 1, 0, "none")
+
+    chart = wb.add_chart({"type": "line"})
+    for col, name in ((9, "Revenue"), (8, "COGS")):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": ["Monthly", 2, 0, last_row - 1, 0],
+                "values": ["Monthly", 2, col, last_row - 1, col],
+            }
+        )
+    chart.set_title({"name": "Monthly revenue vs COGS (USD)"})
+    chart.set_x_axis({"date_axis": True, "num_format": "yyyy-mm"})
+    su.insert_chart(2, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
+    wb.close()
+    return book.expected, book.unchecked
+
+
+def _rent(fleet_row: int, queries: str) -> str:
+    """A fleet's monthly rent for `queries` queries: replicas for the busiest hour."""
+    f = fleet_row + 1
+    return (
+        f"MAX(Assumptions!$D${f},CEILING(({queries})/Assumptions!$B${f}-0.000000001,1))"
+        f"*Assumptions!$C${f}"
+    )
