@@ -170,6 +170,24 @@ def write_workbook(
     )
     row += 2
 
+    # levers: what the scenario sets; their effect is in the units a query (simulated)
+    with_levers = [f for f in scenario.features if f.levers is not None]
+    if with_levers:
+        book.text(a, row, 0, "Levers (their effect is in the units a query below)", book.bold)
+        row += 1
+        for feature in with_levers:
+            assert feature.levers is not None
+            for kind in feature.levers.kinds():
+                lever = getattr(feature.levers, kind)
+                settings = ", ".join(
+                    f"{k}: {v['name'] if isinstance(v, dict) and 'name' in v else v}"
+                    for k, v in lever.model_dump(exclude_none=True).items()
+                )
+                book.text(a, row, 0, f"{feature.name}: {kind}")
+                book.text(a, row, 1, settings)
+                row += 1
+        row += 1
+
     # fleets
     fleet_row: dict[str, int] = {}
     if any(f.fleet for f in result.features):
