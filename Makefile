@@ -11,7 +11,7 @@ EXAMPLE ?= examples/support-copilot.yaml
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e . pytest hypothesis ruff openpyxl
+	$(BIN)/python -m pip install --quiet -e . pytest hypothesis ruff openpyxl playwright
 	touch $(STAMP)
 
 demo: $(STAMP)

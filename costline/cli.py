@@ -51,7 +51,9 @@ from costline.ingest.pipeline import ingest as run_ingest
 from costline.ingest.usage import ingested_summary, usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
+from costline.report.charts import chart_png, chart_specs
 from costline.report.format import usd
+from costline.report.html import render_html, vega_bundle
 from costline.report.json_report import render_json
 from costline.report.levers import render_levers_markdown, render_levers_terminal
 from costline.report.markdown import render_markdown
@@ -1302,6 +1304,81 @@ def export(
             style="dim",
         )
     )
+
+
+@app.command()
+def report(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="report.html (one page) or report.md (+ PNGs).")
+    ],
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Simulated queries per feature.")
+    ] = DEFAULT_QUERY_SAMPLES,
+    users: Annotated[
+        int, typer.Option(min=10, help="Simulated users for per-user distributions.")
+    ] = DEFAULT_USERS_SIMULATED,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+) -> None:
+    """A report to share: one self-contained HTML page (opens offline) with the summary,
+    the warnings and charts (revenue vs COGS, gross margin, cost per user by plan with the
+    p95 user, 1x/10x/100x, the levers waterfall when the scenario has levers), or Markdown
+    with the same charts as PNG files beside it.
+
+    Example:
+
+        costline report examples/margin-levers.yaml -o report.html
+        costline report examples/support-copilot.yaml -o report.md
+    """
+    try:
+        kind = out.suffix.lower()
+        if kind not in (".html", ".md"):
+            raise InputError(f"--out: {out} should be a .html or .md file")
+        if not out.parent.is_dir():
+            raise InputError(f"--out: folder {out.parent} does not exist")
+        if out.exists() and not force:
+            raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        catalog = PriceCatalog()
+        run_one = _runner(catalog, when, scenario, seed, samples, users)
+        result = run_one(loaded)
+        waterfall = None
+        if any(f.levers for f in loaded.features):
+            book = price_book(loaded, catalog, str(scenario))
+            waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
+        specs = chart_specs(result, waterfall)
+        if kind == ".html":
+            _write_atomic(out, render_html(result, specs, vega_bundle()))
+        else:
+            folder = out.with_name(f"{out.stem}.charts")
+            if folder.exists() and not force:
+                raise InputError(f"{folder}: exists; add --force to replace it")
+            folder.mkdir(exist_ok=True)
+            links = []
+            for key, spec in specs.items():
+                (folder / f"{key}.png").write_bytes(chart_png(spec))
+                links.append(f"![{spec['title']}]({folder.name}/{key}.png)")
+            _write_atomic(
+                out, render_markdown(result) + "\n\n## Charts\n\n" + "\n\n".join(links) + "\n"
+            )
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(ScenarioError(str(scenario), None, str(err))) from None
+    _console().print(f"Wrote {out} with {len(specs)} charts.")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """`text` to `path` through a temporary file beside it, so no half-written file stays."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @app.command()
