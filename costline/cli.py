@@ -25,12 +25,13 @@ from costline.catalog.gpus import load_hardware
 from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
-from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.prices import PriceCatalog, price_book, prices_as_of
 from costline.catalog.tiers import load_model_tiers
 from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
 from costline.engine.brief import cto_brief
+from costline.engine.diff import diff as compute_diff
 from costline.engine.result import Result, case_summary
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
@@ -52,6 +53,7 @@ from costline.ingest.usage import ingested_summary, usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
 from costline.report.charts import chart_png, chart_specs
+from costline.report.diff import render_diff_markdown
 from costline.report.format import usd
 from costline.report.html import render_html, vega_bundle
 from costline.report.json_report import render_json
@@ -1379,6 +1381,75 @@ def _write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@app.command()
+def diff(
+    before: Annotated[Path, typer.Argument(help="The scenario before (or the only one).")],
+    after: Annotated[
+        Path | None, typer.Argument(help="The scenario after; omit with --prices-at.")
+    ] = None,
+    prices_at: Annotated[
+        str | None,
+        typer.Option(
+            help="Price BEFORE with the catalog as it stood on this date (YYYY-MM-DD) and "
+            "compare with today's catalog: what vendors' price changes did."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Simulated queries per feature.")
+    ] = DEFAULT_QUERY_SAMPLES,
+    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.markdown
+    ),
+) -> None:
+    """What changed in cost per query, monthly COGS and margin between two scenarios, or
+    between the catalog's prices on a date and today's, line by line (Markdown for a
+    pull-request comment by default).
+
+    Example:
+
+        costline diff old.yaml new.yaml
+        costline diff examples/support-copilot.yaml --prices-at 2025-06-01
+    """
+    try:
+        if (after is None) == (prices_at is None):
+            raise InputError("give a second scenario or --prices-at DATE, not both or neither")
+        when = _parse_date(as_of, "--as-of")
+        catalog = PriceCatalog()
+        old = load_scenario(before)
+        old_run = _runner(catalog, when, before, seed, samples, SOLVE_USERS_SIMULATED)
+        if after is not None:
+            new = load_scenario(after)
+            new_run = _runner(catalog, when, after, seed, samples, SOLVE_USERS_SIMULATED)
+            old_result, new_result = old_run(old), new_run(new)
+            labels = (str(before), str(after))
+        else:
+            assert prices_at is not None
+            day = _parse_date(prices_at, "--prices-at")
+            if day > when:
+                raise InputError(f"--prices-at: {day} is after today ({when})")
+            book = price_book(old, catalog, str(before))
+            then = {key: prices_as_of(pricing, day) for key, pricing in book.items()}
+            old_result, new_result = old_run(old, then), old_run(old, book)
+            labels = (f"{before} at {day} prices", f"{before} at {when} prices")
+        outcome = compute_diff(old_result, new_result, *labels)
+    except ScenarioError as err:
+        raise _fail(err) from None
+    except InputError as err:
+        raise _fail(err) from None
+    if format is Format.json:
+        sys.stdout.write(outcome.model_dump_json(indent=2) + "\n")
+    else:
+        text = render_diff_markdown(outcome)
+        if format is Format.markdown:
+            sys.stdout.write(text)
+        else:
+            from rich.markdown import Markdown
+
+            _console().print(Markdown(text))
 
 
 @app.command()

@@ -197,6 +197,19 @@ class PriceCatalog:
         return self._refs_cache
 
 
+def prices_as_of(pricing: ModelPricing, day: dt.date) -> ModelPricing:
+    """`pricing` as the catalog stood on `day`: changes dated after it are not known yet,
+    so the price in force on `day` holds from then on."""
+    kept = tuple(
+        (start, rates) for start, rates in pricing.schedule if start is None or start <= day
+    )
+    return dataclasses.replace(
+        pricing,
+        schedule=kept or pricing.schedule[:1],
+        price_changes=tuple(d for d in pricing.price_changes if d <= day),
+    )
+
+
 def override_pricing(override: PriceOverride) -> ModelPricing:
     """A `ModelPricing` for a price written in the scenario itself."""
     cached = override.cached_input_usd_per_mtok

@@ -1,0 +1,62 @@
+"""A diff as Markdown, for a pull-request comment: `+` added, `-` removed, `~` changed."""
+
+from __future__ import annotations
+
+from costline.engine.diff import Change, Diff
+from costline.report.format import cell, count, pct, usd
+
+MARK = {"added": "+", "removed": "-", "changed": "~", "same": " "}
+
+
+def _value(value: float | None, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "share":
+        return pct(value)
+    if kind == "count":
+        return count(value)
+    return usd(value)
+
+
+def _change(c: Change) -> str:
+    if c.status in ("added", "removed"):
+        return c.status
+    if c.status == "same" or c.delta is None:
+        return "no change"
+    if c.kind == "share":
+        return f"{c.delta * 100:+.1f} points"
+    sign = "+" if c.delta > 0 else "-"
+    amount = count(abs(c.delta)) if c.kind == "count" else usd(abs(c.delta))
+    relative = f" ({c.relative:+.1%})" if c.relative is not None else ""
+    return f"{sign}{amount}{relative}"
+
+
+def _table(title: str, changes: list[Change], show_same: bool) -> list[str]:
+    rows = [c for c in changes if show_same or c.status != "same"]
+    if not rows:
+        return [f"### {title}", "", "No change.", ""]
+    out = [f"### {title}", "", "| | | before | after | change |", "| --- | --- | --- | --- | --- |"]
+    for c in rows:
+        out.append(
+            f"| {MARK[c.status]} | {cell(c.name)} | {_value(c.before, c.kind)} | "
+            f"{_value(c.after, c.kind)} | {_change(c)} |"
+        )
+    return [*out, ""]
+
+
+def render_diff_markdown(d: Diff) -> str:
+    """The diff: the headline figures, then what moved them."""
+    month = (
+        d.month_after if d.month_before == d.month_after else f"{d.month_before} / {d.month_after}"
+    )
+    out = [
+        f"## costline diff: {cell(d.before_label)} -> {cell(d.after_label)}",
+        "",
+        f"First month ({month}), USD a month unless marked.",
+        "",
+        *_table("Headline", d.headline, show_same=True),
+        *_table("Cost per query, by feature", d.features, show_same=True),
+        *_table("Model prices (USD per 1M tokens, first month)", d.models, show_same=False),
+        *_table("Plan prices (USD a month)", d.plans, show_same=False),
+    ]
+    return "\n".join(out).rstrip() + "\n"

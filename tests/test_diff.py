@@ -1,0 +1,86 @@
+"""Re-pricing: what changed between two scenarios, or between the catalog's prices on a
+date and today's, line by line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from costline.catalog.prices import PriceCatalog, prices_as_of
+from costline.cli import app
+
+from .test_levers import BASE
+
+ARGS = ["--samples", "2000", "--as-of", "2026-11-26"]
+
+
+def test_two_scenarios_differ_line_by_line(tmp_path):
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(BASE)
+    # output 500 -> 1,000 tokens ($0.002 -> $0.003 a query), the plan $1 -> $2, a new feature
+    after.write_text(
+        BASE.replace("output_tokens: 500", "output_tokens: 1000").replace(
+            "price_usd_per_month: 1", "price_usd_per_month: 2"
+        )
+        + """  - name: search
+    trigger: {queries_per_month: 1}
+    usage: {input_tokens: 100, output_tokens: 10}
+    model: {name: small, input_usd_per_mtok: 1, output_usd_per_mtok: 1}
+"""
+    )
+    result = CliRunner().invoke(app, ["diff", str(before), str(after), "--format", "json", *ARGS])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.output)
+    features = {c["name"]: c for c in d["features"]}
+    assert features["chat"]["before"] == pytest.approx(0.002)
+    assert features["chat"]["after"] == pytest.approx(0.003)
+    assert features["search"]["before"] is None  # added
+    assert features["search"]["after"] == pytest.approx(110e-6)
+    plans = {c["name"]: c for c in d["plans"]}
+    assert (plans["pro"]["before"], plans["pro"]["after"]) == (1, 2)
+    head = {c["name"]: c for c in d["headline"]}
+    # 10,000 users x (10 x $0.003 + 1 x $0.00011)
+    assert head["inference cost"]["after"] == pytest.approx(10_000 * (10 * 0.003 + 110e-6))
+    markdown = CliRunner().invoke(app, ["diff", str(before), str(after), *ARGS]).output
+    assert "| ~ | chat | $0.00200 | $0.00300 | +$0.00100 (+50.0%) |" in markdown
+    assert "| + | search |" in markdown
+
+
+def test_prices_at_a_date_shows_what_vendors_changed(tmp_path):
+    scenario = tmp_path / "o3.yaml"
+    scenario.write_text(
+        BASE.replace(
+            """model: {name: big, input_usd_per_mtok: 1, output_usd_per_mtok: 2,
+            cached_input_usd_per_mtok: 0.1, follows_price_trajectory: false}""",
+            "model: openai:o3",
+        )
+    )
+    o3 = PriceCatalog().resolve("openai:o3")
+    then = prices_as_of(o3, dt.date(2025, 6, 1)).rates_at(dt.date(2027, 1, 1))
+    now = o3.rates_at(dt.date(2027, 1, 1))
+    assert then.input.base != now.input.base  # the catalog cut o3's price on 2025-06-10
+    result = CliRunner().invoke(
+        app, ["diff", str(scenario), "--prices-at", "2025-06-01", "--format", "json", *ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    models = {c["name"]: c for c in json.loads(result.output)["models"]}
+    assert models["openai:o3 input"]["before"] == then.input.base
+    assert models["openai:o3 input"]["after"] == now.input.base
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "not both or neither"),
+        (["--prices-at", "2030-01-01"], "is after today"),
+        (["--prices-at", "June"], "expected a date"),
+    ],
+)
+def test_diff_bad_input(tmp_path, args, message):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    result = CliRunner().invoke(app, ["diff", str(scenario), *args, *ARGS])
+    assert result.exit_code == 2 and message in result.output
