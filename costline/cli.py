@@ -592,17 +592,15 @@ def breakeven(
         costline breakeven examples/consumer-chat.yaml --self-host llama-3.1-8b@l4 \\
             --feature chat-free --min-replicas 2 --staff-usd-per-month 15000 --format json
     """
-    models = load_open_models()
-    hardware = load_hardware()
     try:
-        model_id, sep, gpu_id = self_host.partition("@")
-        if not sep or not model_id or not gpu_id:
-            raise InputError(f"--self-host: expected MODEL@GPU, got {self_host!r}")
-        fleet = _validated(
-            SelfHostedDeployment,
-            options=_BREAKEVEN_OPTIONS,
-            model=model_id,
-            gpu=gpu_id,
+        when = _parse_date(as_of, "--as-of")
+        loaded = load_scenario(scenario)
+        _check_features(loaded, feature)
+        result = _runner(PriceCatalog(), when, scenario, seed)(loaded)
+        outcome = _breakeven_of(
+            result,
+            self_host,
+            feature,
             tp=tp,
             dtype=dtype,
             kv_dtype=kv_dtype,
@@ -614,26 +612,6 @@ def breakeven(
             min_replicas=min_replicas,
             staff_usd_per_month=staff_usd_per_month,
         )
-        when = _parse_date(as_of, "--as-of")
-        loaded = load_scenario(scenario)
-        _check_features(loaded, feature)
-        result = _runner(PriceCatalog(), when, scenario, seed)(loaded)
-        moved = api_features(result, feature)
-        peak = fleet.peak_to_average or models.defaults.peak_to_average.value
-        target = fleet.utilisation or models.defaults.utilisation_target.value
-        _, input_tokens, output_tokens = query_tokens(result, moved)
-        # the serving point's token prices at the fleet's average load
-        spec = fleet.serving_spec(input_tokens, output_tokens, utilisation=target / peak)
-        serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
-        outcome = compute_breakeven(
-            result,
-            serving,
-            moved,
-            peak_to_average=peak,
-            utilisation_target=target,
-            min_replicas=fleet.min_replicas,
-            staff_usd_per_month=fleet.staff_usd_per_month,
-        )
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
@@ -644,6 +622,41 @@ def breakeven(
         sys.stdout.write(render_breakeven_markdown(outcome) + "\n")
     else:
         render_breakeven_terminal(outcome, _console())
+
+
+def _breakeven_of(
+    result: Result, self_host: str, feature: list[str] | None, **fleet_options: Any
+) -> Any:
+    """The breakeven of `result`'s API features (or `feature`) against self-hosting
+    MODEL@GPU with the fleet options of `costline breakeven`."""
+    models = load_open_models()
+    hardware = load_hardware()
+    model_id, sep, gpu_id = self_host.partition("@")
+    if not sep or not model_id or not gpu_id:
+        raise InputError(f"--self-host: expected MODEL@GPU, got {self_host!r}")
+    fleet = _validated(
+        SelfHostedDeployment,
+        options=_BREAKEVEN_OPTIONS,
+        model=model_id,
+        gpu=gpu_id,
+        **fleet_options,
+    )
+    moved = api_features(result, feature)
+    peak = fleet.peak_to_average or models.defaults.peak_to_average.value
+    target = fleet.utilisation or models.defaults.utilisation_target.value
+    _, input_tokens, output_tokens = query_tokens(result, moved)
+    # the serving point's token prices at the fleet's average load
+    spec = fleet.serving_spec(input_tokens, output_tokens, utilisation=target / peak)
+    serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
+    return compute_breakeven(
+        result,
+        serving,
+        moved,
+        peak_to_average=peak,
+        utilisation_target=target,
+        min_replicas=fleet.min_replicas,
+        staff_usd_per_month=fleet.staff_usd_per_month,
+    )
 
 
 _LEVER_OPTIONS = {
@@ -1315,6 +1328,14 @@ def report(
         Path, typer.Option("--out", "-o", help="report.html (one page) or report.md (+ PNGs).")
     ],
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    self_host: Annotated[
+        str | None,
+        typer.Option(
+            "--self-host",
+            help="MODEL@GPU: add the API-vs-self-hosting curves (costline breakeven's "
+            "defaults; every API feature moves).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
@@ -1351,7 +1372,8 @@ def report(
         if any(f.levers for f in loaded.features):
             book = price_book(loaded, catalog, str(scenario))
             waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
-        specs = chart_specs(result, waterfall)
+        crossing = None if self_host is None else _breakeven_of(result, self_host, None)
+        specs = chart_specs(result, waterfall, crossing)
         if kind == ".html":
             _write_atomic(out, render_html(result, specs, vega_bundle()))
         else:
@@ -1369,7 +1391,7 @@ def report(
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
-        raise _fail(ScenarioError(str(scenario), None, str(err))) from None
+        raise _fail(_named(err, _BREAKEVEN_OPTIONS)) from None
     _console().print(f"Wrote {out} with {len(specs)} charts.")
 
 

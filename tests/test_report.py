@@ -27,12 +27,19 @@ def chromium() -> str:
     return found
 
 
-def test_the_html_report_renders_every_chart_offline(chromium, tmp_path):
+@pytest.mark.parametrize(
+    "example, extra, last",
+    [
+        ("margin-levers.yaml", [], "chart-levers"),
+        ("support-copilot.yaml", ["--self-host", "llama-3.1-70b@h100-sxm"], "chart-breakeven"),
+    ],
+)
+def test_the_html_report_renders_every_chart_offline(chromium, tmp_path, example, extra, last):
     from playwright.sync_api import sync_playwright
 
     out = tmp_path / "report.html"
     result = CliRunner().invoke(
-        app, ["report", str(EXAMPLES / "margin-levers.yaml"), "-o", str(out), *ARGS]
+        app, ["report", str(EXAMPLES / example), "-o", str(out), *extra, *ARGS]
     )
     assert result.exit_code == 0, result.output
     requested: list[str] = []
@@ -48,7 +55,7 @@ def test_the_html_report_renders_every_chart_offline(chromium, tmp_path):
             "chart-gross-margin",
             "chart-cost-per-user",
             "chart-scale",
-            "chart-levers",
+            last,
         ]
         for key in keys:
             page.wait_for_selector(f"#{key} svg .mark-line, #{key} svg .mark-rect", timeout=20_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from costline.engine.breakeven import Breakeven
 from costline.engine.result import Result
 from costline.engine.waterfall import Waterfall
 
@@ -24,8 +25,11 @@ def _spec(title: str, values: list[dict[str, Any]], **body: Any) -> dict[str, An
     }
 
 
-def chart_specs(result: Result, waterfall: Waterfall | None = None) -> dict[str, dict[str, Any]]:
-    """The charts of `result` by name, in the order a report shows them."""
+def chart_specs(
+    result: Result, waterfall: Waterfall | None = None, crossing: Breakeven | None = None
+) -> dict[str, dict[str, Any]]:
+    """The charts of `result` by name, in the order a report shows them; the levers
+    waterfall and the API-vs-self-hosting curves when given."""
     specs: dict[str, dict[str, Any]] = {}
     months = result.timeline
     specs["revenue-vs-cogs"] = _spec(
@@ -138,6 +142,25 @@ def chart_specs(result: Result, waterfall: Waterfall | None = None) -> dict[str,
                     "title": None,
                 },
                 "y": {"field": "usd", "type": "quantitative", "title": "COGS a month"},
+            },
+        )
+    if crossing is not None:
+        s = crossing.serving
+        specs["breakeven"] = _spec(
+            f"API vs self-hosting {s.model} on {s.tp} x {s.gpu}: monthly cost of "
+            f"{', '.join(crossing.features)}'s LLM calls (USD)",
+            [
+                {"queries": q, "series": series, "usd": usd}
+                for q, api, own in zip(
+                    crossing.volumes, crossing.api_usd, crossing.selfhost_usd, strict=True
+                )
+                for series, usd in (("API", api), ("self-hosted fleet", own))
+            ],
+            mark={"type": "line"},
+            encoding={
+                "x": {"field": "queries", "type": "quantitative", "title": "queries a month"},
+                "y": {"field": "usd", "type": "quantitative", "title": "USD a month"},
+                "color": {"field": "series", "type": "nominal", "title": None},
             },
         )
     return specs
