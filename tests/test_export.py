@@ -170,9 +170,15 @@ def test_a_changed_assumption_moves_its_dependents_as_the_engine_does(soffice, t
 
 def test_text_a_user_typed_never_becomes_a_formula(tmp_path):
     text = (ROOT / "tests" / "data" / "golden-scenario.yaml").read_text()
-    text = text.replace("name: chat", 'name: \'=HYPERLINK("http://x","y")\'').replace(
-        "{name: free,", "{name: '+cmd|calc',"
-    )
+    typed = {
+        "name: chat": """name: '=HYPERLINK("http://x","y")'""",
+        "{name: free,": "{name: '+cmd|calc',",
+        "name: tagging": "name: '-2+3'",
+        "{name: hosting,": "{name: '@SUM(1)',",
+    }
+    for plain, hostile in typed.items():
+        assert plain in text
+        text = text.replace(plain, hostile)
     scenario = parse_scenario(text, "yaml")
     path = tmp_path / "model.xlsx"
     write_workbook(str(path), scenario, run(scenario))
@@ -182,9 +188,11 @@ def test_text_a_user_typed_never_becomes_a_formula(tmp_path):
         for sheet in book.worksheets
         for row in sheet.iter_rows()
         for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith(("=HYPERLINK", "+cmd"))
+        if isinstance(cell.value, str)
+        and cell.value.startswith(("=HYPERLINK", "+cmd", "-2+3", "@SUM"))
     ]
-    assert names and all(cell.data_type == "s" for cell in names)
+    assert {cell.value[:4] for cell in names} == {"=HYP", "+cmd", "-2+3", "@SUM"}
+    assert all(cell.data_type == "s" for cell in names)
 
 
 def test_export_command_refuses_what_it_should_and_writes_atomically(tmp_path):

@@ -126,10 +126,13 @@ def write_workbook(
         book.text(a, row, col + 1, head, book.bold)
     row += 1
     plan_first = row
-    for plan in scenario.plans:
+    for k, plan in enumerate(scenario.plans, start=1):
         book.text(a, row, 0, plan.name)
         a.write_number(row, 1, plan.price_usd_per_month, book.money)
         a.write_number(row, 2, plan.share, book.pct)
+        # plan names are the user's text: the cells are named by position
+        wb.define_name(f"plan_{k}_price", f"=Assumptions!{_cell(row, 1, True)}")
+        wb.define_name(f"plan_{k}_share", f"=Assumptions!{_cell(row, 2, True)}")
         row += 1
     plan_last = row - 1
     book.text(a, row, 0, "ARPU (USD a user a month)", book.bold)
@@ -152,8 +155,9 @@ def write_workbook(
     row += 1
     feature_row: dict[str, int] = {}
     users0 = result.timeline[0].users
-    for f in result.features:
+    for k, f in enumerate(result.features, start=1):
         feature_row[f.name] = row
+        wb.define_name(f"feature_{k}_queries", f"=Assumptions!{_cell(row, 1, True)}")
         book.text(a, row, 0, f.name)
         a.write_number(row, 1, f.queries_by_month[0] / users0 if users0 else 0.0, book.number)
         a.write_number(row, 2, f.overhead_share, book.pct)
@@ -347,7 +351,8 @@ def write_workbook(
     ot = wb.add_worksheet("One-time")
     ot.set_column(0, 0, 34)
     book.text(ot, 0, 0, "One-time rows (CapEx-like), amortised straight-line", book.title)
-    for col, head in enumerate(("row", "kind", "USD", "month", "amortised over months")):
+    heads = ("row", "kind", "USD", "month", "amortised over months", "USD a month")
+    for col, head in enumerate(heads):
         book.text(ot, 1, col, head, book.bold)
     for i, o in enumerate(result.one_time):
         r = 2 + i
@@ -358,6 +363,7 @@ def write_workbook(
             r, 3, dt.datetime.combine(dt.date.fromisoformat(f"{o.month}-01"), dt.time()), book.month
         )
         ot.write_number(r, 4, o.amortise_months)
+        book.formula(ot, r, 5, f"=C{r + 1}/E{r + 1}", o.usd_per_month, book.money)
     ot_last = max(2 + len(result.one_time) - 1, 2)
 
     # ---- Monthly ------------------------------------------------------------------------
