@@ -26,11 +26,14 @@ from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book, prices_as_of
+from costline.catalog.rules import load_rules
 from costline.catalog.tiers import load_model_tiers
 from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
 from costline.engine.brief import cto_brief
+from costline.engine.classify import classify as classify_line
+from costline.engine.classify import summarise_bill
 from costline.engine.diff import diff as compute_diff
 from costline.engine.result import Result, case_summary
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
@@ -53,6 +56,7 @@ from costline.ingest.usage import ingested_summary, usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
 from costline.report.charts import chart_png, chart_specs
+from costline.report.classify import render_classify_markdown, render_classify_terminal
 from costline.report.diff import render_diff_markdown
 from costline.report.format import usd
 from costline.report.html import render_html, vega_bundle
@@ -1472,6 +1476,106 @@ def diff(
             from rich.markdown import Markdown
 
             _console().print(Markdown(text))
+
+
+@app.command()
+def classify(
+    file: Annotated[
+        str, typer.Argument(help="A CSV of cost lines, or - for one line a row on stdin.")
+    ],
+    column: Annotated[str, typer.Option(help="The column with the line's text.")] = "description",
+    amount_column: Annotated[
+        str | None, typer.Option(help="The column with the amount (USD); 'amount' if present.")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
+        Format.terminal
+    ),
+) -> None:
+    """Sort cost lines into training (one-time, CapEx-like), inference (recurring COGS) or
+    other, each with its reason and a confidence; totals by bucket and the inference lines
+    that move gross margin most.
+
+    Example:
+
+        costline classify items.csv
+        costline classify aws-cur.csv --column line_item_description --amount-column unblended_cost
+        echo "vLLM serving instances on L4 GPUs" | costline classify -
+    """
+    try:
+        rows, problems = _read_lines(file, column, amount_column)
+    except InputError as err:
+        raise _fail(err) from None
+    rules = load_rules()
+    items = [classify_line(text, rules, amount) for _, text, amount in rows]
+    summary = summarise_bill(items)
+    err = Console(stderr=True, highlight=False, markup=False)
+    for line, problem in problems:
+        err.print(f"{file}: line {line}: {problem}")
+    if format is Format.json:
+        payload = [
+            {"line": line, **i.model_dump(exclude={"rules"})}
+            for (line, _, _), i in zip(rows, items, strict=True)
+        ]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render_classify_markdown(items, summary))
+    else:
+        render_classify_terminal(items, summary, _console())
+
+
+def _read_lines(
+    file: str, column: str, amount_column: str | None
+) -> tuple[list[tuple[int, str, float | None]], list[tuple[int, str]]]:
+    """(line number, text, amount) of each readable row, and the rows that had a problem."""
+    import csv
+    import io
+
+    if file == "-":
+        text = sys.stdin.read()
+        rows = [(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
+        rows = [r for r in rows if r[1]]
+        if not rows:
+            raise InputError("-: no line on standard input")
+        return rows, []
+    path = Path(file)
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{file}: no such file") from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise InputError(f"{file}: cannot be read as text ({exc.__class__.__name__})") from None
+    if not raw.strip():
+        raise InputError(f"{file}: the file is empty; expected a CSV with a {column!r} column")
+    reader = csv.DictReader(io.StringIO(raw))
+    header = reader.fieldnames or []
+    if column not in header:
+        raise InputError(f"{file}: no column {column!r}; the columns are {', '.join(header)}")
+    amounts = amount_column or ("amount" if "amount" in header else None)
+    if amounts is not None and amounts not in header:
+        raise InputError(
+            f"--amount-column: {file} has no column {amounts!r}; the columns are "
+            f"{', '.join(header)}"
+        )
+    out: list[tuple[int, str, float | None]] = []
+    problems: list[tuple[int, str]] = []
+    for n, row in enumerate(reader, start=2):  # the header is line 1
+        text = (row.get(column) or "").strip()
+        if not text:
+            problems.append((n, f"empty {column!r}: not classified"))
+            continue
+        value: float | None = None
+        if amounts is not None and (row.get(amounts) or "").strip():
+            cleaned = (row[amounts] or "").strip().replace("$", "").replace(",", "")
+            try:
+                value = float(cleaned)
+            except ValueError:
+                problems.append(
+                    (n, f"amount {row[amounts]!r} is not a number: classified, no amount")
+                )
+        out.append((n, text, value))
+    if not out:
+        raise InputError(f"{file}: no row with a {column!r} to classify")
+    return out, problems
 
 
 @app.command()
