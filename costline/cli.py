@@ -26,7 +26,7 @@ from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book, prices_as_of
-from costline.catalog.rules import load_rules
+from costline.catalog.rules import load_rules, load_text_model
 from costline.catalog.tiers import load_model_tiers
 from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
@@ -134,7 +134,7 @@ def _runner(
     """A function that runs a scenario with every catalog costline ships, priced from
     `catalog` unless a price book is given."""
     hardware, models, levers = load_hardware(), load_open_models(), load_lever_defaults()
-    latency = load_api_latency()
+    latency, rules, text_model = load_api_latency(), load_rules(), load_text_model()
     info = catalog.info(when)
 
     def run_one(variant: Scenario, book: dict[str, ModelPricing] | None = None) -> Result:
@@ -149,6 +149,8 @@ def _runner(
             open_models=models,
             lever_defaults=levers,
             api_latency=latency,
+            line_rules=rules,
+            line_model=text_model,
         )
 
     return run_one
@@ -1505,8 +1507,8 @@ def classify(
         rows, problems = _read_lines(file, column, amount_column)
     except InputError as err:
         raise _fail(err) from None
-    rules = load_rules()
-    items = [classify_line(text, rules, amount) for _, text, amount in rows]
+    rules, model = load_rules(), load_text_model()
+    items = [classify_line(text, rules, amount, model) for _, text, amount in rows]
     summary = summarise_bill(items)
     err = Console(stderr=True, highlight=False, markup=False)
     for line, problem in problems:

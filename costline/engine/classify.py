@@ -11,14 +11,18 @@ what would decide it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 BUCKETS = ("training", "inference", "other")
 LOW_CONFIDENCE = 0.6
 """Below this a classification is flagged: the reason says what would decide it."""
+LEARNED_MIN = 0.6
+"""The learned backup overrides unsure rules only when it is at least this sure."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Rule:
     """When given, the rule counts only if one of these matches too."""
     weak: bool = False
     """A hint, not evidence: a line only weak rules match gets a lower confidence."""
+    default: str = "inference"
+    """Ambiguous rules: the bucket a line only they match gets."""
 
     def match(self, text: str) -> str | None:
         """The words that made the rule match `text`, or None."""
@@ -62,13 +68,43 @@ class Classification(BaseModel):
 
 
 def classify(
+    description: str,
+    rules: tuple[Rule, ...],
+    amount: float | None = None,
+    model: TextModel | None = None,
+) -> Classification:
+    """`description`'s bucket, confidence and reason under `rules`; where no rule matches,
+    the learned `model` decides if it is at least LEARNED_MIN sure."""
+    ruled = _by_rules(description, rules, amount)
+    # the learned backup speaks only where no rule does: an ambiguity a rule explains keeps
+    # its explained default (naive Bayes is overconfident on a two-word line)
+    if model is None or ruled.rules:
+        return ruled
+    p = model.probabilities(description)
+    best = int(p.argmax())
+    if p[best] < LEARNED_MIN or p[best] <= ruled.confidence:
+        return ruled
+    learned = BUCKETS[best]
+    return ruled.model_copy(
+        update={
+            "bucket": learned,
+            "confidence": round(float(min(p[best], 0.9)) * 0.8, 3),
+            "reason": f"no rule settles it; it reads most like the {learned} lines of "
+            f"costline's {model.examples} labelled examples (learned, p={p[best]:.2f}). Rules: "
+            + ruled.reason,
+            "rules": [*ruled.rules, "learned"],
+        }
+    )
+
+
+def _by_rules(
     description: str, rules: tuple[Rule, ...], amount: float | None = None
 ) -> Classification:
-    """`description`'s bucket, confidence and reason under `rules`."""
+    """The rules' bucket, confidence and reason for `description`."""
     text = " ".join(description.split())
     score = dict.fromkeys(BUCKETS, 0.0)
     evidence: dict[str, list[tuple[float, str]]] = {b: [] for b in BUCKETS}
-    ambiguous: list[str] = []
+    ambiguous: list[tuple[str, str]] = []
     matched: list[str] = []
     strong = False
     for rule in rules:
@@ -78,7 +114,7 @@ def classify(
         matched.append(rule.id)
         why = rule.reason.replace("{match}", f'"{found}"')
         if rule.bucket == "ambiguous":
-            ambiguous.append(why)
+            ambiguous.append((why, rule.default))
             continue
         score[rule.bucket] += rule.weight
         evidence[rule.bucket].append((rule.weight, why))
@@ -86,13 +122,19 @@ def classify(
     total = sum(score.values())
     if total == 0:
         if ambiguous:
+            why, default = ambiguous[0]
+            counted = (
+                "counted as inference until told otherwise (a cost of unknown purpose is safer "
+                "in COGS)"
+                if default == "inference"
+                else f"counted as {default} until told otherwise"
+            )
             return Classification(
                 description=description,
                 amount=amount,
-                bucket="inference",
+                bucket=default,
                 confidence=0.3,
-                reason=f"{ambiguous[0]}; counted as inference until told otherwise (a cost of "
-                "unknown purpose is safer in COGS)",
+                reason=f"{why}; {counted}",
                 rules=matched,
             )
         return Classification(
@@ -172,3 +214,107 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
         low_confidence=sum(1 for i in items if i.confidence < LOW_CONFIDENCE),
         margin_movers=movers,
     )
+
+
+WORD = re.compile(r"[a-z][a-z0-9]+")
+
+
+def text_features(text: str) -> list[str]:
+    """Words, word pairs and 4-letter pieces of words of a line, lowercased: what the
+    learned backup compares (pieces catch 'labelling' and 'labeled', 'p4d.24xlarge')."""
+    words = WORD.findall(text.lower())
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+    pieces = [f"#{w[i : i + 4]}" for w in words if len(w) > 4 for i in range(len(w) - 3)]
+    return words + pairs + pieces
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """A multinomial naive Bayes over `text_features`, learned from labelled lines."""
+
+    vocabulary: dict[str, int]
+    log_prior: np.ndarray
+    log_likelihood: np.ndarray
+    """Per bucket (BUCKETS order), per feature."""
+    examples: int
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Each bucket's probability for `text` (BUCKETS order)."""
+        scores = self.log_prior.copy()
+        for f in text_features(text):
+            j = self.vocabulary.get(f)
+            if j is not None:
+                scores += self.log_likelihood[:, j]
+        scores -= scores.max()
+        p = np.exp(scores)
+        return p / p.sum()
+
+
+def train_text_model(examples: list[tuple[str, str]], alpha: float = 0.3) -> TextModel:
+    """The naive Bayes of `examples` ((line, bucket) pairs), Laplace-smoothed by `alpha`."""
+    vocabulary: dict[str, int] = {}
+    rows = []
+    for text, bucket in examples:
+        feats = text_features(text)
+        for f in feats:
+            vocabulary.setdefault(f, len(vocabulary))
+        rows.append((BUCKETS.index(bucket), feats))
+    counts = np.zeros((len(BUCKETS), len(vocabulary)))
+    prior = np.zeros(len(BUCKETS))
+    for b, feats in rows:
+        prior[b] += 1
+        for f in feats:
+            counts[b, vocabulary[f]] += 1
+    smoothed = counts + alpha
+    return TextModel(
+        vocabulary=vocabulary,
+        log_prior=np.log((prior + 1) / (prior.sum() + len(BUCKETS))),
+        log_likelihood=np.log(smoothed / smoothed.sum(axis=1, keepdims=True)),
+        examples=len(examples),
+    )
+
+
+def placement_warnings(
+    monthly: list[str],
+    one_time: list[tuple[str, bool]],
+    rules: tuple[Rule, ...],
+    model: TextModel | None = None,
+) -> list[tuple[str, str, str]]:
+    """(code, subject, message) for cost rows the classifier would place elsewhere:
+    `monthly` row names, and `one_time` (name, kind given explicitly) rows.
+
+    CAPEX_IN_MONTHLY   a monthly row that reads as training: one-time spend in COGS
+    COGS_IN_ONE_TIME   a one-time row without a kind that reads as inference: recurring
+                       COGS amortised as CapEx flatters the margin
+    UNCLEAR_COST_LINE  a row the classifier is unsure of (the reason says what decides)
+    """
+    out = []
+    for name in monthly:
+        c = classify(name, rules, model=model)
+        if c.bucket == "training" and c.confidence >= LOW_CONFIDENCE:
+            out.append(
+                (
+                    "CAPEX_IN_MONTHLY",
+                    name,
+                    f"Monthly row {name!r} reads as training ({c.reason}): one-time spend "
+                    "belongs in one_time, amortised, not in monthly COGS.",
+                )
+            )
+        elif c.bucket != "other" and c.confidence < LOW_CONFIDENCE:
+            out.append(("UNCLEAR_COST_LINE", name, f"Monthly row {name!r}: {c.reason}."))
+    for name, explicit in one_time:
+        if explicit:
+            continue
+        c = classify(name, rules, model=model)
+        if c.bucket == "inference" and c.confidence >= LOW_CONFIDENCE:
+            out.append(
+                (
+                    "COGS_IN_ONE_TIME",
+                    name,
+                    f"One-time row {name!r} reads as inference ({c.reason}): a recurring cost "
+                    "amortised as CapEx flatters the gross margin; make it a monthly row.",
+                )
+            )
+        elif c.confidence < LOW_CONFIDENCE and c.bucket != "other":
+            out.append(("UNCLEAR_COST_LINE", name, f"One-time row {name!r}: {c.reason}."))
+    return out

@@ -17,6 +17,7 @@ from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, batch_key, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
+from costline.engine.classify import Rule, TextModel, placement_warnings
 from costline.engine.deployment import SelfHosted, self_hosted_features
 from costline.engine.distributions import expected
 from costline.engine.latency import api_call_latency, query_latency
@@ -41,6 +42,7 @@ from costline.engine.result import (
     Blended,
     CatalogUsed,
     CostBreakdown,
+    CostWarning,
     FeatureResult,
     FleetSize,
     Latency,
@@ -223,11 +225,15 @@ def run_scenario(
     open_models: OpenModelCatalog | None = None,
     lever_defaults: LeverDefaults | None = None,
     api_latency: Mapping[str, ApiLatency] | None = None,
+    line_rules: tuple[Rule, ...] | None = None,
+    line_model: TextModel | None = None,
 ) -> Result:
     """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
     (GPUs, training defaults, fine-tuning prices) estimates training rows, `open_models`
     prices self-hosted features, `lever_defaults` fills what a lever leaves unset and
-    `api_latency` gives hosted models' latency where the scenario's `latency:` does not."""
+    `api_latency` gives hosted models' latency where the scenario's `latency:` does not;
+    `line_rules` (and the learned `line_model`) check that monthly and one-time rows sit in
+    the bucket they read as (training vs inference)."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
     hosted = self_hosted_features(scenario, open_models, hardware)
@@ -355,6 +361,16 @@ def run_scenario(
 
     scale = [_scale_point(m, first, inference_at(m)) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
+    if line_rules is not None:
+        warnings += [
+            CostWarning(code=code, subject=subject, message=message)
+            for code, subject, message in placement_warnings(
+                [row.name for row in scenario.monthly],
+                [(row.name, "kind" in row.model_fields_set) for row in scenario.one_time],
+                line_rules,
+                line_model,
+            )
+        ]
     return Result(
         costline_version=__version__,
         scenario=ScenarioInfo(
