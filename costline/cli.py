@@ -1510,7 +1510,7 @@ def classify(
     rules, model = load_rules(), load_text_model()
     items = [classify_line(text, rules, amount, model) for _, text, amount in rows]
     summary = summarise_bill(items)
-    err = Console(stderr=True, highlight=False, markup=False)
+    err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     for line, problem in problems:
         err.print(f"{file}: line {line}: {problem}")
     if format is Format.json:

@@ -148,11 +148,14 @@ def _by_rules(
         )
     bucket = max(BUCKETS, key=lambda b: (score[b], -BUCKETS.index(b)))
     confidence = score[bucket] / total
-    if not strong:
-        confidence *= 0.7
-    if ambiguous and confidence < 1:
-        confidence *= 0.9
     why = max(evidence[bucket])[1]
+    if not strong:
+        # hints only (a vendor's name, a class of hardware): flag it, say what would decide
+        confidence *= 0.5
+        if ambiguous:
+            why += f"; but {ambiguous[0][0]}"
+    elif ambiguous and confidence < 1:
+        confidence *= 0.9
     rivals = [b for b in BUCKETS if b != bucket and score[b] > 0]
     if rivals:
         rival = max(rivals, key=lambda b: score[b])
