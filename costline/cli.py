@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import xlsxwriter.exceptions
 import yaml
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -1297,12 +1298,10 @@ def export(
         costline export examples/support-copilot.yaml -o model.xlsx
     """
     try:
-        if out.suffix.lower() != ".xlsx":
-            raise InputError(f"--out: {out} should be an .xlsx file")
-        if not out.parent.is_dir():
-            raise InputError(f"--out: folder {out.parent} does not exist")
-        if out.exists() and not force:
-            raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        _check_out(out, (".xlsx",), force)
+    except InputError as err:
+        raise _fail(err) from None
+    try:
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
         result = _runner(PriceCatalog(), when, scenario, seed, samples, users)(loaded)
@@ -1311,6 +1310,8 @@ def export(
         try:
             write_workbook(str(tmp), loaded, result)
             os.replace(tmp, out)
+        except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
+            raise InputError(f"--out: {out} cannot be written ({exc})") from None
         finally:
             tmp.unlink(missing_ok=True)
     except ScenarioError as err:
@@ -1361,14 +1362,12 @@ def report(
         costline report examples/margin-levers.yaml -o report.html
         costline report examples/support-copilot.yaml -o report.md
     """
+    kind = out.suffix.lower()
     try:
-        kind = out.suffix.lower()
-        if kind not in (".html", ".md"):
-            raise InputError(f"--out: {out} should be a .html or .md file")
-        if not out.parent.is_dir():
-            raise InputError(f"--out: folder {out.parent} does not exist")
-        if out.exists() and not force:
-            raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        _check_out(out, (".html", ".md"), force)
+    except InputError as err:
+        raise _fail(err) from None
+    try:
         when = _parse_date(as_of, "--as-of")
         loaded = load_scenario(scenario)
         catalog = PriceCatalog()
@@ -1384,13 +1383,20 @@ def report(
             _write_atomic(out, render_html(result, specs, vega_bundle()))
         else:
             folder = out.with_name(f"{out.stem}.charts")
+            if folder.exists() and not folder.is_dir():
+                raise InputError(f"{folder}: is a file; the charts go in a folder of that name")
             if folder.exists() and not force:
                 raise InputError(f"{folder}: exists; add --force to replace it")
-            folder.mkdir(exist_ok=True)
-            links = []
-            for key, spec in specs.items():
-                (folder / f"{key}.png").write_bytes(chart_png(spec))
-                links.append(f"![{spec['title']}]({folder.name}/{key}.png)")
+            try:
+                folder.mkdir(exist_ok=True)
+                for stale in CHART_FILES:  # charts of an earlier report that this one lacks
+                    (folder / f"{stale}.png").unlink(missing_ok=True)
+                links = []
+                for key, spec in specs.items():
+                    (folder / f"{key}.png").write_bytes(chart_png(spec))
+                    links.append(f"![{spec['title']}]({folder.name}/{key}.png)")
+            except OSError as exc:
+                raise InputError(f"--out: {folder} cannot be written ({exc.strerror})") from None
             _write_atomic(
                 out, render_markdown(result) + "\n\n## Charts\n\n" + "\n\n".join(links) + "\n"
             )
@@ -1401,12 +1407,31 @@ def report(
     _console().print(f"Wrote {out} with {len(specs)} charts.")
 
 
+CHART_FILES = ("revenue-vs-cogs", "gross-margin", "cost-per-user", "scale", "levers", "breakeven")
+
+
+def _check_out(out: Path, suffixes: tuple[str, ...], force: bool) -> None:
+    """Refuse an output path costline cannot or should not write."""
+    if out.suffix.lower() not in suffixes:
+        raise InputError(f"--out: {out} should be a {' or '.join(suffixes)} file")
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; name a file")
+    if not out.parent.is_dir():
+        raise InputError(f"--out: folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise InputError(f"--out: folder {out.parent} is not writable")
+    if out.exists() and not force:
+        raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """`text` to `path` through a temporary file beside it, so no half-written file stays."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"--out: {path} cannot be written ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)
 

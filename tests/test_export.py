@@ -129,7 +129,8 @@ def test_a_changed_assumption_moves_its_dependents_as_the_engine_does(soffice, t
     path = tmp_path / "model.xlsx"
     write_workbook(str(path), scenario, run(scenario))
 
-    # in the workbook: growth 20% -> 35% a month, the pro plan $12 -> $15, and the
+    # in the workbook: growth 20% -> 35% a month, the pro plan $12 -> $15 and 20% -> 40% of
+    # users (free 80% -> 60%: the plan mix moves queries as well as revenue), and the
     # "frontier" model's input price $2.50 -> $4 per 1M tokens in every month
     book = openpyxl.load_workbook(path)
     sheet = book["Assumptions"]
@@ -141,19 +142,24 @@ def test_a_changed_assumption_moves_its_dependents_as_the_engine_does(soffice, t
             changed += 1
         elif label == "pro":
             row[1].value = 15
+            row[2].value = 0.4
+            changed += 1
+        elif label == "free":
+            row[2].value = 0.6
             changed += 1
         elif row[1].value == "frontier" and row[2].value == "input":
             for cell in row[7:]:
                 if cell.value == 2.5:
                     cell.value = 4.0
             changed += 1
-    assert changed == 4  # growth, the plan, and the frontier input rows of both features
+    assert changed == 5  # growth, both plans, and the frontier input rows of both features
     book.save(path)
 
     # in the engine: the same changes to the scenario
     moved = parse_scenario(
         text.replace("monthly_growth: 0.2", "monthly_growth: 0.35")
-        .replace("price_usd_per_month: 12", "price_usd_per_month: 15")
+        .replace("price_usd_per_month: 12, share: 0.2", "price_usd_per_month: 15, share: 0.4")
+        .replace("price_usd_per_month: 0, share: 0.8", "price_usd_per_month: 0, share: 0.6")
         .replace("input_usd_per_mtok: 2.5", "input_usd_per_mtok: 4"),
         "yaml",
     )
@@ -163,6 +169,7 @@ def test_a_changed_assumption_moves_its_dependents_as_the_engine_does(soffice, t
     for j, month in enumerate(result.timeline):
         r = 3 + j
         assert monthly[f"B{r}"].value == pytest.approx(month.users, rel=1e-9)
+        assert monthly[f"D{r}"].value == pytest.approx(month.queries, rel=1e-9)
         assert monthly[f"J{r}"].value == pytest.approx(month.revenue_usd, rel=1e-9)
         assert monthly[f"E{r}"].value == pytest.approx(month.inference_cost_usd, rel=1e-6)
         assert monthly[f"I{r}"].value == pytest.approx(month.cogs_usd, rel=1e-6)

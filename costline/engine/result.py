@@ -125,6 +125,9 @@ class FeatureResult(_Frozen):
     before overhead and the price trajectory (what a spreadsheet rebuilds)."""
     trajectory_start_by_key: dict[str, str | None] = {}
     """Each price-book key's first day of the price trajectory (None: a fixed price)."""
+    queries_per_user_by_plan: dict[str, float] = {}
+    """Expected queries a month of any user of each plan (0 on a plan without the
+    feature; quotas applied)."""
     fixed_usd_per_query: float = 0.0
     """Mean USD per query of tools, infrastructure and the levers' own costs."""
     fleet: FleetSize | None = None

@@ -302,6 +302,7 @@ def run_scenario(
             book,
             users * blended_q[r.feature.name],
             _latency(r, latencies, hosted.get(r.feature.name)),
+            {p.name: per_user.get((p.name, r.feature.name), 0.0) for p in scenario.plans},
             {
                 f"{m:g}x": r.monthly_cost(users[0] * m * blended_q[r.feature.name])
                 for m in scenario.scale_multiples
@@ -407,6 +408,7 @@ def _feature_result(
     book: dict[str, ModelPricing],
     queries_by_month: np.ndarray,
     latency: Latency,
+    by_plan: dict[str, float],
     at_scale: dict[str, float],
 ) -> FeatureResult:
     queries = float(queries_by_month[0])
@@ -465,6 +467,7 @@ def _feature_result(
             else None
             for key in run.factors[0]
         },
+        queries_per_user_by_plan=by_plan,
         fixed_usd_per_query=float(
             run.sample.tools_usd.mean()
             + run.sample.infra_usd.mean()

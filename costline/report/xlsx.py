@@ -50,8 +50,20 @@ class _Book:
         self.month = self.wb.add_format({"num_format": "yyyy-mm"})
         self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
         self.number = self.wb.add_format({"num_format": "#,##0.00"})
+        self.whole = self.wb.add_format({"num_format": "#,##0"})
+        blue = {"font_color": "#0000FF"}
+        self.in_money = self.wb.add_format({**blue, "num_format": "$#,##0.00"})
+        self.in_pct = self.wb.add_format({**blue, "num_format": "0.0%"})
+        self.in_date = self.wb.add_format({**blue, "num_format": "yyyy-mm-dd"})
+        self.in_month = self.wb.add_format({**blue, "num_format": "yyyy-mm"})
+        self.in_number = self.wb.add_format({**blue, "num_format": "#,##0.00"})
+        self.in_whole = self.wb.add_format({**blue, "num_format": "#,##0"})
+        self.in_price = self.wb.add_format({**blue, "num_format": "0.000##"})
+        self.in_plain = self.wb.add_format(blue)
         self.note = self.wb.add_format({"italic": True, "font_color": "#666666"})
-        self.value = self.wb.add_format({"font_color": "#1F4E79"})
+        # inputs are blue (the finance convention); simulated values grey, not to edit
+        self.value = self.wb.add_format({"font_color": "#7F7F7F", "italic": True})
+        self.input = {}
 
     def text(self, sheet: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
         # strings stay strings: a name like "=HYPERLINK(...)" must not become a formula
@@ -90,7 +102,8 @@ def write_workbook(
         a,
         1,
         0,
-        "Blue cells are inputs; change them and every sheet follows. "
+        "Blue cells are inputs: change them and every sheet follows. Grey italic cells come "
+        "from the simulation (re-export to change them). "
         f"Priced with {result.catalog.source}, as of {result.catalog.as_of}.",
         book.note,
     )
@@ -116,7 +129,7 @@ def write_workbook(
         row += 1
     book.text(a, row, 0, "User cap (blank: none)")
     if scenario.users.cap is not None:
-        a.write_number(row, 1, scenario.users.cap)
+        a.write_number(row, 1, scenario.users.cap, book.in_whole)
     wb.define_name("users_cap", f"=Assumptions!{_cell(row, 1, True)}")
     row += 2
 
@@ -128,8 +141,8 @@ def write_workbook(
     plan_first = row
     for k, plan in enumerate(scenario.plans, start=1):
         book.text(a, row, 0, plan.name)
-        a.write_number(row, 1, plan.price_usd_per_month, book.money)
-        a.write_number(row, 2, plan.share, book.pct)
+        a.write_number(row, 1, plan.price_usd_per_month, book.in_money)
+        a.write_number(row, 2, plan.share, book.in_pct)
         # plan names are the user's text: the cells are named by position
         wb.define_name(f"plan_{k}_price", f"=Assumptions!{_cell(row, 1, True)}")
         wb.define_name(f"plan_{k}_share", f"=Assumptions!{_cell(row, 2, True)}")
@@ -155,21 +168,42 @@ def write_workbook(
     row += 1
     feature_row: dict[str, int] = {}
     users0 = result.timeline[0].users
+    plan_names = [p.name for p in scenario.plans]
+    first_plan_col = 5
+    for j, name in enumerate(plan_names):
+        book.text(a, row - 1, first_plan_col + j, f"queries a {name} user a month", book.bold)
     for k, f in enumerate(result.features, start=1):
         feature_row[f.name] = row
         wb.define_name(f"feature_{k}_queries", f"=Assumptions!{_cell(row, 1, True)}")
         book.text(a, row, 0, f.name)
-        a.write_number(row, 1, f.queries_by_month[0] / users0 if users0 else 0.0, book.number)
-        a.write_number(row, 2, f.overhead_share, book.pct)
-        a.write_number(row, 3, f.fixed_usd_per_query, book.small_money)
+        # the plan mix drives the blend: each plan's share times its users' queries
+        for j, name in enumerate(plan_names):
+            a.write_number(
+                row, first_plan_col + j, f.queries_per_user_by_plan.get(name, 0.0), book.in_number
+            )
+        blend = "+".join(
+            f"$C${plan_first + 1 + j}*{_cell(row, first_plan_col + j)}"
+            for j in range(len(plan_names))
+        )
+        book.formula(
+            a,
+            row,
+            1,
+            f"={blend}",
+            f.queries_by_month[0] / users0 if users0 else 0.0,
+            book.number,
+        )
+        a.write_number(row, 2, f.overhead_share, book.in_pct)
+        a.write_number(row, 3, f.fixed_usd_per_query, book.value)
         book.text(a, row, 4, "fleet of GPUs" if f.fleet else "per token")
         row += 1
     book.text(
         a,
         row,
         0,
-        "Queries a user a month: the triggers' expectation (quotas by simulation); fixed USD a "
-        f"query: tools, infrastructure and lever costs, {MC}.",
+        "Queries a user a month: the plan mix times each plan's users' queries (the triggers' "
+        f"expectation, quotas by simulation); fixed USD a query: tools, infrastructure and lever "
+        f"costs, {MC}.",
         book.note,
     )
     row += 2
@@ -204,9 +238,9 @@ def write_workbook(
                 continue
             fleet_row[f.name] = row
             book.text(a, row, 0, f.name)
-            a.write_number(row, 1, f.fleet.capacity_queries_per_month, book.number)
-            a.write_number(row, 2, f.fleet.replica_usd_per_month, book.money)
-            a.write_number(row, 3, f.fleet.min_replicas)
+            a.write_number(row, 1, f.fleet.capacity_queries_per_month, book.in_number)
+            a.write_number(row, 2, f.fleet.replica_usd_per_month, book.in_money)
+            a.write_number(row, 3, f.fleet.min_replicas, book.in_plain)
             row += 1
         row += 1
 
@@ -221,16 +255,16 @@ def write_workbook(
         first = dt.date.fromisoformat(f"{m.start}-01") if m.start else start_date
         last = dt.date.fromisoformat(f"{m.end}-01") if m.end else end_date
         book.text(a, row, 0, m.name)
-        a.write_number(row, 1, m.usd_per_month, book.money)
-        a.write_datetime(row, 2, dt.datetime.combine(first, dt.time()), book.month)
-        a.write_datetime(row, 3, dt.datetime.combine(last, dt.time()), book.month)
+        a.write_number(row, 1, m.usd_per_month, book.in_money)
+        a.write_datetime(row, 2, dt.datetime.combine(first, dt.time()), book.in_month)
+        a.write_datetime(row, 3, dt.datetime.combine(last, dt.time()), book.in_month)
         row += 1
     for feature in scenario.features:
         if feature.deployment is not None and feature.deployment.staff_usd_per_month:
             book.text(a, row, 0, f"{feature.name}: ML-ops staff")
-            a.write_number(row, 1, feature.deployment.staff_usd_per_month, book.money)
-            a.write_datetime(row, 2, dt.datetime.combine(start_date, dt.time()), book.month)
-            a.write_datetime(row, 3, dt.datetime.combine(end_date, dt.time()), book.month)
+            a.write_number(row, 1, feature.deployment.staff_usd_per_month, book.in_money)
+            a.write_datetime(row, 2, dt.datetime.combine(start_date, dt.time()), book.in_month)
+            a.write_datetime(row, 3, dt.datetime.combine(end_date, dt.time()), book.in_month)
             row += 1
     fixed_last = max(row - 1, fixed_first)
     row += 1
@@ -262,10 +296,13 @@ def write_workbook(
             start = f.trajectory_start_by_key.get(term.key)
             if start is not None:
                 a.write_datetime(
-                    row, 6, dt.datetime.combine(dt.date.fromisoformat(start), dt.time()), book.date
+                    row,
+                    6,
+                    dt.datetime.combine(dt.date.fromisoformat(start), dt.time()),
+                    book.in_date,
                 )
             for j, price in enumerate(term.usd_per_mtok_by_month):
-                a.write_number(row, first_month_col + j, price)
+                a.write_number(row, first_month_col + j, price, book.in_price)
             term_rows.append((f, row, term))
             row += 1
     book.text(
