@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -56,7 +57,7 @@ from costline.ingest.pipeline import ingest as run_ingest
 from costline.ingest.usage import ingested_summary, usage_report
 from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
 from costline.report.brief import render_brief_markdown
-from costline.report.charts import chart_png, chart_specs
+from costline.report.charts import chart_png, chart_specs, title_text
 from costline.report.classify import render_classify_markdown, render_classify_terminal
 from costline.report.diff import render_diff_markdown
 from costline.report.format import usd
@@ -190,8 +191,10 @@ def _console() -> Console:
 def _parse_date(text: str | None, option: str) -> dt.date:
     if text is None:
         return dt.date.today()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise InputError(f"{option}: expected a date as YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"{option}: expected a date as YYYY-MM-DD, got {text!r}") from None
 
@@ -1394,7 +1397,7 @@ def report(
                 links = []
                 for key, spec in specs.items():
                     (folder / f"{key}.png").write_bytes(chart_png(spec))
-                    links.append(f"![{spec['title']}]({folder.name}/{key}.png)")
+                    links.append(f"![{title_text(spec)}]({folder.name}/{key}.png)")
             except OSError as exc:
                 raise InputError(f"--out: {folder} cannot be written ({exc.strerror})") from None
             _write_atomic(
@@ -1470,6 +1473,7 @@ def diff(
     try:
         if (after is None) == (prices_at is None):
             raise InputError("give a second scenario or --prices-at DATE, not both or neither")
+        notes: list[str] = []
         when = _parse_date(as_of, "--as-of")
         catalog = PriceCatalog()
         old = load_scenario(before)
@@ -1485,10 +1489,27 @@ def diff(
             if day > when:
                 raise InputError(f"--prices-at: {day} is after today ({when})")
             book = price_book(old, catalog, str(before))
-            then = {key: prices_as_of(pricing, day) for key, pricing in book.items()}
+            then, notes = {}, []
+            for key, pricing in book.items():
+                if pricing.tier_since is not None and day < pricing.tier_since:
+                    # no record of that tier's price then: today's stands in, no invented move
+                    then[key] = pricing
+                    notes.append(
+                        f"the catalog prices {pricing.ref} ({pricing.service_tier}) only from "
+                        f"{pricing.tier_since}: shown at today's price on both sides"
+                    )
+                else:
+                    then[key] = prices_as_of(pricing, day)
+            dated = [d for p in book.values() if not p.is_override for d in p.price_changes]
+            if dated and day < min(dated):
+                notes.append(
+                    f"the catalog's price history for these models starts {min(dated)}: before "
+                    "it, each model's earliest recorded price stands in (vendors' older prices "
+                    "and cuts are not in it)"
+                )
             old_result, new_result = old_run(old, then), old_run(old, book)
             labels = (f"{before} at {day} prices", f"{before} at {when} prices")
-        outcome = compute_diff(old_result, new_result, *labels)
+        outcome = compute_diff(old_result, new_result, *labels, notes=notes)
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:

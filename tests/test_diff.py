@@ -84,3 +84,23 @@ def test_diff_bad_input(tmp_path, args, message):
     scenario.write_text(BASE)
     result = CliRunner().invoke(app, ["diff", str(scenario), *args, *ARGS])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_tier_the_catalog_did_not_price_then_is_not_an_invented_price_cut(tmp_path):
+    scenario = tmp_path / "batch.yaml"
+    scenario.write_text(
+        BASE.replace(
+            """model: {name: big, input_usd_per_mtok: 1, output_usd_per_mtok: 2,
+            cached_input_usd_per_mtok: 0.1, follows_price_trajectory: false}""",
+            "model: openai:gpt-4o-mini\n    service_tier: batch",
+        )
+    )
+    since = PriceCatalog().resolve("openai:gpt-4o-mini", "batch").tier_since
+    assert since is not None and since > dt.date(2025, 6, 1)
+    result = CliRunner().invoke(
+        app, ["diff", str(scenario), "--prices-at", "2025-06-01", "--format", "json", *ARGS]
+    )
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.output)
+    assert all(c["before"] == c["after"] for c in d["models"])
+    assert any(f"only from {since}" in note for note in d["notes"])

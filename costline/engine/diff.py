@@ -55,10 +55,14 @@ class Diff(_Frozen):
     headline: list[Change]
     features: list[Change]
     """Mean cost per query of each feature (USD)."""
+    features_monthly: list[Change] = []
+    """Each feature's inference cost in the first month (USD)."""
     models: list[Change]
     """First-month USD per 1M tokens of each model's input and output."""
     plans: list[Change]
-    """Each plan's price (USD a month)."""
+    """Each plan's price (USD a month) and share of users."""
+    notes: list[str] = []
+    """What the comparison cannot say (a price the catalog has no record of then)."""
 
 
 def _by_name(
@@ -69,16 +73,24 @@ def _by_name(
 
 
 def _prices(result: Result) -> dict[str, float | None]:
+    """Each model's catalog (list) prices in the first month: the scenario's assumed
+    trajectory is not a vendor's price change."""
     out: dict[str, float | None] = {}
     for feature in result.features:
         for m in feature.models:
             label = f"{m.ref} ({m.service_tier})" if m.service_tier != "default" else m.ref
-            out[f"{label} input"] = m.input_usd_per_mtok
-            out[f"{label} output"] = m.output_usd_per_mtok
+            out[f"{label} input"] = m.list_input_usd_per_mtok
+            out[f"{label} output"] = m.list_output_usd_per_mtok
     return out
 
 
-def diff(before: Result, after: Result, before_label: str, after_label: str) -> Diff:
+def diff(
+    before: Result,
+    after: Result,
+    before_label: str,
+    after_label: str,
+    notes: list[str] | None = None,
+) -> Diff:
     """The changes from `before` to `after`."""
     b, a = before.timeline[0], after.timeline[0]
     ten_b = next((p for p in before.scale if p.multiple == 10), None)
@@ -114,9 +126,22 @@ def diff(before: Result, after: Result, before_label: str, after_label: str) -> 
             "usd",
         ),
         models=_by_name(_prices(before), _prices(after), "usd"),
-        plans=_by_name(
-            {p.name: p.price_usd_per_month for p in before.plans},
-            {p.name: p.price_usd_per_month for p in after.plans},
+        plans=[
+            *_by_name(
+                {p.name: p.price_usd_per_month for p in before.plans},
+                {p.name: p.price_usd_per_month for p in after.plans},
+                "usd",
+            ),
+            *_by_name(
+                {f"{p.name} share of users": p.share for p in before.plans},
+                {f"{p.name} share of users": p.share for p in after.plans},
+                "share",
+            ),
+        ],
+        features_monthly=_by_name(
+            {f.name: f.inference_cost_usd for f in before.features},
+            {f.name: f.inference_cost_usd for f in after.features},
             "usd",
         ),
+        notes=notes or [],
     )

@@ -39,6 +39,11 @@ class ModelUse(_Frozen):
     cached_input_usd_per_mtok: float | None
     is_override: bool
     source: str
+    list_input_usd_per_mtok: float | None = None
+    """The catalog's own price in the start month, before the scenario's trajectory."""
+    list_output_usd_per_mtok: float | None = None
+    catalog_since: str | None = None
+    """First day the catalog prices this model's service tier (None: no start recorded)."""
 
 
 class CostBreakdown(_Frozen):

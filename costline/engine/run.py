@@ -424,7 +424,8 @@ def _feature_result(
         shares = (counts / max(counts.sum(), 1)).tolist()
     for share, key in zip(shares, run.sample.route_keys, strict=True):
         pricing = book[key]
-        rates = pricing.rates_at(run.first_day).scaled(run.factors[0].get(key, 1.0))
+        listed = pricing.rates_at(run.first_day)
+        rates = listed.scaled(run.factors[0].get(key, 1.0))
         models.append(
             ModelUse(
                 ref=pricing.ref if not pricing.is_override else pricing.model_id,
@@ -437,6 +438,9 @@ def _feature_result(
                 cached_input_usd_per_mtok=rates.cache_read.base if rates.cache_read else None,
                 is_override=pricing.is_override,
                 source=pricing.source,
+                list_input_usd_per_mtok=listed.input.base if listed.input else None,
+                list_output_usd_per_mtok=listed.output.base if listed.output else None,
+                catalog_since=pricing.tier_since.isoformat() if pricing.tier_since else None,
             )
         )
     sample = run.sample

@@ -98,8 +98,30 @@ def chart_specs(
                     "y": {"field": "median", "type": "quantitative"},
                 },
             },
+            {
+                "mark": {
+                    "type": "point",
+                    "shape": "diamond",
+                    "filled": True,
+                    "size": 90,
+                    "color": "#2ca02c",
+                },
+                "encoding": {
+                    "x": {"field": "plan", "type": "nominal"},
+                    "y": {"field": "price", "type": "quantitative"},
+                    "tooltip": [{"field": "price", "title": "plan price", "format": "$.2f"}],
+                },
+            },
         ],
     )
+    specs["cost-per-user"]["title"] = {
+        "text": "Inference cost per user a month, by plan",
+        "subtitle": "bar: mean user; black tick: median; red tick: p95 user; green diamond: "
+        "the plan's price",
+    }
+    for layer in specs["cost-per-user"]["layer"]:
+        layer["encoding"]["x"]["sort"] = [p.name for p in result.plans]
+        layer["encoding"]["x"]["axis"] = {"labelAngle": 0}
     specs["scale"] = _spec(
         "The first month at 1x, 10x, 100x the users (USD a month)",
         [
@@ -115,12 +137,7 @@ def chart_specs(
         encoding={
             "x": {"field": "multiple", "type": "nominal", "title": None, "sort": None},
             "xOffset": {"field": "series"},
-            "y": {
-                "field": "usd",
-                "type": "quantitative",
-                "title": "USD",
-                "scale": {"type": "symlog"},
-            },
+            "y": {"field": "usd", "type": "quantitative", "title": "USD a month"},
             "color": {"field": "series", "type": "nominal", "title": None},
         },
     )
@@ -146,23 +163,55 @@ def chart_specs(
         )
     if crossing is not None:
         s = crossing.serving
+        # the sweep runs far past the scenario: show up to 3x the larger of its last month
+        # and the crossing, where the answer is
+        last = max(crossing.timeline_queries or [0.0])
+        cross = crossing.crossover_queries_per_month or 0.0
+        limit = 3 * max(last, cross) or max(crossing.volumes)
+        shown = [i for i, q in enumerate(crossing.volumes) if q <= limit]
         specs["breakeven"] = _spec(
             f"API vs self-hosting {s.model} on {s.tp} x {s.gpu}: monthly cost of "
             f"{', '.join(crossing.features)}'s LLM calls (USD)",
             [
-                {"queries": q, "series": series, "usd": usd}
-                for q, api, own in zip(
-                    crossing.volumes, crossing.api_usd, crossing.selfhost_usd, strict=True
+                {"queries": crossing.volumes[i], "series": series, "usd": usd}
+                for i in shown
+                for series, usd in (
+                    ("API", crossing.api_usd[i]),
+                    ("self-hosted fleet", crossing.selfhost_usd[i]),
                 )
-                for series, usd in (("API", api), ("self-hosted fleet", own))
             ],
-            mark={"type": "line"},
-            encoding={
-                "x": {"field": "queries", "type": "quantitative", "title": "queries a month"},
-                "y": {"field": "usd", "type": "quantitative", "title": "USD a month"},
-                "color": {"field": "series", "type": "nominal", "title": None},
-            },
+            layer=[
+                {
+                    "mark": {"type": "line"},
+                    "encoding": {
+                        "x": {
+                            "field": "queries",
+                            "type": "quantitative",
+                            "title": "queries a month",
+                        },
+                        "y": {"field": "usd", "type": "quantitative", "title": "USD a month"},
+                        "color": {"field": "series", "type": "nominal", "title": None},
+                    },
+                },
+                *(
+                    [
+                        {
+                            "data": {"values": [{"queries": cross}]},
+                            "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#555555"},
+                            "encoding": {"x": {"field": "queries", "type": "quantitative"}},
+                        }
+                    ]
+                    if crossing.crossover_queries_per_month
+                    else []
+                ),
+            ],
         )
+        if crossing.crossover_queries_per_month:
+            specs["breakeven"]["title"] = {
+                "text": specs["breakeven"]["title"],
+                "subtitle": f"dashed: self-hosting first costs no more at "
+                f"{crossing.crossover_queries_per_month:,.0f} queries a month",
+            }
     return specs
 
 
@@ -171,3 +220,12 @@ def chart_png(spec: dict[str, Any]) -> bytes:
     import vl_convert
 
     return bytes(vl_convert.vegalite_to_png(spec, scale=2))
+
+
+def title_text(spec: dict[str, Any]) -> str:
+    """A spec's title as plain text (a title may carry a subtitle)."""
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        sub = title.get("subtitle")
+        return str(title.get("text", "")) + (f" ({sub})" if sub else "")
+    return str(title)

@@ -21,6 +21,10 @@ def _value(value: float | None, kind: str) -> str:
 def _change(c: Change) -> str:
     if c.status in ("added", "removed"):
         return c.status
+    if c.status == "same":
+        return "no change"
+    if c.relative is not None and abs(c.relative) < 5e-4 and c.kind != "share":
+        return "no change (under 0.05%)"
     if c.status == "same" or c.delta is None:
         return "no change"
     if c.kind == "share":
@@ -56,7 +60,13 @@ def render_diff_markdown(d: Diff) -> str:
         "",
         *_table("Headline", d.headline, show_same=True),
         *_table("Cost per query, by feature", d.features, show_same=True),
-        *_table("Model prices (USD per 1M tokens, first month)", d.models, show_same=False),
-        *_table("Plan prices (USD a month)", d.plans, show_same=False),
+        *_table("Inference cost a month, by feature", d.features_monthly, show_same=True),
+        *_table(
+            "Model list prices (USD per 1M tokens, first month, before the trajectory)",
+            d.models,
+            show_same=False,
+        ),
+        *_table("Plans (price USD a month, share of users)", d.plans, show_same=False),
+        *([f"- {note}" for note in d.notes] + [""] if d.notes else []),
     ]
     return "\n".join(out).rstrip() + "\n"

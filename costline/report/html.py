@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from costline.engine.result import Result
+from costline.report.charts import title_text
 from costline.report.format import catalog_label, count, pct, usd
 
 STYLE = """
@@ -87,7 +88,7 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
         or "<p>None.</p>"
     )
     charts = "".join(
-        f'<h2>{html.escape(spec["title"])}</h2><div class="chart" id="chart-{key}"></div>'
+        f'<h2>{html.escape(title_text(spec))}</h2><div class="chart" id="chart-{key}"></div>'
         for key, spec in specs.items()
     )
     # the page's headings title the charts; `</` cannot close the script from inside JSON
