@@ -94,7 +94,14 @@ def write_workbook(
     change = scenario.price_trajectory.annual_change
 
     # ---- Assumptions -------------------------------------------------------------------
+    # tabs in reading order: the headline first; formulas may name a sheet filled later
+    su = wb.add_worksheet("Summary")
     a = wb.add_worksheet("Assumptions")
+    pq = wb.add_worksheet("Per query")
+    mo = wb.add_worksheet("Monthly")
+    sc = wb.add_worksheet("Scale")
+    ot = wb.add_worksheet("One-time")
+    su.activate()
     a.set_column(0, 0, 34)
     a.set_column(1, 3, 16)
     book.text(a, 0, 0, f"Assumptions: {scenario.name or 'scenario'}", book.title)
@@ -344,9 +351,9 @@ def write_workbook(
         row += 1
 
     # ---- Per query ----------------------------------------------------------------------
-    pq = wb.add_worksheet("Per query")
     pq.set_column(0, 0, 28)
     book.text(pq, 0, 0, "Cost per query (USD), mean, each month", book.title)
+    pq.freeze_panes(2, 1)
     book.text(pq, 1, 0, "feature", book.bold)
     for j, month in enumerate(months):
         pq.write_datetime(1, 1 + j, dt.datetime.combine(month, dt.time()), book.month)
@@ -385,7 +392,6 @@ def write_workbook(
                 )
 
     # ---- One-time -----------------------------------------------------------------------
-    ot = wb.add_worksheet("One-time")
     ot.set_column(0, 0, 34)
     book.text(ot, 0, 0, "One-time rows (CapEx-like), amortised straight-line", book.title)
     heads = ("row", "kind", "USD", "month", "amortised over months", "USD a month")
@@ -404,9 +410,9 @@ def write_workbook(
     ot_last = max(2 + len(result.one_time) - 1, 2)
 
     # ---- Monthly ------------------------------------------------------------------------
-    mo = wb.add_worksheet("Monthly")
     mo.set_column(0, 12, 15)
     book.text(mo, 0, 0, "Monthly (USD)", book.title)
+    mo.freeze_panes(2, 1)
     heads = [
         "month",
         "users",
@@ -511,7 +517,6 @@ def write_workbook(
     last_row = 2 + n
 
     # ---- Scale --------------------------------------------------------------------------
-    sc = wb.add_worksheet("Scale")
     sc.set_column(0, 8, 16)
     book.text(
         sc, 0, 0, "The first month at a multiple of its users, first-month prices", book.title
@@ -562,7 +567,6 @@ def write_workbook(
         book.formula(sc, r, 9, f'=IF(G{x}>0,D{x}/G{x},"")', point.cogs_share_of_arpu, book.pct)
 
     # ---- Summary ------------------------------------------------------------------------
-    su = wb.add_worksheet("Summary")
     su.set_column(0, 0, 44)
     su.set_column(1, 2, 18)
     book.text(
