@@ -634,6 +634,33 @@ def breakeven(
         render_breakeven_terminal(outcome, _console())
 
 
+def _lever_changes(before: Scenario, after: Scenario) -> list[str]:
+    """A line for each feature whose levers differ between two scenarios."""
+    out = []
+    old = {
+        f.name: f.levers.model_dump(exclude_none=True) if f.levers else {} for f in before.features
+    }
+    for feature in after.features:
+        if feature.name not in old:
+            continue
+        new = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
+        if new == old[feature.name]:
+            continue
+        parts = []
+        for kind in dict.fromkeys([*old[feature.name], *new]):
+            was, now = old[feature.name].get(kind), new.get(kind)
+            if was == now:
+                continue
+            if was is None:
+                parts.append(f"+ {kind} {now}")
+            elif now is None:
+                parts.append(f"- {kind}")
+            else:
+                parts.append(f"~ {kind} {was} -> {now}")
+        out.append(f"levers of {feature.name}: " + "; ".join(parts))
+    return out
+
+
 def _breakeven_of(
     result: Result, self_host: str, feature: list[str] | None, **fleet_options: Any
 ) -> Any:
@@ -1483,6 +1510,7 @@ def diff(
             new_run = _runner(catalog, when, after, seed, samples, SOLVE_USERS_SIMULATED)
             old_result, new_result = old_run(old), new_run(new)
             labels = (str(before), str(after))
+            notes += _lever_changes(old, new)
         else:
             assert prices_at is not None
             day = _parse_date(prices_at, "--prices-at")

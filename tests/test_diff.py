@@ -104,3 +104,16 @@ def test_a_tier_the_catalog_did_not_price_then_is_not_an_invented_price_cut(tmp_
     d = json.loads(result.output)
     assert all(c["before"] == c["after"] for c in d["models"])
     assert any(f"only from {since}" in note for note in d["notes"])
+
+
+def test_a_lever_change_is_named(tmp_path):
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(BASE + "    levers: {response_cache: {hit_rate: 0.1}}\n")
+    after.write_text(
+        BASE + "    levers: {response_cache: {hit_rate: 0.3}, caps: {max_output_tokens: 200}}\n"
+    )
+    result = CliRunner().invoke(app, ["diff", str(before), str(after), "--format", "json", *ARGS])
+    assert result.exit_code == 0, result.output
+    (note,) = json.loads(result.output)["notes"]
+    assert note.startswith("levers of chat:")
+    assert "~ response_cache" in note and "+ caps" in note
