@@ -168,3 +168,35 @@ one_time:
     assert ("COGS_IN_ONE_TIME", "OpenAI API output tokens for November") in codes
     # a kind written in the scenario is the user's call, and rent is neither
     assert not any(subject in ("Anthropic API tokens", "Office rent") for _, subject in codes)
+
+
+def test_a_one_time_row_without_a_kind_is_placed_by_what_it_reads_as():
+    from costline.catalog.levers import load_lever_defaults
+    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.catalog.rules import load_text_model
+    from costline.engine.run import run_scenario
+
+    from .conftest import AS_OF
+
+    s = parse_scenario(
+        BASE
+        + """one_time:
+  - {name: LoRA fine-tuning run on support transcripts, amount_usd: 4000}
+  - {name: Launch party, amount_usd: 2000}
+  - {name: Data labelling, kind: other, amount_usd: 1000}
+""",
+        "yaml",
+    )
+    catalog = PriceCatalog()
+    result = run_scenario(
+        s,
+        price_book(s, catalog),
+        catalog.info(AS_OF),
+        query_samples=1_000,
+        users_simulated=200,
+        lever_defaults=load_lever_defaults(),
+        line_rules=RULES,
+        line_model=load_text_model(),
+    )
+    kinds = [(o.kind, o.kind_source) for o in result.one_time]
+    assert kinds == [("training", "classified"), ("other", "scenario"), ("other", "scenario")]

@@ -223,6 +223,9 @@ class OneTimeResult(_Frozen):
 
     name: str
     kind: str
+    kind_source: str = "scenario"
+    """scenario (as written, or its default), or classified (a row without a kind that
+    reads as training)."""
     amount_usd: float
     """The amount amortised: the row's amount, or a training estimate's expected cost."""
     month: str

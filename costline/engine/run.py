@@ -17,7 +17,8 @@ from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.types import CatalogInfo, ModelPricing, batch_key, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
-from costline.engine.classify import Rule, TextModel, placement_warnings
+from costline.engine.classify import LOW_CONFIDENCE, Rule, TextModel, placement_warnings
+from costline.engine.classify import classify as classify_line
 from costline.engine.deployment import SelfHosted, self_hosted_features
 from costline.engine.distributions import expected
 from costline.engine.latency import api_call_latency, query_latency
@@ -395,7 +396,7 @@ def run_scenario(
         scale=scale,
         timeline=timeline,
         one_time=[
-            _one_time_result(row, amount, estimate, scenario, first)
+            _one_time_result(row, amount, estimate, scenario, first, line_rules, line_model)
             for row, amount, estimate in zip(scenario.one_time, amounts, estimates, strict=True)
         ],
         warnings=warnings,
@@ -566,11 +567,20 @@ def _one_time_result(
     estimate: TrainingEstimate | None,
     scenario: Scenario,
     first: Month,
+    rules: tuple[Rule, ...] | None = None,
+    model: TextModel | None = None,
 ) -> OneTimeResult:
     per_month = amount / row.amortise_months
+    kind, source = row.kind, "scenario"
+    if "kind" not in row.model_fields_set and rules is not None:
+        # a row without a kind is placed by what it reads as (training rows are CapEx-like)
+        read = classify_line(row.name, rules, model=model)
+        if read.bucket == "training" and read.confidence >= LOW_CONFIDENCE:
+            kind, source = "training", "classified"
     return OneTimeResult(
         name=row.name,
-        kind=row.kind,
+        kind=kind,
+        kind_source=source,
         amount_usd=amount,
         month=row.month or scenario.start,
         amortise_months=row.amortise_months,
