@@ -1582,7 +1582,9 @@ def classify(
     except InputError as err:
         raise _fail(err) from None
     rules, model = load_rules(), load_text_model()
-    items = [classify_line(text, rules, amount, model) for _, text, amount in rows]
+    # a cloud bill repeats its SKUs: each distinct line is classified once
+    seen = {text: classify_line(text, rules, None, model) for text in {t for _, t, _ in rows}}
+    items = [seen[text].model_copy(update={"amount": amount}) for _, text, amount in rows]
     summary = summarise_bill(items)
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     for line, problem in problems:

@@ -10,6 +10,8 @@ from rich.text import Text
 from costline.engine.classify import LOW_CONFIDENCE, BillSummary, Classification
 from costline.report.format import cell, pct, usd
 
+SHOWN = 60
+"""Lines a terminal table shows; the totals always cover every line."""
 LABEL = {
     "training": "training (one-time, CapEx-like)",
     "inference": "inference (recurring COGS)",
@@ -42,12 +44,14 @@ def render_classify_terminal(
         table.add_column(name, justify="right" if name in ("amount", "confidence") else "left")
     table.columns[0].overflow = "fold"
     table.columns[4].overflow = "fold"
-    for i in items:
+    for i in items[:SHOWN]:
         style = "yellow" if i.confidence < LOW_CONFIDENCE else None
         table.add_row(
             i.description, _amount(i.amount), i.bucket, pct(i.confidence), i.reason, style=style
         )
     console.print(table)
+    if len(items) > SHOWN:
+        console.print(f"... {len(items) - SHOWN:,} more lines: --format json or markdown lists all")
     for line in _summary_lines(summary):
         console.print(line)
     if summary.margin_movers:
