@@ -191,7 +191,8 @@ class BillSummary(BaseModel):
     low_confidence: int
     """Lines below LOW_CONFIDENCE: check them."""
     margin_movers: list[Classification]
-    """The largest inference lines: the recurring costs that move gross margin most."""
+    """The largest inference lines, each line's amounts summed: the recurring costs that
+    move gross margin most."""
 
 
 def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
@@ -208,10 +209,14 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
         )
         for b in BUCKETS
     ]
-    movers = sorted(
-        (i for i in items if i.bucket == "inference" and i.amount),
-        key=lambda i: -(i.amount or 0.0),
-    )[:top]
+    # a bill repeats a line (one a day, one a resource): movers are summed by line
+    summed: dict[str, Classification] = {}
+    for i in items:
+        if i.bucket == "inference" and i.amount:
+            was = summed.get(i.description)
+            amount = i.amount + (was.amount or 0.0 if was else 0.0)
+            summed[i.description] = i.model_copy(update={"amount": amount})
+    movers = sorted(summed.values(), key=lambda i: -(i.amount or 0.0))[:top]
     return BillSummary(
         totals=totals,
         low_confidence=sum(1 for i in items if i.confidence < LOW_CONFIDENCE),
