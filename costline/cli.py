@@ -1559,9 +1559,15 @@ def classify(
     file: Annotated[
         str, typer.Argument(help="A CSV of cost lines, or - for one line a row on stdin.")
     ],
-    column: Annotated[str, typer.Option(help="The column with the line's text.")] = "description",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help="The column(s) with the line's text; repeat to join several."),
+    ] = None,
     amount_column: Annotated[
-        str | None, typer.Option(help="The column with the amount (USD); 'amount' if present.")
+        str | None,
+        typer.Option(
+            help="The column with the amount (USD); found by name (amount, cost...) if unset."
+        ),
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
         Format.terminal
@@ -1578,7 +1584,7 @@ def classify(
         echo "vLLM serving instances on L4 GPUs" | costline classify -
     """
     try:
-        rows, problems = _read_lines(file, column, amount_column)
+        rows, problems = _read_lines(file, column or ["description"], amount_column)
     except InputError as err:
         raise _fail(err) from None
     rules, model = load_rules(), load_text_model()
@@ -1601,58 +1607,115 @@ def classify(
         render_classify_terminal(items, summary, _console())
 
 
+AMOUNT_COLUMNS = ("amount", "cost", "unblended_cost", "line_item_unblended_cost", "cost_usd", "usd")
+"""Amount columns found without --amount-column (case-insensitive)."""
+
+
+def _parse_amount(text: str) -> float:
+    """An amount as bills write it: $1,234.56, 1.234,56, (123.45) for a credit."""
+    value = text.strip().replace("$", "").replace("USD", "").replace(" ", "")
+    negative = value.startswith("(") and value.endswith(")")
+    value = value.strip("()")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}", value):
+        value = value.replace(".", "").replace(",", ".")  # a European decimal comma
+    else:
+        value = value.replace(",", "")
+    number = float(value)
+    return -number if negative else number
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str | None]:
+    """Text of a file, UTF-8 (with or without BOM) or else Windows-1252, and a note."""
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{name}: is a binary file, not a CSV")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return raw.decode("cp1252"), "not UTF-8: read as Windows-1252"
+
+
 def _read_lines(
-    file: str, column: str, amount_column: str | None
+    file: str, columns: list[str], amount_column: str | None
 ) -> tuple[list[tuple[int, str, float | None]], list[tuple[int, str]]]:
-    """(line number, text, amount) of each readable row, and the rows that had a problem."""
+    """(line number, text, amount) of each readable row, and the rows that had a problem.
+    Several text columns are joined (a GCP service and its SKU)."""
     import csv
     import io
 
     if file == "-":
-        text = sys.stdin.read()
-        rows = [(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
-        rows = [r for r in rows if r[1]]
-        if not rows:
-            raise InputError("-: no line on standard input")
-        return rows, []
-    path = Path(file)
+        text, note = sys.stdin.read(), None
+        first = text.splitlines()[0] if text.strip() else ""
+        header_like = any(c.lower() in first.lower().split(",") for c in columns)
+        if not header_like:  # plain lines: one cost line each, no amounts
+            rows = [(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
+            rows = [r for r in rows if r[1]]
+            if not rows:
+                raise InputError("-: no line on standard input")
+            return rows, []
+    else:
+        path = Path(file)
+        try:
+            text, note = _decode(path.read_bytes(), file)
+        except FileNotFoundError:
+            raise InputError(f"{file}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{file}: is a folder, not a CSV") from None
+    if not text.strip():
+        raise InputError(f"{file}: the file is empty; expected a CSV with a {columns[0]!r} column")
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
-        raise InputError(f"{file}: cannot be read as text ({exc.__class__.__name__})") from None
-    if not raw.strip():
-        raise InputError(f"{file}: the file is empty; expected a CSV with a {column!r} column")
-    reader = csv.DictReader(io.StringIO(raw))
-    header = reader.fieldnames or []
-    if column not in header:
-        raise InputError(f"{file}: no column {column!r}; the columns are {', '.join(header)}")
-    amounts = amount_column or ("amount" if "amount" in header else None)
-    if amounts is not None and amounts not in header:
-        raise InputError(
-            f"--amount-column: {file} has no column {amounts!r}; the columns are "
-            f"{', '.join(header)}"
-        )
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, [])
+    by_name = {h.strip().lower(): i for i, h in enumerate(header)}
+
+    def column_index(name: str, option: str) -> int:
+        if name.strip().lower() not in by_name:
+            listed = ", ".join(h.strip() for h in header)
+            where = f"{option}: {file} has" if option != "--column" else f"{file}:"
+            raise InputError(f"{where} no column {name!r}; the columns are {listed}")
+        return by_name[name.strip().lower()]
+
+    text_columns = [column_index(c, "--column") for c in columns]
+    amount_index = None
+    if amount_column is not None:
+        amount_index = column_index(amount_column, "--amount-column")
+    else:
+        amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
     out: list[tuple[int, str, float | None]] = []
-    problems: list[tuple[int, str]] = []
-    for n, row in enumerate(reader, start=2):  # the header is line 1
-        text = (row.get(column) or "").strip()
-        if not text:
-            problems.append((n, f"empty {column!r}: not classified"))
+    problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
+    last = reader.line_num
+    for fields in reader:
+        n, last = last + 1, reader.line_num  # a quoted field may span lines: its first
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                (
+                    n,
+                    f"{len(fields)} fields where the header has {len(header)}: read as far as "
+                    "they go",
+                )
+            )
+        parts = [fields[i].strip() for i in text_columns if i < len(fields) and fields[i].strip()]
+        if not parts:
+            problems.append((n, f"empty {' / '.join(columns)!r}: not classified"))
             continue
         value: float | None = None
-        if amounts is not None and (row.get(amounts) or "").strip():
-            cleaned = (row[amounts] or "").strip().replace("$", "").replace(",", "")
-            try:
-                value = float(cleaned)
-            except ValueError:
-                problems.append(
-                    (n, f"amount {row[amounts]!r} is not a number: classified, no amount")
-                )
-        out.append((n, text, value))
+        if amount_index is not None:
+            raw = fields[amount_index].strip() if amount_index < len(fields) else ""
+            if not raw:
+                problems.append((n, "no amount: classified, no amount"))
+            else:
+                try:
+                    value = _parse_amount(raw)
+                except ValueError:
+                    problems.append((n, f"amount {raw!r} is not a number: classified, no amount"))
+        out.append((n, " - ".join(parts), value))
     if not out:
-        raise InputError(f"{file}: no row with a {column!r} to classify")
+        raise InputError(f"{file}: no row with a {columns[0]!r} to classify")
     return out, problems
 
 

@@ -199,4 +199,50 @@ def test_a_one_time_row_without_a_kind_is_placed_by_what_it_reads_as():
         line_model=load_text_model(),
     )
     kinds = [(o.kind, o.kind_source) for o in result.one_time]
-    assert kinds == [("training", "classified"), ("other", "scenario"), ("other", "scenario")]
+    assert kinds == [("training", "classified"), ("other", "default"), ("other", "scenario")]
+
+
+@pytest.mark.parametrize(
+    "line, bucket",
+    [
+        ("Security awareness training for staff", "other"),
+        ("Onboarding training for support agents", "other"),
+        ("Not for training: production API tokens", "inference"),
+        ("NVIDIA DGX H100 purchase (on-prem)", "training"),
+        ("Depreciation of GPU servers", "training"),
+    ],
+)
+def test_people_training_negations_and_hardware_purchases(line, bucket):
+    assert classify(line, RULES).bucket == bucket
+
+
+def test_bills_as_finance_exports_them(tmp_path):
+    from costline.cli import _parse_amount
+
+    assert _parse_amount("$1,234.56") == 1234.56
+    assert _parse_amount("1.234,56") == 1234.56
+    assert _parse_amount("(123.45)") == -123.45
+    runner = CliRunner()
+    bill = tmp_path / "gcp.csv"
+    bill.write_bytes(
+        "Service;SKU;Cost\n"
+        "Vertex AI;Online prediction node hours;1.234,56\n"
+        "Compute Engine;Office VPN;12\n"
+        "Caf\u00e9;Team lunch\n".encode("cp1252")
+    )
+    result = runner.invoke(
+        app, ["classify", str(bill), "--column", "service", "--column", "sku", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out[0]["description"] == "Vertex AI - Online prediction node hours"
+    assert (out[0]["bucket"], out[0]["amount"]) == ("inference", 1234.56)
+    assert "read as Windows-1252" in result.stderr
+    assert "line 4: 2 fields where the header has 3" in result.stderr
+    assert "line 4: no amount" in result.stderr
+    piped = runner.invoke(
+        app, ["classify", "-", "-f", "json"], input="description,amount\nOpenAI API tokens,10\n"
+    )
+    assert [(r["description"], r["amount"]) for r in json.loads(piped.stdout)] == [
+        ("OpenAI API tokens", 10.0)
+    ]

@@ -85,14 +85,15 @@ def classify(
     if p[best] < LEARNED_MIN or p[best] <= ruled.confidence:
         return ruled
     learned = BUCKETS[best]
+    # a guess from resemblance is always flagged for review (below LOW_CONFIDENCE)
     return ruled.model_copy(
         update={
             "bucket": learned,
-            "confidence": round(float(min(p[best], 0.9)) * 0.8, 3),
-            "reason": f"no rule settles it; it reads most like the {learned} lines of "
-            f"costline's {model.examples} labelled examples (learned, p={p[best]:.2f}). Rules: "
-            + ruled.reason,
-            "rules": [*ruled.rules, "learned"],
+            "confidence": round(float(min(p[best], 0.9)) * 0.6, 3),
+            "reason": f"no rule matches; it reads most like the {learned} lines of costline's "
+            f"{model.examples} labelled examples (a guess: say what the spend runs, a training "
+            "job, a product feature or the office, to settle it)",
+            "rules": ["learned"],
         }
     )
 
@@ -152,8 +153,11 @@ def _by_rules(
     if not strong:
         # hints only (a vendor's name, a class of hardware): flag it, say what would decide
         confidence *= 0.5
-        if ambiguous:
-            why += f"; but {ambiguous[0][0]}"
+        why += (
+            f"; but {ambiguous[0][0]}"
+            if ambiguous
+            else "; what it was used for (product traffic, training or internal use) decides it"
+        )
     elif ambiguous and confidence < 1:
         confidence *= 0.9
     rivals = [b for b in BUCKETS if b != bucket and score[b] > 0]
@@ -216,7 +220,9 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
             was = summed.get(i.description)
             amount = i.amount + (was.amount or 0.0 if was else 0.0)
             summed[i.description] = i.model_copy(update={"amount": amount})
-    movers = sorted(summed.values(), key=lambda i: -(i.amount or 0.0))[:top]
+    movers = sorted(
+        (i for i in summed.values() if (i.amount or 0.0) > 0), key=lambda i: -(i.amount or 0.0)
+    )[:top]
     return BillSummary(
         totals=totals,
         low_confidence=sum(1 for i in items if i.confidence < LOW_CONFIDENCE),
@@ -299,7 +305,8 @@ def placement_warnings(
     out = []
     for name in monthly:
         c = classify(name, rules, model=model)
-        if c.bucket == "training" and c.confidence >= LOW_CONFIDENCE:
+        recurring_tool = "training-tooling" in c.rules
+        if c.bucket == "training" and c.confidence >= LOW_CONFIDENCE and not recurring_tool:
             out.append(
                 (
                     "CAPEX_IN_MONTHLY",
@@ -314,13 +321,15 @@ def placement_warnings(
         if explicit:
             continue
         c = classify(name, rules, model=model)
-        if c.bucket == "inference" and c.confidence >= LOW_CONFIDENCE:
+        if c.bucket == "inference":
+            sure = "" if c.confidence >= LOW_CONFIDENCE else " (not sure: say what it is)"
             out.append(
                 (
                     "COGS_IN_ONE_TIME",
                     name,
-                    f"One-time row {name!r} reads as inference ({c.reason}): a recurring cost "
-                    "amortised as CapEx flatters the gross margin; make it a monthly row.",
+                    f"One-time row {name!r} reads as inference{sure} ({c.reason}): it is "
+                    "amortised as CapEx here, which flatters the gross margin; make it a monthly "
+                    "row, or give it a kind if it really is one-time.",
                 )
             )
         elif c.confidence < LOW_CONFIDENCE and c.bucket != "other":

@@ -224,8 +224,8 @@ class OneTimeResult(_Frozen):
     name: str
     kind: str
     kind_source: str = "scenario"
-    """scenario (as written, or its default), or classified (a row without a kind that
-    reads as training)."""
+    """scenario (written in it), default (no kind given), or classified (no kind given, and
+    the row reads as training)."""
     amount_usd: float
     """The amount amortised: the row's amount, or a training estimate's expected cost."""
     month: str

@@ -571,8 +571,9 @@ def _one_time_result(
     model: TextModel | None = None,
 ) -> OneTimeResult:
     per_month = amount / row.amortise_months
-    kind, source = row.kind, "scenario"
-    if "kind" not in row.model_fields_set and rules is not None:
+    explicit = "kind" in row.model_fields_set
+    kind, source = row.kind, "scenario" if explicit else "default"
+    if not explicit and rules is not None:
         # a row without a kind is placed by what it reads as (training rows are CapEx-like)
         read = classify_line(row.name, rules, model=model)
         if read.bucket == "training" and read.confidence >= LOW_CONFIDENCE:

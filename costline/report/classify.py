@@ -27,7 +27,9 @@ def _summary_lines(s: BillSummary) -> list[str]:
     out = []
     for t in s.totals:
         share = f", {pct(t.share_of_amount)} of the amount" if t.share_of_amount is not None else ""
-        out.append(f"{LABEL[t.bucket]}: {t.lines} lines, {usd(t.amount)}{share}")
+        lines = f"{t.lines:,} line" + ("" if t.lines == 1 else "s")
+        money = f", {usd(t.amount)}" if any(x.amount for x in s.totals) else ""
+        out.append(f"{LABEL[t.bucket]}: {lines}{money}{share}")
     if s.low_confidence:
         out.append(
             f"{s.low_confidence} lines below {LOW_CONFIDENCE:.0%} confidence: their reason says "

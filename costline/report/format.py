@@ -9,6 +9,8 @@ from costline.engine.result import Result
 
 def usd(value: float) -> str:
     """Dollars: cents from $1 up, three significant figures below (per-query costs)."""
+    if value < 0:
+        return "-" + usd(-value)
     if value != 0 and abs(value) < 1:
         decimals = min(2 - math.floor(math.log10(abs(value))), 10)
         return f"${value:.{decimals}f}"
