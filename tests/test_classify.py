@@ -9,7 +9,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from costline.catalog.rules import labelled_lines, load_rules, split_labelled
+from costline.catalog.levers import load_lever_defaults
+from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.rules import labelled_lines, load_rules, load_text_model, split_labelled
 from costline.cli import app
 from costline.engine.classify import (
     BUCKETS,
@@ -18,11 +20,28 @@ from costline.engine.classify import (
     summarise_bill,
     train_text_model,
 )
+from costline.engine.run import run_scenario
 from costline.scenario.load import parse_scenario
 
+from .conftest import AS_OF
 from .test_levers import BASE
 
 RULES = load_rules()
+
+
+def run_with_rules(scenario):
+    """A small run with the classifier's checks of the scenario's cost rows."""
+    catalog = PriceCatalog()
+    return run_scenario(
+        scenario,
+        price_book(scenario, catalog),
+        catalog.info(AS_OF),
+        query_samples=1_000,
+        users_simulated=200,
+        lever_defaults=load_lever_defaults(),
+        line_rules=RULES,
+        line_model=load_text_model(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -145,24 +164,7 @@ one_time:
 """,
         "yaml",
     )
-    from costline.catalog.levers import load_lever_defaults
-    from costline.catalog.prices import PriceCatalog, price_book
-    from costline.catalog.rules import load_text_model
-    from costline.engine.run import run_scenario
-
-    from .conftest import AS_OF
-
-    catalog = PriceCatalog()
-    result = run_scenario(
-        s,
-        price_book(s, catalog),
-        catalog.info(AS_OF),
-        query_samples=1_000,
-        users_simulated=200,
-        lever_defaults=load_lever_defaults(),
-        line_rules=RULES,
-        line_model=load_text_model(),
-    )
+    result = run_with_rules(s)
     codes = {(w.code, w.subject) for w in result.warnings}
     assert ("CAPEX_IN_MONTHLY", "H100 cluster for the 3-week pretraining run") in codes
     assert ("COGS_IN_ONE_TIME", "OpenAI API output tokens for November") in codes
@@ -171,13 +173,6 @@ one_time:
 
 
 def test_a_one_time_row_without_a_kind_is_placed_by_what_it_reads_as():
-    from costline.catalog.levers import load_lever_defaults
-    from costline.catalog.prices import PriceCatalog, price_book
-    from costline.catalog.rules import load_text_model
-    from costline.engine.run import run_scenario
-
-    from .conftest import AS_OF
-
     s = parse_scenario(
         BASE
         + """one_time:

@@ -47,6 +47,26 @@ def _quantity(values: list[float]) -> dict[str, Any]:
     return {"samples": values}
 
 
+def choose_month(
+    con: duckdb.DuckDBPyConnection, source: str, path: str, month: str | None, option: str
+) -> tuple[list[str], str]:
+    """The months a usage file covers and the one to use: `month`, or the latest."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"{option}: expected a month as YYYY-MM, got {month!r}")
+    months = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT strftime(day, '%Y-%m') FROM {source} ORDER BY 1"
+        ).fetchall()
+    ]
+    if not months:
+        raise InputError(f"{path}: no priced rows")
+    chosen = month or months[-1]
+    if chosen not in months:
+        raise InputError(f"{option}: {chosen} has no rows; months in {path}: {', '.join(months)}")
+    return months, chosen
+
+
 def catalog_prices_tier(ref: str, tier: str, day: dt.date) -> bool:
     """Whether costline's price catalog prices `ref`'s service `tier` on `day`."""
     try:
@@ -72,21 +92,7 @@ def fit(
     try:
         con.execute("SET TimeZone = 'UTC'")
         source = f"read_parquet({_sql_text(path)})"
-        months = [
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT strftime(day, '%Y-%m') FROM {source} ORDER BY 1"
-            ).fetchall()
-        ]
-        if not months:
-            raise InputError(f"{path}: no priced rows to fit")
-        if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-            raise InputError(f"--month: expected a month as YYYY-MM, got {month!r}")
-        chosen = month or months[-1]
-        if chosen not in months:
-            raise InputError(
-                f"--month: {chosen} has no rows; months in {path}: {', '.join(months)}"
-            )
+        months, chosen = choose_month(con, source, path, month, "--month")
         rows = (
             f"SELECT *, catalog_provider || ':' || catalog_model AS ref, "
             f"coalesce(service_tier, 'default') AS tier_ FROM {source} "

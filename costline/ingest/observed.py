@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -10,6 +9,7 @@ import duckdb
 from costline.engine.brief import CostLine, ObservedFeature, ObservedModel, ObservedUsage
 from costline.engine.result import Stats
 from costline.errors import InputError
+from costline.ingest.fit import choose_month
 from costline.ingest.pipeline import _sql_text
 from costline.ingest.usage import ingested_summary
 
@@ -26,8 +26,6 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
     """Each feature of the usage file `path` in `month` (the latest when None)."""
     if not path.is_file():
         raise InputError(f"--usage: {path}: no such file")
-    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise InputError(f"--usage-month: expected a month as YYYY-MM, got {month!r}")
     stored = ingested_summary(path)
     if stored is None:
         raise InputError(
@@ -45,19 +43,7 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
                 f"--usage: {path} has no {missing[0]} column: ingest the logs again with this "
                 "version of costline"
             )
-        months = [
-            r[0]
-            for r in con.execute(
-                f"SELECT DISTINCT strftime(day, '%Y-%m') FROM {source} ORDER BY 1"
-            ).fetchall()
-        ]
-        if not months:
-            raise InputError(f"--usage: {path} has no priced rows")
-        chosen = month or months[-1]
-        if chosen not in months:
-            raise InputError(
-                f"--usage-month: {chosen} has no rows; months in {path}: {', '.join(months)}"
-            )
+        _, chosen = choose_month(con, source, str(path), month, "--usage-month")
         con.execute(
             f"CREATE TEMP TABLE m AS SELECT *, coalesce(catalog_provider || ':' || "
             f"catalog_model, model) AS ref FROM {source} "
