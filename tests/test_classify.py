@@ -182,17 +182,7 @@ def test_a_one_time_row_without_a_kind_is_placed_by_what_it_reads_as():
 """,
         "yaml",
     )
-    catalog = PriceCatalog()
-    result = run_scenario(
-        s,
-        price_book(s, catalog),
-        catalog.info(AS_OF),
-        query_samples=1_000,
-        users_simulated=200,
-        lever_defaults=load_lever_defaults(),
-        line_rules=RULES,
-        line_model=load_text_model(),
-    )
+    result = run_with_rules(s)
     kinds = [(o.kind, o.kind_source) for o in result.one_time]
     assert kinds == [("training", "classified"), ("other", "default"), ("other", "scenario")]
 
