@@ -24,9 +24,10 @@ import duckdb
 import genai_prices
 from genai_prices import Usage
 
+from costline.catalog.prices import PriceCatalog
 from costline.ingest.pipeline import ingest
 from costline.ingest.prices import context_of
-from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+from costline.ingest.synthetic import GENERIC_MAPPING, MODELS, write_logs
 from costline.ingest.usage import usage_report
 
 LOOP_SAMPLE = 20_000
@@ -69,14 +70,16 @@ def loop_seconds(parquet: Path, n: int) -> float:
 
 def floor_seconds(parquet: Path) -> float:
     """A hand-written DuckDB query that only sums cost: each row's tokens times its model's
-    list price (one input and one output price a model: no dates, tiers, cache or checks)."""
+    list price today (one input and one output price a model, from the catalog: no dates,
+    tiers, cache or checks)."""
+    catalog, today = PriceCatalog(), dt.date.today()
+    prices = []
+    for provider, model, _ in MODELS:
+        rates = catalog.resolve(f"{provider}:{model}").rates_at(today)
+        prices.append((model, rates.input.base, rates.output.base))
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE price AS SELECT * FROM (VALUES ('gpt-4o', 2.5, 10), ('gpt-4o-mini', 0.15, "
-        "0.6), ('gpt-4.1', 2, 8), ('o3', 2, 8), ('claude-sonnet-4-5', 3, 15), "
-        "('claude-haiku-4-5', 1, 5), ('gemini-2.5-pro', 1.25, 10), ('deepseek-chat', 0.27, "
-        "1.1)) t(model, input, output)"
-    )
+    con.execute("CREATE TABLE price (model VARCHAR, input DOUBLE, output DOUBLE)")
+    con.executemany("INSERT INTO price VALUES (?, ?, ?)", prices)
     start = time.perf_counter()
     con.execute(
         "SELECT sum((l.input_tokens * p.input + l.output_tokens * p.output) / 1e6) "

@@ -79,15 +79,18 @@ def test_the_labelled_set_is_large_and_covers_every_bucket():
     assert len({d.lower() for d, _ in lines}) == len(lines)  # no duplicates
 
 
-def test_accuracy_on_the_held_out_part_does_not_fall():
+@pytest.mark.xfail(
+    reason="the issue's 95% held-out target is not met yet (107/122 = 87.7%, README)",
+    strict=True,
+)
+def test_accuracy_on_the_held_out_part_is_at_least_95_percent():
     # the learned backup sees only the training part; the held-out lines are new to it.
-    # Measured 107/122 (87.7%): the issue's 95% target is NOT met (README, "Sorting cost
-    # lines"); this guards against getting worse, with a few lines of slack.
+    # Strict xfail: the day the target is met this passes, and the marker must go.
     train, held = split_labelled()
     model = train_text_model(train)
     right = sum(classify(d, RULES, model=model).bucket == b for d, b in held)
     assert len(held) >= 100
-    assert right >= 104, f"{right}/{len(held)}"
+    assert right / len(held) >= 0.95, f"{right}/{len(held)}"
 
 
 def test_a_bill_is_totalled_by_bucket():
