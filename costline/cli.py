@@ -28,7 +28,7 @@ from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog, price_book, prices_as_of
-from costline.catalog.rules import load_rules, load_text_model
+from costline.catalog.rules import load_rules
 from costline.catalog.tiers import load_model_tiers
 from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
@@ -49,6 +49,7 @@ from costline.engine.training import (
 )
 from costline.engine.waterfall import lever_waterfall
 from costline.errors import InputError, ScenarioError
+from costline.ingest.bills import read_lines, shipped_text_model
 from costline.ingest.fit import fit as fit_usage
 from costline.ingest.observed import observed_usage
 from costline.ingest.options import mapping_from, prices_from
@@ -136,7 +137,7 @@ def _runner(
     """A function that runs a scenario with every catalog costline ships, priced from
     `catalog` unless a price book is given."""
     hardware, models, levers = load_hardware(), load_open_models(), load_lever_defaults()
-    latency, rules, text_model = load_api_latency(), load_rules(), load_text_model()
+    latency, rules, text_model = load_api_latency(), load_rules(), shipped_text_model()
     info = catalog.info(when)
 
     def run_one(variant: Scenario, book: dict[str, ModelPricing] | None = None) -> Result:
@@ -1584,10 +1585,10 @@ def classify(
         echo "vLLM serving instances on L4 GPUs" | costline classify -
     """
     try:
-        rows, problems = _read_lines(file, column or ["description"], amount_column)
+        rows, problems = read_lines(file, column or ["description"], amount_column)
     except InputError as err:
         raise _fail(err) from None
-    rules, model = load_rules(), load_text_model()
+    rules, model = load_rules(), shipped_text_model()
     # a cloud bill repeats its SKUs: each distinct line is classified once
     seen = {text: classify_line(text, rules, None, model) for text in {t for _, t, _ in rows}}
     items = [seen[text].model_copy(update={"amount": amount}) for _, text, amount in rows]
@@ -1605,118 +1606,6 @@ def classify(
         sys.stdout.write(render_classify_markdown(items, summary))
     else:
         render_classify_terminal(items, summary, _console())
-
-
-AMOUNT_COLUMNS = ("amount", "cost", "unblended_cost", "line_item_unblended_cost", "cost_usd", "usd")
-"""Amount columns found without --amount-column (case-insensitive)."""
-
-
-def _parse_amount(text: str) -> float:
-    """An amount as bills write it: $1,234.56, 1.234,56, (123.45) for a credit."""
-    value = text.strip().replace("$", "").replace("USD", "").replace(" ", "")
-    negative = value.startswith("(") and value.endswith(")")
-    value = value.strip("()")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}", value):
-        value = value.replace(".", "").replace(",", ".")  # a European decimal comma
-    else:
-        value = value.replace(",", "")
-    number = float(value)
-    return -number if negative else number
-
-
-def _decode(raw: bytes, name: str) -> tuple[str, str | None]:
-    """Text of a file, UTF-8 (with or without BOM) or else Windows-1252, and a note."""
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{name}: is a binary file, not a CSV")
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return raw.decode("cp1252"), "not UTF-8: read as Windows-1252"
-
-
-def _read_lines(
-    file: str, columns: list[str], amount_column: str | None
-) -> tuple[list[tuple[int, str, float | None]], list[tuple[int, str]]]:
-    """(line number, text, amount) of each readable row, and the rows that had a problem.
-    Several text columns are joined (a GCP service and its SKU)."""
-    import csv
-    import io
-
-    if file == "-":
-        text, note = sys.stdin.read(), None
-        first = text.splitlines()[0] if text.strip() else ""
-        header_like = any(c.lower() in first.lower().split(",") for c in columns)
-        if not header_like:  # plain lines: one cost line each, no amounts
-            rows = [(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
-            rows = [r for r in rows if r[1]]
-            if not rows:
-                raise InputError("-: no line on standard input")
-            return rows, []
-    else:
-        path = Path(file)
-        try:
-            text, note = _decode(path.read_bytes(), file)
-        except FileNotFoundError:
-            raise InputError(f"{file}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{file}: is a folder, not a CSV") from None
-    if not text.strip():
-        raise InputError(f"{file}: the file is empty; expected a CSV with a {columns[0]!r} column")
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, [])
-    by_name = {h.strip().lower(): i for i, h in enumerate(header)}
-
-    def column_index(name: str, option: str) -> int:
-        if name.strip().lower() not in by_name:
-            listed = ", ".join(h.strip() for h in header)
-            where = f"{option}: {file} has" if option != "--column" else f"{file}:"
-            raise InputError(f"{where} no column {name!r}; the columns are {listed}")
-        return by_name[name.strip().lower()]
-
-    text_columns = [column_index(c, "--column") for c in columns]
-    amount_index = None
-    if amount_column is not None:
-        amount_index = column_index(amount_column, "--amount-column")
-    else:
-        amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
-    out: list[tuple[int, str, float | None]] = []
-    problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
-    last = reader.line_num
-    for fields in reader:
-        n, last = last + 1, reader.line_num  # a quoted field may span lines: its first
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                (
-                    n,
-                    f"{len(fields)} fields where the header has {len(header)}: read as far as "
-                    "they go",
-                )
-            )
-        parts = [fields[i].strip() for i in text_columns if i < len(fields) and fields[i].strip()]
-        if not parts:
-            problems.append((n, f"empty {' / '.join(columns)!r}: not classified"))
-            continue
-        value: float | None = None
-        if amount_index is not None:
-            raw = fields[amount_index].strip() if amount_index < len(fields) else ""
-            if not raw:
-                problems.append((n, "no amount: classified, no amount"))
-            else:
-                try:
-                    value = _parse_amount(raw)
-                except ValueError:
-                    problems.append((n, f"amount {raw!r} is not a number: classified, no amount"))
-        out.append((n, " - ".join(parts), value))
-    if not out:
-        raise InputError(f"{file}: no row with a {columns[0]!r} to classify")
-    return out, problems
 
 
 @app.command()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.prices import PriceCatalog, price_book
-from costline.catalog.rules import labelled_lines, load_rules, load_text_model, split_labelled
+from costline.catalog.rules import labelled_lines, load_rules, split_labelled
 from costline.cli import app
 from costline.engine.classify import (
     BUCKETS,
@@ -21,6 +21,7 @@ from costline.engine.classify import (
     train_text_model,
 )
 from costline.engine.run import run_scenario
+from costline.ingest.bills import shipped_text_model
 from costline.scenario.load import parse_scenario
 
 from .conftest import AS_OF
@@ -40,7 +41,7 @@ def run_with_rules(scenario):
         users_simulated=200,
         lever_defaults=load_lever_defaults(),
         line_rules=RULES,
-        line_model=load_text_model(),
+        line_model=shipped_text_model(),
     )
 
 
@@ -205,11 +206,11 @@ def test_people_training_negations_and_hardware_purchases(line, bucket):
 
 
 def test_bills_as_finance_exports_them(tmp_path):
-    from costline.cli import _parse_amount
+    from costline.ingest.bills import parse_amount
 
-    assert _parse_amount("$1,234.56") == 1234.56
-    assert _parse_amount("1.234,56") == 1234.56
-    assert _parse_amount("(123.45)") == -123.45
+    assert parse_amount("$1,234.56") == 1234.56
+    assert parse_amount("1.234,56") == 1234.56
+    assert parse_amount("(123.45)") == -123.45
     runner = CliRunner()
     bill = tmp_path / "gcp.csv"
     bill.write_bytes(

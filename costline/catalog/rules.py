@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from costline.catalog._data import one_line, read_data
-from costline.engine.classify import Rule, TextModel, train_text_model
+from costline.catalog.types import Rule
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -55,9 +55,3 @@ def split_labelled() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         [x for i, x in enumerate(lines) if i % HELD_OUT_EVERY != 0],
         [x for i, x in enumerate(lines) if i % HELD_OUT_EVERY == 0],
     )
-
-
-@cache
-def load_text_model() -> TextModel:
-    """The learned backup, trained on every labelled line shipped with costline."""
-    return train_text_model(list(labelled_lines()))

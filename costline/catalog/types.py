@@ -1,4 +1,5 @@
-"""Price data types the engine reads: plain floats, no catalog lookups.
+"""Data types the engine reads from the catalog: prices (plain floats, no catalog lookups)
+and the line-item rules of the classifier.
 
 A `Rates` is one model's token prices in force over a period, in USD per 1M tokens,
 following genai-prices' conventions:
@@ -13,6 +14,7 @@ following genai-prices' conventions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from costline.scenario.models import PriceOverride
@@ -129,3 +131,30 @@ def pricing_key(model: str | PriceOverride, service_tier: str = "default") -> st
     if isinstance(model, PriceOverride):
         return f"override:{model.name}:{model.model_dump_json()}"
     return f"{model}@{service_tier}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One signal: patterns, the bucket they point to and how strongly."""
+
+    id: str
+    bucket: str
+    """training, inference, other, or ambiguous (no weight; only a reason)."""
+    weight: float
+    patterns: tuple[re.Pattern[str], ...]
+    reason: str
+    context: tuple[re.Pattern[str], ...] = ()
+    """When given, the rule counts only if one of these matches too."""
+    weak: bool = False
+    """A hint, not evidence: a line only weak rules match gets a lower confidence."""
+    default: str = "inference"
+    """Ambiguous rules: the bucket a line only they match gets."""
+
+    def match(self, text: str) -> str | None:
+        """The words that made the rule match `text`, or None."""
+        found = next((m.group(0) for p in self.patterns if (m := p.search(text))), None)
+        if found is None:
+            return None
+        if self.context and not any(p.search(text) for p in self.context):
+            return None
+        return found

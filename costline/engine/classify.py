@@ -18,38 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costline.catalog.types import Rule
+
 BUCKETS = ("training", "inference", "other")
 LOW_CONFIDENCE = 0.6
 """Below this a classification is flagged: the reason says what would decide it."""
 LEARNED_MIN = 0.6
 """The learned backup overrides unsure rules only when it is at least this sure."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One signal: patterns, the bucket they point to and how strongly."""
-
-    id: str
-    bucket: str
-    """training, inference, other, or ambiguous (no weight; only a reason)."""
-    weight: float
-    patterns: tuple[re.Pattern[str], ...]
-    reason: str
-    context: tuple[re.Pattern[str], ...] = ()
-    """When given, the rule counts only if one of these matches too."""
-    weak: bool = False
-    """A hint, not evidence: a line only weak rules match gets a lower confidence."""
-    default: str = "inference"
-    """Ambiguous rules: the bucket a line only they match gets."""
-
-    def match(self, text: str) -> str | None:
-        """The words that made the rule match `text`, or None."""
-        found = next((m.group(0) for p in self.patterns if (m := p.search(text))), None)
-        if found is None:
-            return None
-        if self.context and not any(p.search(text) for p in self.context):
-            return None
-        return found
 
 
 class Classification(BaseModel):

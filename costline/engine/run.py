@@ -15,9 +15,9 @@ from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
-from costline.catalog.types import CatalogInfo, ModelPricing, batch_key, pricing_key
+from costline.catalog.types import CatalogInfo, ModelPricing, Rule, batch_key, pricing_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
-from costline.engine.classify import LOW_CONFIDENCE, Rule, TextModel, placement_warnings
+from costline.engine.classify import LOW_CONFIDENCE, TextModel, placement_warnings
 from costline.engine.classify import classify as classify_line
 from costline.engine.deployment import SelfHosted, self_hosted_features
 from costline.engine.distributions import expected
