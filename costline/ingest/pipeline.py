@@ -573,11 +573,24 @@ def _load_rows(
     _with_progress(con, f"CREATE TEMP {keep} rows AS {union}", progress)
 
 
-def _price_table(
-    con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverrideRow]
-) -> tuple[dict[str, list[str]], str, str]:
-    """Resolve each logged model and build the `models` and `cells` tables; notes by kind,
-    and the SQL of a row's model key and of its cost (see `_case_sql`)."""
+@dataclass(frozen=True)
+class Pricing:
+    """How the logged models were priced: the SQL of a row's model key and of its cost (and
+    of each of LINES; see `_case_sql`), and the models worth a note."""
+
+    key_sql: str
+    cost_sql: str
+    line_sql: tuple[str, ...]
+    standard_tier: tuple[str, ...]
+    """provider:model (tier) of models without a price for the logged tier."""
+    overridden: tuple[str, ...]
+    """Models priced by an override row."""
+    unresolved: tuple[str, ...]
+    """provider:model of models the catalog does not know."""
+
+
+def _price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverrideRow]) -> Pricing:
+    """Resolve each logged model and build the `models` and `cells` tables."""
     # every logged model, rejected rows' too: reading three columns beats checking rows
     pairs = [
         (p, m, t)
@@ -586,7 +599,8 @@ def _price_table(
     ]
     models: dict[tuple[str | None, str], tuple[int, str, str]] = {}
     cells: list[tuple] = []
-    notes: dict[str, list[str]] = {"standard_tier": [], "overridden": []}
+    standard_tier: set[str] = set()
+    overridden: set[str] = set()
     done: set[tuple[int, str]] = set()
     found_by_key: dict[int, ResolvedModel] = {}
     for provider, model, tier in pairs:
@@ -595,7 +609,7 @@ def _price_table(
             override = overrides.get(model) or overrides.get(f"{provider}:{model}")
             if override is not None:
                 models[key] = (len(models), "override", model)
-                notes["overridden"].append(model)
+                overridden.add(model)
                 cells.append(_override_cell(models[key][0], override))
                 continue
             found = resolve(provider, model)
@@ -612,7 +626,7 @@ def _price_table(
         found = found_by_key[index]
         context = context_of(tier)
         if context is not None and not _has_variant(found.model, context):
-            notes["standard_tier"].append(f"{found.provider}:{found.model_id} ({tier})")
+            standard_tier.add(f"{found.provider}:{found.model_id} ({tier})")
         for cell in price_cells(found, context):
             cells.append(_cell_row(index, tier or "", cell))
     con.execute(
@@ -632,9 +646,14 @@ def _price_table(
     if cells:
         con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     key_sql, cost_sql = _case_sql(models, cells)
-    notes["unresolved"] = sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})
-    notes["line_sql"] = [_case_sql(models, cells, part)[1] for part in LINES]
-    return notes, key_sql, cost_sql
+    return Pricing(
+        key_sql=key_sql,
+        cost_sql=cost_sql,
+        line_sql=tuple(_case_sql(models, cells, part)[1] for part in LINES),
+        standard_tier=tuple(sorted(standard_tier)),
+        overridden=tuple(sorted(overridden)),
+        unresolved=tuple(sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})),
+    )
 
 
 def _number(x: float | int) -> str:
@@ -760,12 +779,27 @@ FROM (
 )
 """
 
-_OUTPUT = """
-SELECT ts, day, coalesce(user_id, '(none)') AS user_id,
-  coalesce(feature, '(unlabelled)') AS feature, p.provider, p.model, m.catalog_provider,
-  m.catalog_model, tier AS service_tier,
-  CAST(input_total AS BIGINT) AS input_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens,
-  CAST(cache_write AS BIGINT) AS cache_write_tokens, CAST(output AS BIGINT) AS output_tokens,
+LABEL_COLUMNS = (
+    "coalesce(user_id, '(none)') AS user_id, coalesce(feature, '(unlabelled)') AS feature"
+)
+"""A row's user and feature, with the names a report shows when the log has none."""
+
+_TOKEN_SOURCES = {
+    "input_tokens": "input_total",
+    "cache_read_tokens": "cache_read",
+    "cache_write_tokens": "cache_write",
+    "output_tokens": "output",
+}
+
+
+def token_columns(*names: str) -> str:
+    """The SQL selecting the named token counts (all of them by default) from `rows`."""
+    return ", ".join(f"CAST({_TOKEN_SOURCES[n]} AS BIGINT) AS {n}" for n in names or _TOKEN_SOURCES)
+
+
+_OUTPUT = f"""
+SELECT ts, day, {LABEL_COLUMNS}, p.provider, p.model, m.catalog_provider,
+  m.catalog_model, tier AS service_tier, {token_columns()},
   cost_usd, logged_cost_usd, source_file, line
 FROM priced p JOIN models m USING (model_key)
 """
@@ -779,26 +813,27 @@ def prepare(
     overrides: dict[str, PriceOverrideRow] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
-) -> tuple[list[Source], dict[str, list[str]]]:
+) -> tuple[list[Source], Pricing]:
     """Read and price the logs into the views `priced_rows` (PRICED_COLUMNS) and
-    `rejected_rows` (source_file, line, reason, text); the sources read and notes by kind."""
+    `rejected_rows` (source_file, line, reason, text); the sources read and how they were
+    priced."""
     groups = sources(files, format_name, mapping, input_includes_cache)
     try:
         _load_rows(con, groups, progress)
-        notes, key_sql, cost_sql = _price_table(con, overrides or {})
+        pricing = _price_table(con, overrides or {})
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
     lines = ", ".join(
-        f"{sql} AS {part}_cost_usd" for part, sql in zip(LINES, notes.pop("line_sql"), strict=True)
+        f"{sql} AS {part}_cost_usd" for part, sql in zip(LINES, pricing.line_sql, strict=True)
     )
-    con.execute(f"CREATE TEMP VIEW priced AS {_PRICED.format(cost=cost_sql, key=key_sql)}")
-    notes["key_sql"], notes["cost_sql"] = [key_sql], [cost_sql]
+    key_sql = pricing.key_sql
+    con.execute(f"CREATE TEMP VIEW priced AS {_PRICED.format(cost=pricing.cost_sql, key=key_sql)}")
     con.execute(f"CREATE TEMP VIEW priced_rows AS {_OUTPUT}")
     with_lines = _OUTPUT.replace("cost_usd, logged_cost_usd", f"cost_usd, {lines}, logged_cost_usd")
     con.execute(f"CREATE TEMP VIEW priced_rows_with_lines AS {with_lines}")
     # rows of unknown models, and their records, are looked for only when there are some
-    where = "false" if not notes["unresolved"] else f"({key_sql}) IS NULL"
+    where = "false" if not pricing.unresolved else f"({key_sql}) IS NULL"
     con.execute(
         "CREATE TEMP TABLE unknown AS SELECT source_file, line, "
         f"coalesce(provider || ':', '') || model AS model FROM rows "
@@ -807,7 +842,7 @@ def prepare(
     text = (
         f"(SELECT left(t.text, {REJECT_TEXT_CHARS}) FROM source_text t WHERE t.source_file = "
         "u.source_file AND t.line = u.line)"
-        if notes["unresolved"]
+        if pricing.unresolved
         else "NULL"
     )
     con.execute(
@@ -816,7 +851,7 @@ def prepare(
         f"UNION ALL SELECT source_file, line, 'unknown model' AS reason, model, {text} AS text "
         "FROM unknown u"
     )
-    return groups, notes
+    return groups, pricing
 
 
 def catalog_label() -> str:
@@ -846,7 +881,7 @@ def ingest(
         raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
     rejects_path = out.with_name(out.stem + ".rejects.csv")
     with _connection() as con:
-        groups, notes = prepare(
+        groups, pricing = prepare(
             con, files, format_name, mapping, overrides, input_includes_cache, progress
         )
         con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows_with_lines")
@@ -887,8 +922,8 @@ def ingest(
             priced_on=dt.date.today().isoformat(),
             output=str(out),
             rejects=str(rejects_path),
-            priced_at_standard_tier=sorted(set(notes["standard_tier"])),
-            priced_by_override=sorted(set(notes["overridden"])),
+            priced_at_standard_tier=list(pricing.standard_tier),
+            priced_by_override=list(pricing.overridden),
             unknown_models={str(k): int(v) for k, v in unknown.items()},
         )
         # the summary travels inside the Parquet file: `costline usage` reports it

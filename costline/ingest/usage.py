@@ -15,12 +15,14 @@ import duckdb
 
 from costline.errors import InputError
 from costline.ingest.pipeline import (
+    LABEL_COLUMNS,
     PriceOverrideRow,
     Progress,
     _connection,
     _sql_text,
     catalog_label,
     prepare,
+    token_columns,
 )
 
 GROUPINGS = {
@@ -168,18 +170,16 @@ def usage_report(
                 "unknown_models": stored.get("unknown_models", {}),
             }
         else:
-            _, notes = prepare(
+            _, pricing = prepare(
                 con, files, format_name, mapping, overrides, input_includes_cache, progress
             )
-            key, cost = notes["key_sql"][0], notes["cost_sql"][0]
+            key, cost = pricing.key_sql, pricing.cost_sql
             # one pass keeps what the summary reads, and each row's reason for the counts;
             # model names are joined to the groups
             con.execute(
-                "CREATE TEMP TABLE slim AS SELECT reason, skipped, ts, "
-                "coalesce(user_id, '(none)') AS user_id, "
-                "coalesce(feature, '(unlabelled)') AS feature, model_key, "
-                "CAST(input_total AS BIGINT) AS input_tokens, CAST(output AS BIGINT) AS "
-                f"output_tokens, CAST(cache_read AS BIGINT) AS cache_read_tokens, "
+                f"CREATE TEMP TABLE slim AS SELECT reason, skipped, ts, {LABEL_COLUMNS}, "
+                "model_key, "
+                f"{token_columns('input_tokens', 'output_tokens', 'cache_read_tokens')}, "
                 f"CASE WHEN model_key IS NOT NULL THEN {cost} END AS cost_usd, logged_cost_usd "
                 f"FROM (SELECT *, CASE WHEN reason IS NULL AND NOT skipped THEN {key} END "
                 "AS model_key FROM rows)"
