@@ -1130,8 +1130,7 @@ def ingest(
         fields, includes = mapping_from(map_, mapping)
         overrides = prices_from(prices)
         paths = expand(files)
-        if out.suffix.lower() != ".parquet":
-            raise InputError(f"--out: {out} should be a .parquet file")
+        _check_out(out, (".parquet",), force)
         with _bar("pricing") as tick:
             summary = run_ingest(
                 paths, out, log_format, fields, overrides, includes, tick, force=force
@@ -1219,12 +1218,7 @@ def fit(
         costline run scenario.yaml
     """
     try:
-        if out.suffix.lower() not in (".yaml", ".yml"):
-            raise InputError(f"--out: {out} should be a .yaml file (fit writes YAML)")
-        if out.exists() and not force:
-            raise InputError(f"{out}: exists; choose another --out or add --force")
-        if not out.parent.is_dir():
-            raise InputError(f"{out}: folder {out.parent} does not exist")
+        _check_out(out, (".yaml", ".yml"), force)
         if not usage_file.is_file():
             raise InputError(f"{usage_file}: no such file")
         if ingested_summary(usage_file) is None:
@@ -1255,9 +1249,7 @@ def fit(
         )
         run_one = _runner(catalog, _parse_date(as_of, "--as-of"), out, 0)
         modelled = run_one(scenario).timeline[0].inference_cost_usd
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(header + text, encoding="utf-8")
-        os.replace(tmp, out)
+        _write_atomic(out, header + text)
     except ScenarioError as err:
         raise _fail(err) from None
     except InputError as err:
