@@ -37,6 +37,7 @@ from costline.engine.brief import cto_brief
 from costline.engine.classify import classify as classify_line
 from costline.engine.classify import summarise_bill
 from costline.engine.diff import diff as compute_diff
+from costline.engine.diff import lever_changes
 from costline.engine.result import Result, case_summary
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED, run_scenario
 from costline.engine.selfhost import serve
@@ -633,33 +634,6 @@ def breakeven(
         sys.stdout.write(render_breakeven_markdown(outcome) + "\n")
     else:
         render_breakeven_terminal(outcome, _console())
-
-
-def _lever_changes(before: Scenario, after: Scenario) -> list[str]:
-    """A line for each feature whose levers differ between two scenarios."""
-    out = []
-    old = {
-        f.name: f.levers.model_dump(exclude_none=True) if f.levers else {} for f in before.features
-    }
-    for feature in after.features:
-        if feature.name not in old:
-            continue
-        new = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
-        if new == old[feature.name]:
-            continue
-        parts = []
-        for kind in dict.fromkeys([*old[feature.name], *new]):
-            was, now = old[feature.name].get(kind), new.get(kind)
-            if was == now:
-                continue
-            if was is None:
-                parts.append(f"+ {kind} {now}")
-            elif now is None:
-                parts.append(f"- {kind}")
-            else:
-                parts.append(f"~ {kind} {was} -> {now}")
-        out.append(f"levers of {feature.name}: " + "; ".join(parts))
-    return out
 
 
 def _breakeven_of(
@@ -1503,7 +1477,7 @@ def diff(
             new_run = _runner(catalog, when, after, seed, samples, SOLVE_USERS_SIMULATED)
             old_result, new_result = old_run(old), new_run(new)
             labels = (str(before), str(after))
-            notes += _lever_changes(old, new)
+            notes += lever_changes(old, new)
         else:
             assert prices_at is not None
             day = _parse_date(prices_at, "--prices-at")

@@ -117,3 +117,14 @@ def test_a_lever_change_is_named(tmp_path):
     (note,) = json.loads(result.output)["notes"]
     assert note.startswith("levers of chat:")
     assert "~ response_cache" in note and "+ caps" in note
+
+
+def test_lever_changes_name_each_added_changed_and_removed_lever():
+    from costline.engine.diff import lever_changes
+    from costline.scenario.load import parse_scenario
+
+    before = parse_scenario(BASE + "    levers: {response_cache: {hit_rate: 0.1}}\n", "yaml")
+    after = parse_scenario(BASE + "    levers: {caps: {max_output_tokens: 200}}\n", "yaml")
+    (line,) = lever_changes(before, after)
+    assert line == "levers of chat: - response_cache; + caps {'max_output_tokens': 200.0}"
+    assert lever_changes(before, before) == []

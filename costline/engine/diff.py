@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from costline.engine.result import Result
+from costline.scenario.models import Scenario
 
 
 class _Frozen(BaseModel):
@@ -145,3 +146,31 @@ def diff(
         ),
         notes=notes or [],
     )
+
+
+def lever_changes(before: Scenario, after: Scenario) -> list[str]:
+    """A line for each feature whose levers differ between two scenarios (a feature on one
+    side only is the features table's business)."""
+    out = []
+    old = {
+        f.name: f.levers.model_dump(exclude_none=True) if f.levers else {} for f in before.features
+    }
+    for feature in after.features:
+        if feature.name not in old:
+            continue
+        new = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
+        if new == old[feature.name]:
+            continue
+        parts = []
+        for kind in dict.fromkeys([*old[feature.name], *new]):
+            was, now = old[feature.name].get(kind), new.get(kind)
+            if was == now:
+                continue
+            if was is None:
+                parts.append(f"+ {kind} {now}")
+            elif now is None:
+                parts.append(f"- {kind}")
+            else:
+                parts.append(f"~ {kind} {was} -> {now}")
+        out.append(f"levers of {feature.name}: " + "; ".join(parts))
+    return out
