@@ -217,6 +217,11 @@ class Month(_Frozen):
     gross_margin: float | None
     cogs_share_of_arpu: float | None
 
+    @property
+    def cost_per_query_usd(self) -> float:
+        """Inference cost over queries this month (USD a query; 0 with no query)."""
+        return self.inference_cost_usd / self.queries if self.queries else 0.0
+
 
 class OneTimeResult(_Frozen):
     """A one-time row: its amount, amortisation and what it adds per query."""
@@ -296,7 +301,7 @@ def case_summary(name: str, result: Result) -> CaseSummary:
         users=first.users,
         queries=first.queries,
         inference_cost_usd=first.inference_cost_usd,
-        cost_per_query_usd=first.inference_cost_usd / first.queries if first.queries else 0.0,
+        cost_per_query_usd=first.cost_per_query_usd,
         inference_cost_per_user_usd=blended.inference_cost_per_user_usd,
         cogs_usd=first.cogs_usd,
         revenue_usd=first.revenue_usd,

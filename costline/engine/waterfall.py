@@ -158,7 +158,7 @@ def lever_waterfall(scenario: Scenario, run: Callable[[Scenario], Result]) -> Wa
 def _point(result: Result) -> WaterfallPoint:
     first = result.timeline[0]
     return WaterfallPoint(
-        cost_per_query_usd=first.inference_cost_usd / first.queries if first.queries else 0.0,
+        cost_per_query_usd=first.cost_per_query_usd,
         queries=first.queries,
         inference_cost_usd=first.inference_cost_usd,
         monthly_cost_usd=first.cogs_usd,
