@@ -69,6 +69,11 @@ class _Book:
         # strings stay strings: a name like "=HYPERLINK(...)" must not become a formula
         sheet.write_string(row, col, str(value), fmt)
 
+    def header(self, sheet: Any, row: int, first_col: int, names: Any) -> None:
+        """Bold column names from `first_col` along `row`."""
+        for col, name in enumerate(names, first_col):
+            self.text(sheet, row, col, name, self.bold)
+
     def formula(
         self, sheet: Any, row: int, col: int, formula: str, expected: float | None, fmt: Any = None
     ) -> None:
@@ -142,8 +147,7 @@ def write_workbook(
 
     # plans
     book.text(a, row, 0, "Plans", book.bold)
-    for col, head in enumerate(("price USD/month", "share of users")):
-        book.text(a, row, col + 1, head, book.bold)
+    book.header(a, row, 1, ("price USD/month", "share of users"))
     row += 1
     plan_first = row
     for k, plan in enumerate(scenario.plans, start=1):
@@ -170,8 +174,7 @@ def write_workbook(
     # features
     book.text(a, row, 0, "Features", book.bold)
     heads = ("queries a user a month", "overhead on model spend", "fixed USD a query", "billing")
-    for col, head in enumerate(heads):
-        book.text(a, row, col + 1, head, book.bold)
+    book.header(a, row, 1, heads)
     row += 1
     feature_row: dict[str, int] = {}
     users0 = result.timeline[0].users
@@ -237,8 +240,7 @@ def write_workbook(
     fleet_row: dict[str, int] = {}
     if any(f.fleet for f in result.features):
         book.text(a, row, 0, "Self-hosted fleets", book.bold)
-        for col, head in enumerate(("queries a replica-month", "USD a replica-month", "minimum")):
-            book.text(a, row, col + 1, head, book.bold)
+        book.header(a, row, 1, ("queries a replica-month", "USD a replica-month", "minimum"))
         row += 1
         for f in result.features:
             if f.fleet is None:
@@ -253,8 +255,7 @@ def write_workbook(
 
     # monthly rows (staff of fleets included, as the engine bills it)
     book.text(a, row, 0, "Fixed monthly rows", book.bold)
-    for col, head in enumerate(("USD a month", "first month", "last month")):
-        book.text(a, row, col + 1, head, book.bold)
+    book.header(a, row, 1, ("USD a month", "first month", "last month"))
     row += 1
     fixed_first = row
     start_date, end_date = months[0], months[-1]
@@ -281,8 +282,7 @@ def write_workbook(
     row += 1
     price_head = row
     heads = ["feature", "model", "line", "tier above", "units a query", "per", "trajectory from"]
-    for col, head in enumerate(heads):
-        book.text(a, row, col, head, book.bold)
+    book.header(a, row, 0, heads)
     first_month_col = len(heads)
     for j, month in enumerate(months):
         a.write_datetime(
@@ -395,8 +395,7 @@ def write_workbook(
     ot.set_column(0, 0, 34)
     book.text(ot, 0, 0, "One-time rows (CapEx-like), amortised straight-line", book.title)
     heads = ("row", "kind", "USD", "month", "amortised over months", "USD a month")
-    for col, head in enumerate(heads):
-        book.text(ot, 1, col, head, book.bold)
+    book.header(ot, 1, 0, heads)
     for i, o in enumerate(result.one_time):
         r = 2 + i
         book.text(ot, r, 0, o.name)
@@ -427,8 +426,7 @@ def write_workbook(
         "gross margin",
         "inference / revenue",
     ]
-    for col, head in enumerate(heads):
-        book.text(mo, 1, col, head, book.bold)
+    book.header(mo, 1, 0, heads)
     by_month_users = scenario.users.by_month is not None
     for j, (month, m) in enumerate(zip(months, result.timeline, strict=True)):
         r = 2 + j
@@ -533,8 +531,7 @@ def write_workbook(
         "gross margin",
         "inference / revenue",
     ]
-    for col, head in enumerate(heads):
-        book.text(sc, 1, col, head, book.bold)
+    book.header(sc, 1, 0, heads)
     for i, point in enumerate(result.scale):
         r = 2 + i
         x = r + 1
