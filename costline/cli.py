@@ -119,6 +119,11 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SeedOption = Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")]
+AsOfOption = Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")]
+
+
 def _fail(err: InputError) -> typer.Exit:
     # markup off: a message quotes user text, and "[...]" in it must print as written
     Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
@@ -204,9 +209,7 @@ def _parse_date(text: str | None, option: str) -> dt.date:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the Monte Carlo; same seed, same figures.")
     ] = 0,
@@ -346,9 +349,7 @@ def train(
             min=0, help="What-if: the monthly API bill (USD) the trained model would replace."
         ),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
 ) -> None:
     """Estimate a pre-training or fine-tuning run: FLOPs, GPU-hours, days, cost.
 
@@ -514,9 +515,7 @@ def selfhost(
         float | None, typer.Option(help="USD per GPU-hour; the catalog's price when unset.")
     ] = None,
     price: PriceOption = "on-demand",
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
 ) -> None:
     """Throughput, latency and USD per 1M tokens of an open model on rented GPUs (roofline).
 
@@ -587,11 +586,9 @@ def breakeven(
         float | None, typer.Option(help="USD per GPU-hour; the catalog's price when unset.")
     ] = None,
     price: PriceOption = "on-demand",
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    seed: SeedOption = 0,
+    as_of: AsOfOption = None,
+    format: FormatOption = Format.terminal,
 ) -> None:
     """When self-hosting an open model beats the API: both monthly costs of the features'
     LLM calls, where they cross and the month on the scenario's growth curve.
@@ -793,11 +790,9 @@ def levers(
         float | None, typer.Option(help="Caps: largest output per LLM call.")
     ] = None,
     quota: Annotated[int | None, typer.Option(help="Caps: queries per user per month.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    seed: SeedOption = 0,
+    as_of: AsOfOption = None,
+    format: FormatOption = Format.terminal,
 ) -> None:
     """Which levers fix the margin: monthly COGS without levers, then each lever's saving on
     top of the ones before it (response cache, prompt caching, routing, distillation,
@@ -891,14 +886,12 @@ def solve(
     target: Annotated[
         str, typer.Option(help="cogs-share=0.30 (inference COGS / revenue) or gross-margin=0.6.")
     ],
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature per evaluation.")
     ] = SOLVE_QUERY_SAMPLES,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    as_of: AsOfOption = None,
+    format: FormatOption = Format.terminal,
 ) -> None:
     """What it takes to meet a first-month target, one input at a time, the rest held
     fixed: the least plan price, the most output tokens per call, the largest monthly quota
@@ -958,7 +951,7 @@ def _case_summaries(
 @app.command()
 def brief(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
     ] = DEFAULT_QUERY_SAMPLES,
@@ -969,7 +962,7 @@ def brief(
             "cache hit rate); --no-solve skips it for a faster brief."
         ),
     ] = True,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    as_of: AsOfOption = None,
     format: Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")] = (
         BriefFormat.markdown
     ),
@@ -1132,9 +1125,7 @@ def usage(
         typer.Argument(help="A usage file from costline ingest, or log files priced on the fly."),
     ],
     by: Annotated[str, typer.Option(help="feature, model, user, day or month.")] = "feature",
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
     log_format: Annotated[
         str | None, typer.Option("--log-format", help="Format of raw logs (as ingest --format).")
     ] = None,
@@ -1180,7 +1171,7 @@ def fit(
         str | None, typer.Option(help="Month to fit (YYYY-MM); the latest in the file if unset.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """A scenario fitted to real usage: users, each feature's share of users, calls per user
     a month, tokens per call (empirical quantiles) and model mix, for one month; then the
@@ -1277,14 +1268,14 @@ def export(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The workbook to write (.xlsx).")],
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
     ] = DEFAULT_QUERY_SAMPLES,
     users: Annotated[
         int, typer.Option(min=10, help="Simulated users for per-user distributions.")
     ] = DEFAULT_USERS_SIMULATED,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The founder's spreadsheet: every assumption a labelled cell, every figure a live
     formula (Assumptions, Per query, Monthly, One-time, Scale, Summary, and a chart of
@@ -1340,14 +1331,14 @@ def report(
             "defaults; every API feature moves).",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
     ] = DEFAULT_QUERY_SAMPLES,
     users: Annotated[
         int, typer.Option(min=10, help="Simulated users for per-user distributions.")
     ] = DEFAULT_USERS_SIMULATED,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """A report to share: one self-contained HTML page (opens offline) with the summary,
     the warnings and charts (revenue vs COGS, gross margin, cost per user by plan with the
@@ -1446,14 +1437,12 @@ def diff(
             "compare with today's catalog: what vendors' price changes did."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     samples: Annotated[
         int, typer.Option(min=100, help="Simulated queries per feature.")
     ] = DEFAULT_QUERY_SAMPLES,
-    as_of: Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.markdown
-    ),
+    as_of: AsOfOption = None,
+    format: FormatOption = Format.markdown,
 ) -> None:
     """What changed in cost per query, monthly COGS and margin between two scenarios, or
     between the catalog's prices on a date and today's, line by line (Markdown for a
@@ -1536,9 +1525,7 @@ def classify(
             help="The column with the amount (USD); found by name (amount, cost...) if unset."
         ),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
 ) -> None:
     """Sort cost lines into training (one-time, CapEx-like), inference (recurring COGS) or
     other, each with its reason and a confidence; totals by bucket and the inference lines
@@ -1576,9 +1563,7 @@ def classify(
 
 @app.command()
 def gpus(
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
 ) -> None:
     """The GPU catalog: peak dense FLOP/s, memory, bandwidth, rental prices, sources.
 
@@ -1616,9 +1601,7 @@ def models_search(
     at: Annotated[
         str | None, typer.Option(help="Show prices in force on this date (YYYY-MM-DD).")
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = (
-        Format.terminal
-    ),
+    format: FormatOption = Format.terminal,
 ) -> None:
     """Find models in the price catalog and show their prices per 1M tokens.
 
