@@ -207,6 +207,14 @@ def _coalesce(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
+def _raw_fields(fmt: LogFormat, place: Callable[[str], str]) -> str:
+    """The SQL of every `raw_<field>`: the first of the format's places for it that is set."""
+    return ", ".join(
+        f"{_coalesce([place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
+        for name in FIELDS
+    )
+
+
 def _line_reader(files: list[str], reader: Callable[[str], str]) -> str:
     """Each file read on its own, so WITH ORDINALITY numbers its lines from 1."""
     return " UNION ALL ".join(
@@ -246,10 +254,7 @@ def _json_raw_sql(source: Source) -> tuple[str, str]:
                 return _sql_text(p.removeprefix("const:"))
             return f"v[{index[_json_path(p)]}]"
 
-        fields = ", ".join(
-            f"{_coalesce([place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
-            for name in FIELDS
-        )
+        fields = _raw_fields(fmt, place)
         return (
             f"SELECT source_file, line, text, CASE WHEN v IS NULL THEN 'malformed JSON' END "
             f"AS parse_error, {fields} FROM (SELECT *, TRY(json_extract_string(text, {listed})) "
@@ -272,10 +277,7 @@ def _json_raw_sql(source: Source) -> tuple[str, str]:
             return _attr_sql(p.removeprefix("attr:"))
         return f"json_extract_string(j, {_sql_text(_json_path(p))})"
 
-    fields = ", ".join(
-        f"{_coalesce([json_place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
-        for name in FIELDS
-    )
+    fields = _raw_fields(fmt, json_place)
     return (
         f"SELECT source_file, line, text, CASE WHEN {bad} THEN 'malformed JSON' END AS "
         f"parse_error, {fields} FROM ({records})"
