@@ -235,3 +235,35 @@ def test_bills_as_finance_exports_them(tmp_path):
     assert [(r["description"], r["amount"]) for r in json.loads(piped.stdout)] == [
         ("OpenAI API tokens", 10.0)
     ]
+
+
+def test_quoted_fields_over_several_lines_and_a_quote_never_closed(tmp_path):
+    runner = CliRunner()
+    bill = tmp_path / "bill.csv"
+    bill.write_text(
+        'description,amount\n"OpenAI API tokens,\nNovember",120\nOffice rent,900\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["classify", str(bill), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    # the line break inside the quotes is part of one description, read as one line
+    assert [(r["line"], r["description"]) for r in out] == [
+        (2, "OpenAI API tokens, November"),
+        (4, "Office rent"),
+    ]
+    assert "line 2: one row over lines 2-3" in result.stderr
+    # a quote never closed would swallow the rest of the file into one field
+    bill.write_text(
+        'description,amount\n"OpenAI API tokens,120\nOffice rent,900\nGPU for a training run,50\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["classify", str(bill), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [(r["line"], r["description"], r["amount"]) for r in json.loads(result.stdout)]
+    assert rows == [
+        (2, "OpenAI API tokens", 120.0),
+        (3, "Office rent", 900.0),
+        (4, "GPU for a training run", 50.0),
+    ]
+    assert "line 2: a quote opened here is never closed" in result.stderr

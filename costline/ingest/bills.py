@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -78,8 +79,7 @@ def read_lines(
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, [])
+    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=delimiter), [])
     by_name = {h.strip().lower(): i for i, h in enumerate(header)}
 
     def column_index(name: str, option: str) -> int:
@@ -97,9 +97,9 @@ def read_lines(
         amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
     out: list[tuple[int, str, float | None]] = []
     problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
-    last = reader.line_num
-    for fields in reader:
-        n, last = last + 1, reader.line_num  # a quoted field may span lines: its first
+    for n, fields, problem in _rows(text, delimiter, len(header)):
+        if problem:
+            problems.append((n, problem))
         if not any(f.strip() for f in fields):
             continue
         if len(fields) != len(header):
@@ -110,7 +110,9 @@ def read_lines(
                     "they go",
                 )
             )
-        parts = [fields[i].strip() for i in text_columns if i < len(fields) and fields[i].strip()]
+        # a quoted field may hold line breaks: a description reads as one line
+        parts = [" ".join(fields[i].split()) for i in text_columns if i < len(fields)]
+        parts = [p for p in parts if p]
         if not parts:
             problems.append((n, f"empty {' / '.join(columns)!r}: not classified"))
             continue
@@ -128,3 +130,29 @@ def read_lines(
     if not out:
         raise InputError(f"{file}: no row with a {columns[0]!r} to classify")
     return out, problems
+
+
+def _rows(text: str, delimiter: str, width: int) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line number, fields, problem) of each row after the header. A quote that is
+    never closed would swallow the rest of the file into one field: that row is read again
+    without quotes, reported, and reading goes on from the next line."""
+    lines = text.splitlines(keepends=True)
+    start = 2  # the first line after the header, counting from 1
+    while start <= len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[start - 1 :])), delimiter=delimiter)
+        done = 0
+        for fields in reader:
+            n, done = start + done, reader.line_num
+            spans = reader.line_num - (n - start) > 1
+            if spans and len(fields) != width and any("\n" in f or "\r" in f for f in fields):
+                bare = csv.reader([lines[n - 1]], delimiter=delimiter, quoting=csv.QUOTE_NONE)
+                fields = [f.strip('"') for f in next(bare)]
+                yield n, fields, "a quote opened here is never closed: read without quotes"
+                start = n + 1
+                break
+            last = start + reader.line_num - 1
+            # a legal multi-line field, or a stray quote closed by a later one: say which
+            spread = f"one row over lines {n}-{last}: a quoted field holds line breaks"
+            yield n, fields, spread if spans else None
+        else:
+            return
