@@ -34,8 +34,8 @@ from costline.catalog.types import ModelPricing
 from costline.engine.breakeven import api_features, query_tokens
 from costline.engine.breakeven import breakeven as compute_breakeven
 from costline.engine.brief import cto_brief
+from costline.engine.classify import agreement, summarise_bill
 from costline.engine.classify import classify as classify_line
-from costline.engine.classify import summarise_bill
 from costline.engine.diff import diff as compute_diff
 from costline.engine.diff import lever_changes
 from costline.engine.result import Result, case_summary
@@ -1525,6 +1525,13 @@ def classify(
             help="The column with the amount (USD); found by name (amount, cost...) if unset."
         ),
     ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="A column with the bucket you expect (training, inference or other): "
+            "scores costline against it and lists the lines that differ."
+        ),
+    ] = None,
     format: FormatOption = Format.terminal,
 ) -> None:
     """Sort cost lines into training (one-time, CapEx-like), inference (recurring COGS) or
@@ -1535,30 +1542,39 @@ def classify(
 
         costline classify items.csv
         costline classify aws-cur.csv --column line_item_description --amount-column unblended_cost
+        costline classify ledger.csv --labels bucket      # how often costline agrees with you
         echo "vLLM serving instances on L4 GPUs" | costline classify -
     """
     try:
-        rows, problems = read_lines(file, column or ["description"], amount_column)
+        rows, problems = read_lines(file, column or ["description"], amount_column, labels)
     except InputError as err:
         raise _fail(err) from None
     rules, model = load_rules(), shipped_text_model()
     # a cloud bill repeats its SKUs: each distinct line is classified once
-    seen = {text: classify_line(text, rules, None, model) for text in {t for _, t, _ in rows}}
-    items = [seen[text].model_copy(update={"amount": amount}) for _, text, amount in rows]
+    seen = {text: classify_line(text, rules, None, model) for text in {r.text for r in rows}}
+    items = [seen[r.text].model_copy(update={"amount": r.amount}) for r in rows]
     summary = summarise_bill(items)
+    scored = None
+    if labels is not None:
+        scored = agreement(
+            [(r.line, i, r.label) for r, i in zip(rows, items, strict=True) if r.label]
+        )
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     for line, problem in problems:
         err.print(f"{file}: line {line}: {problem}")
     if format is Format.json:
         payload = [
-            {"line": line, **i.model_dump(exclude={"rules"})}
-            for (line, _, _), i in zip(rows, items, strict=True)
+            {"line": r.line, **i.model_dump(exclude={"rules"})}
+            for r, i in zip(rows, items, strict=True)
         ]
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        out: object = payload
+        if scored is not None:
+            out = {"lines": payload, "agreement": scored.model_dump()}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     elif format is Format.markdown:
-        sys.stdout.write(render_classify_markdown(items, summary))
+        sys.stdout.write(render_classify_markdown(items, summary, scored, labels))
     else:
-        render_classify_terminal(items, summary, _console())
+        render_classify_terminal(items, summary, _console(), scored, labels)
 
 
 @app.command()

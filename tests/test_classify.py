@@ -267,3 +267,41 @@ def test_quoted_fields_over_several_lines_and_a_quote_never_closed(tmp_path):
         (4, "GPU for a training run", 50.0),
     ]
     assert "line 2: a quote opened here is never closed" in result.stderr
+
+
+def test_scored_against_the_users_own_labels(tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "description,amount,bucket\n"
+        "GPU hours for the distillation job,1000,training\n"
+        "OpenAI API output tokens,300,Inference\n"
+        "Office rent,700,inference\n"  # the user's label is wrong: costline says other
+        "Pinecone read units,100,opex\n"  # not a bucket: reported, not scored
+        "Slack Pro,12,\n",  # no label: reported, not scored
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["classify", str(ledger), "--labels", "bucket", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert len(out["lines"]) == 5
+    a = out["agreement"]
+    assert (a["lines"], a["agreed"]) == (3, 2)
+    assert a["accuracy"] == pytest.approx(2 / 3)
+    assert a["confusion"]["inference"] == {"training": 0, "inference": 1, "other": 1}
+    assert a["confusion"]["training"]["training"] == 1
+    assert [(m["line"], m["expected"], m["said"]) for m in a["misses"]] == [
+        (4, "inference", "other")
+    ]
+    assert "line 5: label 'opex' is not training, inference or other" in result.stderr
+    assert "line 6: no label" in result.stderr
+    md = runner.invoke(app, ["classify", str(ledger), "--labels", "bucket", "-f", "markdown"])
+    assert "2 of 3 lines agree (66.7%)" in md.stdout
+    assert "| 4 | Office rent | inference | other |" in md.stdout
+    term = runner.invoke(app, ["classify", str(ledger), "--labels", "bucket"])
+    assert term.exit_code == 0 and "2 of 3 lines agree" in term.stdout
+    missing = runner.invoke(app, ["classify", str(ledger), "--labels", "truth"])
+    assert missing.exit_code == 2
+    assert "--labels:" in missing.output and "the columns are description, amount, bucket" in (
+        missing.output
+    )

@@ -205,6 +205,64 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
     )
 
 
+class Miss(BaseModel):
+    """A line where the classifier and the user's label differ."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    """The line number in the user's file."""
+    description: str
+    expected: str
+    said: str
+    confidence: float
+    reason: str
+
+
+class Agreement(BaseModel):
+    """How the classifier's buckets compare with labels the user gave."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: int
+    """Lines with a label (lines without one are not scored)."""
+    agreed: int
+    accuracy: float | None
+    """agreed / lines (None when no line has a label)."""
+    confusion: dict[str, dict[str, int]]
+    """confusion[expected][said]: line counts."""
+    misses: list[Miss]
+    """Every line that differs, the unsure ones (lowest confidence) first."""
+
+
+def agreement(items: list[tuple[int, Classification, str]]) -> Agreement:
+    """Compare (line number, classification, expected bucket) triples: accuracy, the
+    confusion table and the lines that differ."""
+    confusion = {e: dict.fromkeys(BUCKETS, 0) for e in BUCKETS}
+    misses = []
+    for line, c, expected in items:
+        confusion[expected][c.bucket] += 1
+        if c.bucket != expected:
+            misses.append(
+                Miss(
+                    line=line,
+                    description=c.description,
+                    expected=expected,
+                    said=c.bucket,
+                    confidence=c.confidence,
+                    reason=c.reason,
+                )
+            )
+    agreed = len(items) - len(misses)
+    return Agreement(
+        lines=len(items),
+        agreed=agreed,
+        accuracy=agreed / len(items) if items else None,
+        confusion=confusion,
+        misses=sorted(misses, key=lambda m: (m.confidence, m.line)),
+    )
+
+
 WORD = re.compile(r"[a-z][a-z0-9]+")
 
 

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from costline.catalog.rules import labelled_lines
-from costline.engine.classify import TextModel, train_text_model
+from costline.engine.classify import BUCKETS, TextModel, train_text_model
 from costline.errors import InputError
 
 
@@ -49,18 +50,32 @@ def decode(raw: bytes, name: str) -> tuple[str, str | None]:
         return raw.decode("cp1252"), "not UTF-8: read as Windows-1252"
 
 
+class BillLine(NamedTuple):
+    """One readable row of a bill."""
+
+    line: int
+    """Its line number in the file (the first line of a row over several)."""
+    text: str
+    amount: float | None
+    """USD, when the bill has an amount column and the row a number in it."""
+    label: str | None = None
+    """The bucket the user expects (training, inference or other), from --labels."""
+
+
 def read_lines(
-    file: str, columns: list[str], amount_column: str | None
-) -> tuple[list[tuple[int, str, float | None]], list[tuple[int, str]]]:
-    """(line number, text, amount) of each readable row, and the rows that had a problem.
-    Several text columns are joined (a GCP service and its SKU)."""
+    file: str, columns: list[str], amount_column: str | None, label_column: str | None = None
+) -> tuple[list[BillLine], list[tuple[int, str]]]:
+    """Each readable row, and the rows that had a problem (line number, what). Several text
+    columns are joined (a GCP service and its SKU)."""
     if file == "-":
         text, note = sys.stdin.read(), None
         first = text.splitlines()[0] if text.strip() else ""
         header_like = any(c.lower() in first.lower().split(",") for c in columns)
         if not header_like:  # plain lines: one cost line each, no amounts
-            rows = [(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
-            rows = [r for r in rows if r[1]]
+            if label_column is not None:
+                raise InputError(f"--labels: standard input has no header, so no {label_column!r}")
+            rows = [BillLine(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
+            rows = [r for r in rows if r.text]
             if not rows:
                 raise InputError("-: no line on standard input")
             return rows, []
@@ -95,7 +110,8 @@ def read_lines(
         amount_index = column_index(amount_column, "--amount-column")
     else:
         amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
-    out: list[tuple[int, str, float | None]] = []
+    label_index = None if label_column is None else column_index(label_column, "--labels")
+    out: list[BillLine] = []
     problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
     for n, fields, problem in _rows(text, delimiter, len(header)):
         if problem:
@@ -126,7 +142,15 @@ def read_lines(
                     value = parse_amount(raw)
                 except ValueError:
                     problems.append((n, f"amount {raw!r} is not a number: classified, no amount"))
-        out.append((n, " - ".join(parts), value))
+        label = None
+        if label_index is not None:
+            given = fields[label_index].strip() if label_index < len(fields) else ""
+            if given.lower() in BUCKETS:
+                label = given.lower()
+            else:
+                what = f"label {given!r} is not" if given else "no label: expected"
+                problems.append((n, f"{what} training, inference or other: not scored"))
+        out.append(BillLine(n, " - ".join(parts), value, label))
     if not out:
         raise InputError(f"{file}: no row with a {columns[0]!r} to classify")
     return out, problems
