@@ -28,6 +28,7 @@ def load_rules() -> tuple[Rule, ...]:
                 context=_compile(row.get("with", [])) if row.get("context") else (),
                 weak=bool(row.get("weak", False)),
                 default=row.get("default", "inference"),
+                negates=bool(row.get("negates", False)),
             )
         )
     return tuple(out)

@@ -149,6 +149,13 @@ class Rule:
     """A hint, not evidence: a line only weak rules match gets a lower confidence."""
     default: str = "inference"
     """Ambiguous rules: the bucket a line only they match gets."""
+    negates: bool = False
+    """A negation ("not for training", "excluding inference"): the words it matched are
+    hidden from the other rules, so a bucket named only to be ruled out adds nothing."""
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the rule's patterns match `text` (start, end)."""
+        return [m.span() for p in self.patterns for m in p.finditer(text)]
 
     def match(self, text: str) -> str | None:
         """The words that made the rule match `text`, or None."""

@@ -78,13 +78,19 @@ def _by_rules(
 ) -> Classification:
     """The rules' bucket, confidence and reason for `description`."""
     text = " ".join(description.split())
+    # "serving only (excl. training cluster)": the ruled-out words must not vote
+    rest = text
+    for rule in rules:
+        if rule.negates:
+            for start, end in rule.spans(text):
+                rest = rest[:start] + " " * (end - start) + rest[end:]
     score = dict.fromkeys(BUCKETS, 0.0)
     evidence: dict[str, list[tuple[float, str]]] = {b: [] for b in BUCKETS}
     ambiguous: list[tuple[str, str]] = []
     matched: list[str] = []
     strong = False
     for rule in rules:
-        found = rule.match(text)
+        found = rule.match(text if rule.negates else rest)
         if found is None:
             continue
         matched.append(rule.id)
