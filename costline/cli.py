@@ -1551,7 +1551,13 @@ def classify(
         raise _fail(err) from None
     rules, model = load_rules(), shipped_text_model()
     # a cloud bill repeats its SKUs: each distinct line is classified once
-    seen = {text: classify_line(text, rules, None, model) for text in {r.text for r in rows}}
+    distinct = list(dict.fromkeys(r.text for r in rows))
+    seen = {}
+    with _bar(f"Classifying {len(distinct):,} distinct lines") as progress:
+        for n, text in enumerate(distinct, 1):
+            seen[text] = classify_line(text, rules, None, model)
+            if progress is not None and n % 200 == 0:
+                progress(n / len(distinct))
     items = [seen[r.text].model_copy(update={"amount": r.amount}) for r in rows]
     summary = summarise_bill(items)
     scored = None
