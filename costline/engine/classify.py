@@ -81,7 +81,7 @@ def _by_rules(
     # "serving only (excl. training cluster)": the ruled-out words must not vote
     rest = text
     for rule in rules:
-        if rule.negates:
+        if rule.negates and rule.match(text) is not None:
             for start, end in rule.spans(text):
                 rest = rest[:start] + " " * (end - start) + rest[end:]
     score = dict.fromkeys(BUCKETS, 0.0)
