@@ -81,7 +81,7 @@ def test_the_labelled_set_is_large_and_covers_every_bucket():
 
 
 @pytest.mark.xfail(
-    reason="the issue's 95% held-out target is not met yet (107/122 = 87.7%, README)",
+    reason="the issue's 95% held-out target is not met yet (627/682 = 91.9%, README)",
     strict=True,
 )
 def test_accuracy_on_the_held_out_part_is_at_least_95_percent():
