@@ -1563,7 +1563,8 @@ def classify(
     scored = None
     if labels is not None:
         scored = agreement(
-            [(r.line, i, r.label) for r, i in zip(rows, items, strict=True) if r.label]
+            [(r.line, i, r.label) for r, i in zip(rows, items, strict=True) if r.label],
+            unscored=sum(1 for r in rows if not r.label),
         )
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     for line, problem in problems:

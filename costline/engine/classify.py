@@ -174,6 +174,8 @@ class BillSummary(BaseModel):
 
     totals: list[BucketTotal]
     low_confidence: int
+    without_amount: int = 0
+    """Lines with no amount, when others have one: they are in no money total."""
     """Lines below LOW_CONFIDENCE: check them."""
     margin_movers: list[Classification]
     """The largest inference lines, each line's amounts summed: the recurring costs that
@@ -207,6 +209,11 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
     return BillSummary(
         totals=totals,
         low_confidence=sum(1 for i in items if i.confidence < LOW_CONFIDENCE),
+        without_amount=(
+            sum(1 for i in items if i.amount is None)
+            if any(i.amount is not None for i in items)
+            else 0
+        ),
         margin_movers=movers,
     )
 
@@ -232,6 +239,8 @@ class Agreement(BaseModel):
 
     lines: int
     """Lines with a label (lines without one are not scored)."""
+    unscored: int = 0
+    """Lines without a label, or with one that is not a bucket."""
     agreed: int
     accuracy: float | None
     """agreed / lines (None when no line has a label)."""
@@ -241,9 +250,9 @@ class Agreement(BaseModel):
     """Every line that differs, the unsure ones (lowest confidence) first."""
 
 
-def agreement(items: list[tuple[int, Classification, str]]) -> Agreement:
+def agreement(items: list[tuple[int, Classification, str]], unscored: int = 0) -> Agreement:
     """Compare (line number, classification, expected bucket) triples: accuracy, the
-    confusion table and the lines that differ."""
+    confusion table and the lines that differ; `unscored` lines had no usable label."""
     confusion = {e: dict.fromkeys(BUCKETS, 0) for e in BUCKETS}
     misses = []
     for line, c, expected in items:
@@ -262,6 +271,7 @@ def agreement(items: list[tuple[int, Classification, str]]) -> Agreement:
     agreed = len(items) - len(misses)
     return Agreement(
         lines=len(items),
+        unscored=unscored,
         agreed=agreed,
         accuracy=agreed / len(items) if items else None,
         confusion=confusion,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import sys
 from collections.abc import Iterator
@@ -23,20 +24,48 @@ def shipped_text_model() -> TextModel:
     return train_text_model(list(labelled_lines()))
 
 
+TOTAL_ROW = re.compile(
+    r"\s*((grand|sub-?)\s*)?totals?(\s+(amount|cost|due|usd|eur))?\s*:?\s*"
+    r"|\s*(summe|gesamt(summe)?|total g[ée]n[ée]ral|totaal)\s*:?\s*",
+    re.IGNORECASE,
+)
+"""A description that is only a total ("Total", "Subtotal:", "Grand total", "Summe")."""
+
 AMOUNT_COLUMNS = ("amount", "cost", "unblended_cost", "line_item_unblended_cost", "cost_usd", "usd")
 """Amount columns found without --amount-column (case-insensitive)."""
 
 
-def parse_amount(text: str) -> float:
-    """An amount as bills write it: $1,234.56, 1.234,56, (123.45) for a credit."""
-    value = text.strip().replace("$", "").replace("USD", "").replace(" ", "")
-    negative = value.startswith("(") and value.endswith(")")
-    value = value.strip("()")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}", value):
-        value = value.replace(".", "").replace(",", ".")  # a European decimal comma
-    else:
-        value = value.replace(",", "")
+def _bare(text: str) -> str:
+    return text.strip().replace("$", "").replace("USD", "").replace(" ", "").strip("()")
+
+
+def decimal_comma(amounts: list[str], delimiter: str) -> bool:
+    """Whether a bill writes a decimal comma (1.234,56) rather than a point (1,234.56),
+    decided once for the whole file: 37.688 and 1,234 mean different things in each."""
+    comma = point = 0
+    for text in amounts:
+        value = _bare(text)
+        if re.search(r",\d{1,2}$|\.\d{3},", value):
+            comma += 1
+        elif re.search(r"\.\d{1,2}$|,\d{3}\.|\.\d{4,}$", value):
+            point += 1
+    if comma != point:
+        return comma > point
+    return delimiter == ";"  # no evidence either way: a semicolon file is European
+
+
+def parse_amount(text: str, comma: bool | None = None) -> float:
+    """An amount as bills write it: $1,234.56, 1.234,56, (123.45) for a credit. `comma`
+    says the file writes a decimal comma; None decides from this amount alone."""
+    value = _bare(text)
+    negative = text.strip().startswith("(") and text.strip().endswith(")")
+    if comma is None:
+        comma = bool(re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}", value))
+    # the thousands separator goes, the decimal mark becomes a point
+    value = value.replace(".", "").replace(",", ".") if comma else value.replace(",", "")
     number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(text)
     return -number if negative else number
 
 
@@ -110,10 +139,35 @@ def read_lines(
         amount_index = column_index(amount_column, "--amount-column")
     else:
         amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
+    problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
+    if amount_index is None and amount_column is None:
+        # "Cost ($)", "Amount (USD)", "Betrag": one column that reads as money is the amount
+        money = [
+            i
+            for i, h in enumerate(header)
+            if re.search(r"cost|amount|betrag|montant|importe|bedrag|usd|eur\b", h, re.I)
+        ]
+        if len(money) == 1:
+            amount_index = money[0]
+            problems.append((1, f"amounts read from column {header[money[0]].strip()!r}"))
+        elif money:
+            names = ", ".join(repr(header[i].strip()) for i in money)
+            problems.append(
+                (
+                    1,
+                    f"no amounts: several columns could be the amount ({names}); "
+                    "pick one with --amount-column",
+                )
+            )
     label_index = None if label_column is None else column_index(label_column, "--labels")
     out: list[BillLine] = []
-    problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
-    for n, fields, problem in _rows(text, delimiter, len(header)):
+    rows = list(_rows(text, delimiter, len(header)))
+    comma = None
+    if amount_index is not None:
+        comma = decimal_comma(
+            [f[amount_index] for _, f, _ in rows if amount_index < len(f)], delimiter
+        )
+    for n, fields, problem in rows:
         if problem:
             problems.append((n, problem))
         if not any(f.strip() for f in fields):
@@ -122,7 +176,8 @@ def read_lines(
             problems.append(
                 (
                     n,
-                    f"{len(fields)} fields where the header has {len(header)}: read as far as "
+                    f"{len(fields)} field{'' if len(fields) == 1 else 's'} where the header has "
+                    f"{len(header)}: read as far as "
                     "they go",
                 )
             )
@@ -132,6 +187,10 @@ def read_lines(
         if not parts:
             problems.append((n, f"empty {' / '.join(columns)!r}: not classified"))
             continue
+        if TOTAL_ROW.fullmatch(" ".join(parts)):
+            # a bill's own total would count every line twice
+            problems.append((n, f"{' '.join(parts)!r} reads as the bill's total: left out"))
+            continue
         value: float | None = None
         if amount_index is not None:
             raw = fields[amount_index].strip() if amount_index < len(fields) else ""
@@ -139,7 +198,7 @@ def read_lines(
                 problems.append((n, "no amount: classified, no amount"))
             else:
                 try:
-                    value = parse_amount(raw)
+                    value = parse_amount(raw, comma)
                 except ValueError:
                     problems.append((n, f"amount {raw!r} is not a number: classified, no amount"))
         label = None

@@ -33,19 +33,27 @@ def _summary_lines(s: BillSummary) -> list[str]:
         money = f", {usd(t.amount)}" if any(x.amount for x in s.totals) else ""
         out.append(f"{LABEL[t.bucket]}: {lines}{money}{share}")
     if s.low_confidence:
+        lines = "1 line" if s.low_confidence == 1 else f"{s.low_confidence:,} lines"
         out.append(
-            f"{s.low_confidence} lines below {LOW_CONFIDENCE:.0%} confidence: their reason says "
-            "what would decide them"
+            f"{lines} below {LOW_CONFIDENCE:.0%} confidence: the reason says what would decide each"
         )
+    if s.without_amount:
+        lines = "1 line has" if s.without_amount == 1 else f"{s.without_amount:,} lines have"
+        out.append(f"{lines} no amount: in the line counts, not in the money")
     return out
 
 
 def _agreement_headline(a: Agreement, column: str | None) -> str:
     if a.accuracy is None:
         return f"No line has a label in {column!r}: nothing to score."
+    skipped = (
+        f" {a.unscored:,} more had no label or one that is not a bucket: not scored."
+        if a.unscored
+        else ""
+    )
     return (
         f"Against your labels ({column!r}): {a.agreed:,} of {a.lines:,} lines agree "
-        f"({pct(a.accuracy)})."
+        f"({pct(a.accuracy)}).{skipped}"
     )
 
 
