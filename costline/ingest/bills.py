@@ -75,8 +75,9 @@ def decode(raw: bytes, name: str) -> tuple[str, str | None]:
         raise InputError(f"{name}: is a binary file, not a CSV")
     try:
         return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return raw.decode("cp1252"), "not UTF-8: read as Windows-1252"
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return raw.decode("cp1252"), f"not UTF-8 (from line {line}): read as Windows-1252"
 
 
 class BillLine(NamedTuple):
@@ -130,7 +131,20 @@ def read_lines(
         if name.strip().lower() not in by_name:
             listed = ", ".join(h.strip() for h in header)
             where = f"{option}: {file} has" if option != "--column" else f"{file}:"
-            raise InputError(f"{where} no column {name!r}; the columns are {listed}")
+            hint = ""
+            if option == "--column":
+                texts = [
+                    h.strip()
+                    for h in header
+                    if re.search(
+                        r"desc|merchant|memo|sku|item|name|service|libell|concepto|text|beschreib",
+                        h,
+                        re.I,
+                    )
+                ]
+                if texts:
+                    hint = "; try " + " ".join(f"--column {t!r}" for t in texts[:3])
+            raise InputError(f"{where} no column {name!r}; the columns are {listed}{hint}")
         return by_name[name.strip().lower()]
 
     text_columns = [column_index(c, "--column") for c in columns]
