@@ -357,3 +357,4 @@ def test_amounts_read_once_per_file_totals_left_out_and_money_columns_found(tmp_
     assert "line 5: 'Total' reads as the bill's total: left out" in result.stderr
     md = runner.invoke(app, ["classify", str(bill), *cols, "-f", "markdown"])
     assert "1 line has no amount: in the line counts, not in the money" in md.stdout
+    assert "- total: 3 lines, $1,883 (the amount the shares are of)" in md.stdout

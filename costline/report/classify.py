@@ -32,6 +32,12 @@ def _summary_lines(s: BillSummary) -> list[str]:
         lines = f"{t.lines:,} line" + ("" if t.lines == 1 else "s")
         money = f", {usd(t.amount)}" if any(x.amount for x in s.totals) else ""
         out.append(f"{LABEL[t.bucket]}: {lines}{money}{share}")
+    if any(x.amount for x in s.totals):
+        count = sum(t.lines for t in s.totals)
+        out.append(
+            f"total: {count:,} line{'' if count == 1 else 's'}, "
+            f"{usd(sum(t.amount for t in s.totals))} (the amount the shares are of)"
+        )
     if s.low_confidence:
         lines = "1 line" if s.low_confidence == 1 else f"{s.low_confidence:,} lines"
         out.append(
