@@ -122,6 +122,10 @@ class Format(StrEnum):
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 SeedOption = Annotated[int, typer.Option(min=0, help="Seed of the Monte Carlo.")]
 AsOfOption = Annotated[str | None, typer.Option(help="Date treated as today (YYYY-MM-DD).")]
+SamplesOption = Annotated[int, typer.Option(min=100, help="Simulated queries per feature.")]
+UsersOption = Annotated[
+    int, typer.Option(min=10, help="Simulated users for per-user distributions.")
+]
 
 
 def _fail(err: InputError) -> typer.Exit:
@@ -213,12 +217,8 @@ def run(
     seed: Annotated[
         int, typer.Option(min=0, help="Seed of the Monte Carlo; same seed, same figures.")
     ] = 0,
-    samples: Annotated[
-        int, typer.Option(min=100, help="Simulated queries per feature.")
-    ] = DEFAULT_QUERY_SAMPLES,
-    users: Annotated[
-        int, typer.Option(min=10, help="Simulated users for per-user distributions.")
-    ] = DEFAULT_USERS_SIMULATED,
+    samples: SamplesOption = DEFAULT_QUERY_SAMPLES,
+    users: UsersOption = DEFAULT_USERS_SIMULATED,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -952,9 +952,7 @@ def _case_summaries(
 def brief(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (.yaml, .toml or .json).")],
     seed: SeedOption = 0,
-    samples: Annotated[
-        int, typer.Option(min=100, help="Simulated queries per feature.")
-    ] = DEFAULT_QUERY_SAMPLES,
+    samples: SamplesOption = DEFAULT_QUERY_SAMPLES,
     solve: Annotated[
         bool,
         typer.Option(
@@ -1269,12 +1267,8 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="The workbook to write (.xlsx).")],
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
     seed: SeedOption = 0,
-    samples: Annotated[
-        int, typer.Option(min=100, help="Simulated queries per feature.")
-    ] = DEFAULT_QUERY_SAMPLES,
-    users: Annotated[
-        int, typer.Option(min=10, help="Simulated users for per-user distributions.")
-    ] = DEFAULT_USERS_SIMULATED,
+    samples: SamplesOption = DEFAULT_QUERY_SAMPLES,
+    users: UsersOption = DEFAULT_USERS_SIMULATED,
     as_of: AsOfOption = None,
 ) -> None:
     """The founder's spreadsheet: every assumption a labelled cell, every figure a live
@@ -1332,12 +1326,8 @@ def report(
         ),
     ] = None,
     seed: SeedOption = 0,
-    samples: Annotated[
-        int, typer.Option(min=100, help="Simulated queries per feature.")
-    ] = DEFAULT_QUERY_SAMPLES,
-    users: Annotated[
-        int, typer.Option(min=10, help="Simulated users for per-user distributions.")
-    ] = DEFAULT_USERS_SIMULATED,
+    samples: SamplesOption = DEFAULT_QUERY_SAMPLES,
+    users: UsersOption = DEFAULT_USERS_SIMULATED,
     as_of: AsOfOption = None,
 ) -> None:
     """A report to share: one self-contained HTML page (opens offline) with the summary,
@@ -1438,9 +1428,7 @@ def diff(
         ),
     ] = None,
     seed: SeedOption = 0,
-    samples: Annotated[
-        int, typer.Option(min=100, help="Simulated queries per feature.")
-    ] = DEFAULT_QUERY_SAMPLES,
+    samples: SamplesOption = DEFAULT_QUERY_SAMPLES,
     as_of: AsOfOption = None,
     format: FormatOption = Format.markdown,
 ) -> None:

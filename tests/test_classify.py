@@ -105,6 +105,7 @@ def test_a_bill_is_totalled_by_bucket():
     totals = {t.bucket: t for t in s.totals}
     assert totals["inference"].amount == 400 and totals["inference"].lines == 2
     assert totals["training"].share_of_amount == pytest.approx(1_000 / 2_100)
+    assert (s.lines, s.amount) == (4, 2_100.0)
     assert [i.description for i in s.margin_movers] == [
         "OpenAI API output tokens",
         "Pinecone read units",

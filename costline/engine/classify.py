@@ -80,8 +80,10 @@ def _by_rules(
     text = " ".join(description.split())
     # "serving only (excl. training cluster)": the ruled-out words must not vote
     rest = text
+    negations = {}
     for rule in rules:
-        if rule.negates and rule.match(text) is not None:
+        if rule.negates and (found := rule.match(text)) is not None:
+            negations[rule.id] = found
             for start, end in rule.spans(text):
                 rest = rest[:start] + " " * (end - start) + rest[end:]
     score = dict.fromkeys(BUCKETS, 0.0)
@@ -90,7 +92,7 @@ def _by_rules(
     matched: list[str] = []
     strong = False
     for rule in rules:
-        found = rule.match(text if rule.negates else rest)
+        found = negations.get(rule.id) if rule.negates else rule.match(rest)
         if found is None:
             continue
         matched.append(rule.id)
@@ -173,10 +175,13 @@ class BillSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     totals: list[BucketTotal]
+    lines: int
+    amount: float
+    """USD, every line's amount: what the buckets' shares are of."""
     low_confidence: int
+    """Lines below LOW_CONFIDENCE: check them."""
     without_amount: int = 0
     """Lines with no amount, when others have one: they are in no money total."""
-    """Lines below LOW_CONFIDENCE: check them."""
     margin_movers: list[Classification]
     """The largest inference lines, each line's amounts summed: the recurring costs that
     move gross margin most."""
@@ -208,6 +213,8 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
     )[:top]
     return BillSummary(
         totals=totals,
+        lines=len(items),
+        amount=sum(t.amount for t in totals),
         low_confidence=sum(1 for i in items if i.confidence < LOW_CONFIDENCE),
         without_amount=(
             sum(1 for i in items if i.amount is None)

@@ -60,7 +60,7 @@ def parse_amount(text: str, comma: bool | None = None) -> float:
     value = _bare(text)
     negative = text.strip().startswith("(") and text.strip().endswith(")")
     if comma is None:
-        comma = bool(re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d{1,2}", value))
+        comma = decimal_comma([text], ",")
     # the thousands separator goes, the decimal mark becomes a point
     value = value.replace(".", "").replace(",", ".") if comma else value.replace(",", "")
     number = float(value)
@@ -191,8 +191,7 @@ def read_lines(
                 (
                     n,
                     f"{len(fields)} field{'' if len(fields) == 1 else 's'} where the header has "
-                    f"{len(header)}: read as far as "
-                    "they go",
+                    f"{len(header)}: read as far as they go",
                 )
             )
         # a quoted field may hold line breaks: a description reads as one line

@@ -33,10 +33,9 @@ def _summary_lines(s: BillSummary) -> list[str]:
         money = f", {usd(t.amount)}" if any(x.amount for x in s.totals) else ""
         out.append(f"{LABEL[t.bucket]}: {lines}{money}{share}")
     if any(x.amount for x in s.totals):
-        count = sum(t.lines for t in s.totals)
         out.append(
-            f"total: {count:,} line{'' if count == 1 else 's'}, "
-            f"{usd(sum(t.amount for t in s.totals))} (the amount the shares are of)"
+            f"total: {s.lines:,} line{'' if s.lines == 1 else 's'}, {usd(s.amount)} "
+            "(the amount the shares are of)"
         )
     if s.low_confidence:
         lines = "1 line" if s.low_confidence == 1 else f"{s.low_confidence:,} lines"
