@@ -75,9 +75,7 @@ from costline.scenario.models import (
     hosted_models,
     model_name,
 )
-
-DEFAULT_QUERY_SAMPLES = 50_000
-DEFAULT_USERS_SIMULATED = 100_000
+from costline.settings import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED
 
 
 def _margin(revenue: float, cost: float) -> float | None:

@@ -50,9 +50,10 @@ def _quantity(values: list[float]) -> dict[str, Any]:
 def choose_month(
     con: duckdb.DuckDBPyConnection, source: str, path: str, month: str | None, option: str
 ) -> tuple[list[str], str]:
-    """The months a usage file covers and the one to use: `month`, or the latest."""
+    """The months a usage file covers and the one to use: `month`, or the latest; an
+    error names the input field `option`."""
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise InputError(f"{option}: expected a month as YYYY-MM, got {month!r}")
+        raise InputError(f"expected a month as YYYY-MM, got {month!r}", field=option)
     months = [
         r[0]
         for r in con.execute(
@@ -63,7 +64,9 @@ def choose_month(
         raise InputError(f"{path}: no priced rows")
     chosen = month or months[-1]
     if chosen not in months:
-        raise InputError(f"{option}: {chosen} has no rows; months in {path}: {', '.join(months)}")
+        raise InputError(
+            f"{chosen} has no rows; months in {path}: {', '.join(months)}", field=option
+        )
     return months, chosen
 
 
@@ -92,7 +95,7 @@ def fit(
     try:
         con.execute("SET TimeZone = 'UTC'")
         source = f"read_parquet({_sql_text(path)})"
-        months, chosen = choose_month(con, source, path, month, "--month")
+        months, chosen = choose_month(con, source, path, month, "month")
         rows = (
             f"SELECT *, catalog_provider || ':' || catalog_model AS ref, "
             f"coalesce(service_tier, 'default') AS tier_ FROM {source} "

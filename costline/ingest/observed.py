@@ -25,12 +25,13 @@ LINE_COLUMNS = {
 def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
     """Each feature of the usage file `path` in `month` (the latest when None)."""
     if not path.is_file():
-        raise InputError(f"--usage: {path}: no such file")
+        raise InputError(f"{path}: no such file", field="usage")
     stored = ingested_summary(path)
     if stored is None:
         raise InputError(
-            f"--usage: {path} is not a usage file from costline ingest (costline ingest LOGS "
-            "--out usage.parquet first)"
+            f"{path} is not a usage file from costline ingest (costline ingest LOGS "
+            "--out usage.parquet first)",
+            field="usage",
         )
     con = duckdb.connect()
     try:
@@ -40,10 +41,11 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
         missing = [c for c in LINE_COLUMNS.values() if c not in columns]
         if missing:
             raise InputError(
-                f"--usage: {path} has no {missing[0]} column: ingest the logs again with this "
-                "version of costline"
+                f"{path} has no {missing[0]} column: ingest the logs again with this "
+                "version of costline",
+                field="usage",
             )
-        _, chosen = choose_month(con, source, str(path), month, "--usage-month")
+        _, chosen = choose_month(con, source, str(path), month, "usage_month")
         con.execute(
             f"CREATE TEMP TABLE m AS SELECT *, coalesce(catalog_provider || ':' || "
             f"catalog_model, model) AS ref FROM {source} "

@@ -79,7 +79,7 @@ def mapping_from(
     for item in maps or []:
         name, sep, place = item.partition("=")
         if not sep or not place:
-            raise InputError(f"--map: expected FIELD=COLUMN_OR_PATH, got {item!r}")
+            raise InputError(f"expected FIELD=COLUMN_OR_PATH, got {item!r}", field="map")
         _check_field(name.strip(), "--map")
         fields[name.strip()] = [place.strip()]
     return (fields or None), includes

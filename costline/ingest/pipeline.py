@@ -154,7 +154,9 @@ def sources(
         elif format_name is not None:
             if format_name not in FORMATS:
                 known = ", ".join(FORMATS)
-                raise InputError(f"--format: unknown format {format_name!r}; formats are {known}")
+                raise InputError(
+                    f"unknown format {format_name!r}; formats are {known}", field="format"
+                )
             fmt = FORMATS[format_name]
         elif kind == "parquet":
             raise InputError(

@@ -152,7 +152,7 @@ def usage_report(
 ) -> dict[str, Any]:
     """The usage summary of an ingested Parquet file, or of logs priced on the fly."""
     if by not in GROUPINGS:
-        raise InputError(f"--by: expected one of {', '.join(GROUPINGS)}, got {by!r}")
+        raise InputError(f"expected one of {', '.join(GROUPINGS)}, got {by!r}", field="by")
     stored = ingested_summary(Path(files[0])) if len(files) == 1 and mapping is None else None
     with _connection() as con:
         if stored is not None:

@@ -1,10 +1,63 @@
-"""The Result as one JSON document (the same keys as the `Result` model)."""
+"""Every result of costline's library as one JSON document: what `--format json` prints.
+
+Models keep their field names; USD amounts, fractions for shares, ISO dates. A result that
+carries a whole `Result` for the views (a brief, a levers waterfall) leaves it out: `run`
+prints that one."""
 
 from __future__ import annotations
 
-from costline.engine.result import Result
+import dataclasses
+import json
+from typing import Any
+
+from pydantic import BaseModel
 
 
-def render_json(result: Result) -> str:
-    """`result` as indented JSON: USD amounts, fractions for shares, ISO dates."""
+def render_json(result: BaseModel) -> str:
+    """A pydantic result as indented JSON."""
     return result.model_dump_json(indent=2)
+
+
+def to_json(outcome: Any) -> str:
+    """`outcome` (any result a `Costline` method returns) as indented JSON."""
+    from costline.api import Classified
+    from costline.catalog.gpus import HardwareCatalog
+    from costline.engine.brief import Brief
+    from costline.engine.waterfall import Waterfall
+
+    if isinstance(outcome, Brief):
+        exclude: Any = {"result": True, "verdict": {"waterfall": {"result"}}}
+        return outcome.model_dump_json(indent=2, exclude=exclude)
+    if isinstance(outcome, Waterfall):
+        return outcome.model_dump_json(indent=2, exclude={"result"})
+    if isinstance(outcome, BaseModel):
+        return outcome.model_dump_json(indent=2)
+    if isinstance(outcome, HardwareCatalog):
+        rows = [dataclasses.asdict(gpu) for gpu in outcome.gpus.values()]
+        return json.dumps(rows, indent=2, default=str)
+    if isinstance(outcome, Classified):
+        payload = [
+            {"line": line, **item.model_dump(exclude={"rules"})}
+            for line, item in zip(outcome.lines, outcome.items, strict=True)
+        ]
+        if outcome.agreement is None:
+            return json.dumps(payload, indent=2)
+        return json.dumps({"lines": payload, "agreement": outcome.agreement.model_dump()}, indent=2)
+    if isinstance(outcome, list):
+        return json.dumps([_catalog_model(m) for m in outcome], indent=2)
+    return json.dumps(outcome, indent=2, default=str)
+
+
+def _catalog_model(m: Any) -> dict[str, Any]:
+    """One model of `costline models search`: its base-tier prices per 1M tokens."""
+    rates = m.rates
+    return {
+        "ref": m.ref,
+        "name": m.name,
+        "input_usd_per_mtok": rates.input.base if rates.input else None,
+        "output_usd_per_mtok": rates.output.base if rates.output else None,
+        "cached_input_usd_per_mtok": rates.cache_read.base if rates.cache_read else None,
+        "context_window": m.context_window,
+        "deprecated": m.deprecated,
+        "service_tiers": list(m.tiers),
+    }

@@ -1,0 +1,3 @@
+from costline.cli import app
+
+app()

@@ -1,0 +1,55 @@
+"""Commands that read the catalogs: models search, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from costline.cli.app import Format, FormatOption, app, emit, handled, library, models_app
+
+
+@models_app.command("search")
+@handled()
+def models_search(
+    words: Annotated[list[str], typer.Argument(help="Words to find in a model reference or name.")],
+    limit: Annotated[int, typer.Option(min=1, help="Most models to list.")] = 20,
+    at: Annotated[
+        str | None, typer.Option(help="Show prices in force on this date (YYYY-MM-DD).")
+    ] = None,
+    format: FormatOption = Format.terminal,
+) -> None:
+    """Find models in the price catalog and show their prices per 1M tokens.
+
+    Example:
+
+        costline models search "gpt-4o"
+        costline models search claude sonnet --at 2025-06-01
+    """
+    from costline.api import parse_date
+    from costline.report.models import render_models_terminal
+
+    when = parse_date(at, "at")
+    query = " ".join(words)
+    cl = library(when.isoformat())
+    found = cl.models(query, limit=limit)
+
+    def terminal(models: Any, out: Any) -> None:
+        render_models_terminal(models, query, when, cl.catalogs.prices, out)
+
+    emit(found, format, terminal)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files, for editors and validators.
+
+    Example:
+
+        costline schema > scenario.schema.json
+    """
+    from costline.api import Costline
+
+    sys.stdout.write(json.dumps(Costline.schema(), indent=2) + "\n")

@@ -1,0 +1,109 @@
+"""What-if levers: a scenario with levers set on some of its features, as `costline levers`
+and `Costline.levers(what_if=...)` take them (kind -> lever fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from costline.errors import InputError
+from costline.scenario.levers import (
+    BatchProcessing,
+    Caps,
+    Compression,
+    Levers,
+    PromptCache,
+    ResponseCache,
+    RouteToCheaper,
+)
+from costline.scenario.models import SELF_HOSTED_LEVERS, Scenario
+
+LEVER_TYPES: dict[str, type[BaseModel]] = {
+    "response_cache": ResponseCache,
+    "prompt_cache": PromptCache,
+    "routing": RouteToCheaper,
+    "compression": Compression,
+    "batch": BatchProcessing,
+    "caps": Caps,
+}
+"""The levers a what-if may set, by the key of a scenario's `levers:` block."""
+
+
+def check_features(scenario: Scenario, names: list[str] | None) -> None:
+    """Refuse a feature name the scenario does not have."""
+    known = [f.name for f in scenario.features]
+    for name in names or []:
+        if name not in known:
+            raise InputError(
+                f"unknown feature {name!r}; features are " + ", ".join(known), field="features"
+            )
+
+
+def what_if_levers(given: dict[str, dict[str, Any]]) -> dict[str, BaseModel]:
+    """Validated lever models from `given` (kind -> fields); a kind whose fields are all
+    None is left out. An error's field is `kind.field` (`routing.share`)."""
+    out: dict[str, BaseModel] = {}
+    for kind, values in given.items():
+        if kind not in LEVER_TYPES:
+            raise InputError(
+                f"unknown what-if lever {kind!r}; levers are " + ", ".join(LEVER_TYPES),
+                field="what_if",
+            )
+        present = {k: v for k, v in values.items() if v is not None}
+        if not present:
+            continue
+        try:
+            out[kind] = LEVER_TYPES[kind].model_validate(present)
+        except ValidationError as err:
+            raise validation_error(err, prefix=f"{kind}.") from None
+    return out
+
+
+def validation_error(err: ValidationError, prefix: str = "") -> InputError:
+    """The first problem of `err` as an InputError whose field is the input's name."""
+    first = err.errors()[0]
+    loc = first["loc"]
+    field = f"{prefix}{loc[0]}" if loc else None
+    message = str(first["msg"]).removeprefix("Value error, ")
+    given = first.get("input")
+    got = f" (got {given!r})" if not isinstance(given, dict) and first["type"] != "missing" else ""
+    if field is None:
+        # a rule across fields names the rule (active_params, attention_term)
+        field = {"active_params": "active_params", "attention_term": "attention_term"}.get(
+            first["type"]
+        )
+    return InputError(f"{message}{got}", field=field)
+
+
+def with_what_ifs(
+    scenario: Scenario, levers: dict[str, BaseModel], names: list[str] | None
+) -> Scenario:
+    """`scenario` with the what-if levers set on the features `names` (every API feature
+    when None), over the levers each already has."""
+    if not levers:
+        if names:
+            raise InputError("give a lever what-if to apply to it", field="features")
+        return scenario
+    check_features(scenario, names)
+    features = []
+    for feature in scenario.features:
+        chosen = feature.name in names if names else feature.deployment is None
+        if not chosen:
+            features.append(feature)
+            continue
+        refused = [k for k in levers if k not in SELF_HOSTED_LEVERS]
+        if feature.deployment is not None and refused:
+            raise InputError(
+                f"{feature.name!r} is self-hosted; it takes the cache, compression "
+                f"and cap what-ifs, not {', '.join(refused)}",
+                field="features",
+            )
+        if "batch" in levers and feature.service_tier == "batch":
+            raise InputError(
+                f"{feature.name!r} is on the batch service tier already", field="batch.share"
+            )
+        current = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
+        merged = Levers.model_validate({**current, **levers})
+        features.append(feature.model_copy(update={"levers": merged}))
+    return scenario.model_copy(update={"features": features})

@@ -1,0 +1,13 @@
+"""Simulation sizes: how many queries and users the Monte Carlo draws. These are costline's
+own settings (precision against time), not figures from the outside world.
+
+Kept apart from the engine so that the CLI's help can show them without importing numpy."""
+
+DEFAULT_QUERY_SAMPLES = 50_000
+"""Simulated queries per feature: a p95 of cost per query within about 1% between seeds."""
+DEFAULT_USERS_SIMULATED = 100_000
+"""Simulated users for the per-user distributions (p95 user cost)."""
+SOLVE_QUERY_SAMPLES = 20_000
+"""Queries per feature in each of a goal-seek's engine runs: targets are first-month means."""
+SOLVE_USERS_SIMULATED = 1_000
+"""Users in each goal-seek run: targets are first-month means, users only feed the p95s."""
