@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from costline.catalog.prices import PriceCatalog, price_book
-from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
+from costline.catalog.prices import PriceCatalog
+from costline.catalog.types import ModelPricing, Rates, TieredRate
 from costline.engine.result import Result
 from costline.engine.run import DEFAULT_QUERY_SAMPLES, run_scenario
 from costline.scenario.load import load_scenario
@@ -58,6 +58,7 @@ from costline.scenario.models import (
     add_months,
     parse_year_month,
 )
+from costline.scenario.prices import price_book, pricing_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "scenario_5_features.yaml"

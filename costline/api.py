@@ -9,7 +9,7 @@ with a typed result: `run` a scenario, `brief` it, its `levers`, `solve` for a t
     >>> cl = costline.Costline(as_of="2026-11-26")
     >>> r = cl.run("examples/support-copilot.yaml")
     >>> r.features[0].name
-    'ticket-reply'
+    'draft-reply'
 
 Imports are lazy: `import costline` costs little, and each method loads only what its
 question needs.
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from costline.catalog.open_models import OpenModelCatalog
     from costline.catalog.prices import CatalogModel, PriceCatalog
     from costline.catalog.tiers import ModelTiers
-    from costline.catalog.types import ModelPricing, Rule
+    from costline.catalog.types import ModelPricing, PublishedLatency, Rule
     from costline.engine.breakeven import Breakeven
     from costline.engine.brief import Brief, ObservedUsage
     from costline.engine.classify import Agreement, BillSummary, Classification, TextModel
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from costline.engine.solve import Solved
     from costline.engine.training import TrainingEstimate
     from costline.engine.waterfall import Waterfall
-    from costline.scenario.models import ApiLatency, Scenario
+    from costline.scenario.models import Scenario
 
     Book = dict[str, ModelPricing]
 
@@ -96,7 +96,7 @@ class Catalogs:
         return load_lever_defaults()
 
     @cached_property
-    def api_latency(self) -> dict[str, ApiLatency]:
+    def api_latency(self) -> dict[str, PublishedLatency]:
         from costline.catalog.latency import load_api_latency
 
         return load_api_latency()
@@ -115,9 +115,21 @@ class Catalogs:
 
     @cached_property
     def line_model(self) -> TextModel:
-        from costline.ingest.bills import shipped_text_model
+        """The classifier's learned backup, trained on every labelled line costline ships
+        (kept in the user's cache: training it takes longer than reading it)."""
+        from costline.cache import cached_bytes, entry
+        from costline.catalog.rules import labelled_lines
+        from costline.engine.classify import (
+            text_model_bytes,
+            text_model_from_bytes,
+            train_text_model,
+        )
 
-        return shipped_text_model()
+        lines = list(labelled_lines())
+        path = entry("text-model.npz", repr(lines))
+        return text_model_from_bytes(
+            cached_bytes(path, lambda: text_model_bytes(train_text_model(lines)))
+        )
 
 
 @dataclass(frozen=True)
@@ -225,7 +237,7 @@ class Costline:
 
     def price_book(self, scenario: Any) -> Book:
         """Every model the scenario names, priced from the catalog (or its own prices)."""
-        from costline.catalog.prices import price_book
+        from costline.scenario.prices import price_book
 
         return price_book(self.load(scenario), self.catalogs.prices, self._label(scenario))
 
@@ -239,8 +251,8 @@ class Costline:
     ) -> Callable[..., Result]:
         """One engine run of a scenario with every catalog, priced from the catalog unless
         a price book is given."""
-        from costline.catalog.prices import price_book
         from costline.engine.run import run_scenario
+        from costline.scenario.prices import price_book
 
         c = self.catalogs
         info = c.prices.info(self.as_of)
@@ -281,13 +293,14 @@ class Costline:
     ) -> Result:
         """Cost per query, cost per user, margins, scale and timeline of `scenario` (USD,
         per month), with the headline of each of its cases."""
+        from costline.engine.table import Rows
+
         loaded, label = self.load(scenario), self._label(scenario)
         run_one = self._engine(label, seed, samples, users)
         result = run_one(loaded)
         if loaded.cases:
-            result = result.model_copy(
-                update={"cases": self._case_summaries(loaded, label, result, run_one)}
-            )
+            cases = self._case_summaries(loaded, label, result, run_one)
+            result = result.model_copy(update={"cases": Rows(cases)})
         return result
 
     def cases(self, scenario: Any, *, seed: int = 0) -> list[CaseSummary]:
@@ -323,9 +336,9 @@ class Costline:
         the 10x projection and the verdict against the thresholds, with what closes the gap
         (goal-seeking each missed threshold unless `solve=False`). `usage` is a priced
         usage file from `ingest`, shown beside the scenario."""
-        from costline.catalog.prices import price_book
         from costline.engine.brief import cto_brief
         from costline.engine.solve import solve as solve_for
+        from costline.scenario.prices import price_book
 
         observed = self.observed(usage, usage_month) if usage is not None else None
         loaded, label = self.load(scenario), self._label(scenario)
@@ -373,9 +386,9 @@ class Costline:
 
         `what_if` adds levers by kind, e.g. `{"response_cache": {"hit_rate": 0.2}}`, to
         `features` (every API feature when None)."""
-        from costline.catalog.prices import price_book
         from costline.engine.waterfall import lever_waterfall
         from costline.scenario.cases import BASE_CASE, case_scenarios
+        from costline.scenario.prices import price_book
         from costline.scenario.what_if import what_if_levers, with_what_ifs
 
         label = self._label(scenario)
@@ -420,9 +433,9 @@ class Costline:
     ) -> Solved:
         """What it takes to meet a first-month `target` ("cogs-share" or "gross-margin",
         a share `goal` in (0, 1)), one input at a time, the rest held fixed."""
-        from costline.catalog.prices import price_book
         from costline.engine.solve import TARGETS
         from costline.engine.solve import solve as solve_for
+        from costline.scenario.prices import price_book
 
         if target not in TARGETS:
             raise InputError(
@@ -446,9 +459,10 @@ class Costline:
     ) -> Diff:
         """What changed in cost per query, monthly COGS and margin between two scenarios,
         or (with `prices_at`) between the catalog's prices on that date and today's."""
-        from costline.catalog.prices import price_book, prices_as_of
+        from costline.catalog.prices import prices_as_of
         from costline.engine.diff import diff as compare
         from costline.engine.diff import lever_changes
+        from costline.scenario.prices import price_book
 
         if (after is None) == (prices_at is None):
             raise InputError("give a second scenario or a prices-at date, not both or neither")
@@ -951,11 +965,11 @@ class Costline:
         """A report to share: one self-contained HTML page (`out` .html, opens offline) or
         Markdown with PNG charts in a folder beside it (`out` .md). `self_host` (MODEL@GPU)
         adds the API-vs-self-hosting curves."""
-        from costline.catalog.prices import price_book
         from costline.engine.waterfall import lever_waterfall
         from costline.report.charts import chart_png, chart_specs, title_text
         from costline.report.html import render_html, vega_bundle
         from costline.report.markdown import render_markdown
+        from costline.scenario.prices import price_book
 
         target = Path(out)
         check_out(target, (".html", ".md"), force)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real bundled price catalog (offline) and a fixed as-of date."""
+"""Shared fixtures: the library face the CLI uses (every shipped catalog, offline), the
+price catalog, and a fixed as-of date."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from costline.api import Costline
 from costline.catalog.prices import PriceCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,8 +17,24 @@ AS_OF = dt.date(2026, 11, 26)
 
 
 @pytest.fixture(scope="session")
-def catalog() -> PriceCatalog:
-    return PriceCatalog()
+def cl() -> Costline:
+    """The same `Costline` every CLI command builds, at the tests' as-of date."""
+    return Costline(as_of=AS_OF)
+
+
+@pytest.fixture(scope="session")
+def catalog(cl: Costline) -> PriceCatalog:
+    return cl.catalogs.prices
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # tests that need a program from Debian's packages say so: -m "not libreoffice"
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "soffice" in fixtures:
+            item.add_marker(pytest.mark.libreoffice)
+        if "chromium" in fixtures:
+            item.add_marker(pytest.mark.chromium)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

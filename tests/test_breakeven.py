@@ -204,9 +204,10 @@ def _run_self_hosted(text: str = SELF_HOSTED):
 
     from costline.catalog.gpus import load_hardware
     from costline.catalog.open_models import load_open_models
-    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.catalog.prices import PriceCatalog
     from costline.engine.run import run_scenario
     from costline.scenario.load import parse_scenario
+    from costline.scenario.prices import price_book
 
     scenario = parse_scenario(text, "yaml")
     catalog = PriceCatalog()
@@ -425,8 +426,9 @@ def test_levers_on_a_self_hosted_feature_shrink_what_its_fleet_serves():
 
     import datetime as dt
 
-    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.catalog.prices import PriceCatalog
     from costline.engine.run import run_scenario
+    from costline.scenario.prices import price_book
 
     catalog = PriceCatalog()
 

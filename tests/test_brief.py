@@ -15,9 +15,8 @@ from costline.catalog.gpus import load_hardware
 from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
-from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.prices import PriceCatalog
 from costline.catalog.tiers import ModelFamily, ModelTiers, load_model_tiers
-from costline.catalog.types import pricing_key
 from costline.cli import app
 from costline.engine.brief import cto_brief, plan_trigger, scale_month
 from costline.engine.deployment import self_hosted_features
@@ -27,6 +26,7 @@ from costline.engine.solve import solve
 from costline.errors import ScenarioError
 from costline.scenario.load import parse_scenario
 from costline.scenario.models import Trigger
+from costline.scenario.prices import price_book, pricing_key
 
 from .conftest import AS_OF, EXAMPLES
 

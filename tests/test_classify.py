@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costline.catalog.levers import load_lever_defaults
-from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.prices import PriceCatalog
 from costline.catalog.rules import labelled_lines, load_rules, split_labelled
 from costline.cli import app
 from costline.engine.classify import (
@@ -21,8 +21,9 @@ from costline.engine.classify import (
     train_text_model,
 )
 from costline.engine.run import run_scenario
-from costline.ingest.bills import shipped_text_model
+from costline.api import Catalogs
 from costline.scenario.load import parse_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import AS_OF
 from .test_levers import BASE
@@ -41,7 +42,7 @@ def run_with_rules(scenario):
         users_simulated=200,
         lever_defaults=load_lever_defaults(),
         line_rules=RULES,
-        line_model=shipped_text_model(),
+        line_model=Catalogs().line_model,
     )
 
 

@@ -6,10 +6,10 @@ import re
 
 from typer.testing import CliRunner
 
-from costline.catalog.prices import price_book
 from costline.cli import app
 from costline.engine.run import run_scenario
 from costline.scenario.load import parse_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import AS_OF, ROOT
 

@@ -388,10 +388,11 @@ def test_ingest_usage_and_fit_from_the_command_line(tmp_path):
 
 
 def test_a_fitted_scenario_reproduces_the_observed_monthly_cost(tmp_path):
-    from costline.catalog.prices import PriceCatalog, price_book
+    from costline.catalog.prices import PriceCatalog
     from costline.engine.run import run_scenario
     from costline.ingest.fit import fit
     from costline.scenario.load import parse_scenario
+    from costline.scenario.prices import price_book
 
     logs = write_logs(
         tmp_path / "logs.parquet", "parquet", 100_000, seed=9, start="2026-04-01", days=30

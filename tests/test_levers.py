@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from costline.catalog.levers import load_lever_defaults
-from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.prices import PriceCatalog
 from costline.cli import app
 from costline.engine.levers import prompt_cache_write_share
 from costline.engine.run import run_scenario
 from costline.engine.waterfall import lever_waterfall, with_levers
 from costline.scenario.load import parse_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import AS_OF, EXAMPLES
 

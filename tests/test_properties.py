@@ -8,9 +8,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costline.catalog.prices import price_book
 from costline.engine.run import run_scenario
 from costline.scenario.models import Scenario
+from costline.scenario.prices import price_book
 
 AS_OF = dt.date(2027, 1, 1)
 

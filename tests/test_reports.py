@@ -8,13 +8,13 @@ import io
 
 from rich.console import Console
 
-from costline.catalog.prices import price_book
 from costline.catalog.types import CatalogInfo
 from costline.engine.run import run_scenario
 from costline.report.format import pct, usd
 from costline.report.markdown import render_markdown
 from costline.report.terminal import render_terminal
 from costline.scenario.load import load_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import ROOT
 

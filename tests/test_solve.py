@@ -8,10 +8,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from costline.catalog.prices import price_book
 from costline.cli import app
 from costline.engine.run import run_scenario
 from costline.engine.solve import metric, solve
+from costline.scenario.prices import price_book
 
 from .conftest import AS_OF, EXAMPLES
 from .test_levers import CATALOG, LEVERS, scenario

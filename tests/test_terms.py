@@ -11,11 +11,12 @@ from costline.catalog.gpus import load_hardware
 from costline.catalog.latency import load_api_latency
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
-from costline.catalog.prices import PriceCatalog, price_book
+from costline.catalog.prices import PriceCatalog
 from costline.engine.projection import price_factor
 from costline.engine.run import run_scenario
 from costline.engine.terms import term_usd
 from costline.scenario.load import load_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import AS_OF, EXAMPLES
 

@@ -198,9 +198,9 @@ one_time:
 def test_a_training_row_in_a_scenario_is_estimated_amortised_and_priced_per_query(catalog):
     import datetime as dt
 
-    from costline.catalog.prices import price_book
     from costline.engine.run import run_scenario
     from costline.scenario.load import parse_scenario
+    from costline.scenario.prices import price_book
 
     scenario = parse_scenario(SCENARIO_WITH_TRAINING, "yaml")
     result = run_scenario(

@@ -10,9 +10,9 @@ import math
 import genai_prices
 import pytest
 
-from costline.catalog.prices import price_book
 from costline.engine.run import run_scenario
 from costline.scenario.load import load_scenario, parse_scenario
+from costline.scenario.prices import price_book
 
 from .conftest import EXAMPLES
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from functools import cache
 
 from costline.catalog._data import read_data
-from costline.scenario.models import ApiLatency
+from costline.catalog.types import PublishedLatency
 
 
 @cache
-def load_api_latency() -> dict[str, ApiLatency]:
+def load_api_latency() -> dict[str, PublishedLatency]:
     """Latency figures shipped with costline, by `provider:model` reference."""
     raw = read_data("api_latency.yml") or {}
     out = {}
@@ -21,7 +21,7 @@ def load_api_latency() -> dict[str, ApiLatency]:
         if not ttft or not speed:
             continue
         checked = sorted({str(ttft["checked"]), str(speed["checked"])})
-        out[ref] = ApiLatency(
+        out[ref] = PublishedLatency(
             time_to_first_token_s=float(ttft["value"]),
             output_tokens_per_s=float(speed["value"]),
             # the full sources are in the file; reports name it and the date checked

@@ -17,8 +17,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from costline.scenario.models import PriceOverride
-
 Tiers = tuple[tuple[int, float], ...]
 """(start token count, USD per 1M tokens) pairs in ascending order of start."""
 
@@ -121,16 +119,25 @@ class CatalogInfo:
     """The date treated as today: catalog prices apply up to it, the trajectory after it."""
 
 
+@dataclass(frozen=True)
+class PublishedLatency:
+    """A hosted model's published call latency (the catalog's api_latency.yml): the same
+    two figures a scenario's `latency:` gives."""
+
+    time_to_first_token_s: float
+    """Seconds from sending a call to its first output token."""
+    output_tokens_per_s: float
+    """Output tokens streamed per second after the first."""
+    source: str | None
+
+
 def batch_key(key: str) -> str:
     """The price-book key of `key`'s model sent through its provider's batch API."""
     return f"{key}#batch"
 
 
-def pricing_key(model: str | PriceOverride, service_tier: str = "default") -> str:
-    """The key of a model (at a tier) in a price book."""
-    if isinstance(model, PriceOverride):
-        return f"override:{model.name}:{model.model_dump_json()}"
-    return f"{model}@{service_tier}"
+BUCKETS = ("training", "inference", "other")
+"""Where a cost line goes: training (one-time, CapEx-like), inference (COGS) or other."""
 
 
 @dataclass(frozen=True)

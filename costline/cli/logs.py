@@ -168,7 +168,7 @@ def fit(
 
     Example:
 
-        costline fit usage.parquet --plans examples/plans.yaml -o scenario.yaml
+        costline fit usage.parquet --plans examples/logs/plans.yaml -o scenario.yaml
         costline run scenario.yaml
     """
     from rich.text import Text
@@ -219,10 +219,10 @@ def classify(
 
     Example:
 
-        costline classify examples/items.csv
-        costline classify examples/aws-cur.csv --column line_item_description \\
+        costline classify examples/bills/items.csv
+        costline classify examples/bills/aws-cur.csv --column line_item_description \\
             --amount-column unblended_cost
-        costline classify examples/ledger.csv --labels bucket
+        costline classify examples/bills/ledger.csv --labels bucket
         echo "vLLM serving instances on L4 GPUs" | costline classify -
     """
     from rich.console import Console

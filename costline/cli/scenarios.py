@@ -117,7 +117,7 @@ def brief(
 
         costline brief examples/support-copilot.yaml > brief.md
         costline brief examples/margin-levers.yaml --format json
-        costline brief examples/support-copilot.yaml --usage examples/usage.parquet
+        costline brief examples/support-copilot.yaml --usage usage.parquet
     """
     from costline.report.brief import render_brief_markdown
 
@@ -289,7 +289,7 @@ def diff(
 
     Example:
 
-        costline diff examples/old.yaml examples/new.yaml
+        costline diff examples/diff/old.yaml examples/diff/new.yaml
         costline diff examples/support-copilot.yaml --prices-at 2025-06-01
     """
     from costline.report.diff import render_diff_markdown

@@ -46,6 +46,7 @@ from costline.engine.unit_economics import (
     simulate_monthly_queries,
 )
 from costline.engine.waterfall import Waterfall, lever_waterfall
+from costline.observed import CostLine, ObservedFeature, ObservedUsage
 from costline.scenario.models import Feature, PriceOverride, Quantity, Route, Scenario, Trigger
 
 Book = dict[str, ModelPricing]
@@ -60,16 +61,6 @@ TRIGGER_USERS_SIMULATED = 20_000
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
-
-
-class CostLine(_Frozen):
-    """One line of the cost per query over the simulated queries (USD per query)."""
-
-    line: str
-    """A key of the result's `breakdown`: input_usd, cached_input_usd, output_usd, ..."""
-    mean_usd: float
-    median_usd: float
-    p95_usd: float
 
 
 class TierMove(_Frozen):
@@ -122,46 +113,6 @@ class PlanTrigger(_Frozen):
     queries_per_active_user_p95: float
     """95th percentile of the same over simulated users."""
     quota: int | None = None
-
-
-class ObservedModel(_Frozen):
-    """A model in the pilot logs of one feature."""
-
-    ref: str
-    share_of_calls: float
-    share_of_cost: float
-
-
-class ObservedFeature(_Frozen):
-    """One feature as its pilot logs show it, in one month (a query is a logged call)."""
-
-    name: str
-    calls: int
-    users: int
-    user_share: float
-    """Its users over the month's users."""
-    cost_usd: float
-    cost_per_query: Stats
-    lines: list[CostLine]
-    """Lines the logs price: input, cached input, output, request fees."""
-    models: list[ObservedModel]
-    queries_per_active_user: float
-    queries_per_active_user_p95: float
-    input_tokens_mean: float
-    output_tokens_mean: float
-
-
-class ObservedUsage(_Frozen):
-    """Pilot logs priced by `costline ingest`, one month of them."""
-
-    source: str
-    month: str
-    calls: int
-    users: int
-    cost_usd: float
-    catalog: str | None
-    priced_on: str | None
-    features: list[ObservedFeature]
 
 
 class FeatureBrief(_Frozen):

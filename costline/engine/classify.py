@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costline.catalog.types import Rule
+from costline.catalog.types import BUCKETS, Rule
 
-BUCKETS = ("training", "inference", "other")
 LOW_CONFIDENCE = 0.6
 """Below this a classification is flagged: the reason says what would decide it."""
 LEARNED_MIN = 0.6
@@ -318,6 +317,36 @@ class TextModel:
         scores -= scores.max()
         p = np.exp(scores)
         return p / p.sum()
+
+
+def text_model_bytes(model: TextModel) -> bytes:
+    """`model` as bytes (an .npz), to keep it between processes."""
+    import io
+    import json
+
+    out = io.BytesIO()
+    np.savez(
+        out,
+        vocabulary=np.array(json.dumps(model.vocabulary)),
+        log_prior=model.log_prior,
+        log_likelihood=model.log_likelihood,
+        examples=np.array(model.examples),
+    )
+    return out.getvalue()
+
+
+def text_model_from_bytes(data: bytes) -> TextModel:
+    """The `TextModel` that `text_model_bytes` wrote."""
+    import io
+    import json
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as f:
+        return TextModel(
+            vocabulary=json.loads(str(f["vocabulary"])),
+            log_prior=f["log_prior"],
+            log_likelihood=f["log_likelihood"],
+            examples=int(f["examples"]),
+        )
 
 
 def train_text_model(examples: list[tuple[str, str]], alpha: float = 0.3) -> TextModel:

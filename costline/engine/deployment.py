@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.open_models import OpenModelCatalog
-from costline.catalog.types import ModelPricing, Rates, TieredRate, pricing_key
+from costline.catalog.types import ModelPricing, Rates, TieredRate
 from costline.engine.breakeven import FleetPlan, plan_fleet
 from costline.engine.distributions import expected
 from costline.engine.latency import CallLatency
 from costline.engine.selfhost import ServingPoint, call_latency_terms, serve
 from costline.errors import InputError
 from costline.scenario.models import Feature, Scenario
+from costline.scenario.prices import pricing_key
 
 TOKENS_PER_MTOK = 1_000_000
 SECONDS_PER_HOUR = 3600

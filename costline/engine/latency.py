@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from costline.catalog.types import PublishedLatency
 from costline.engine.per_query import QuerySample
 from costline.engine.result import Latency
 from costline.scenario.models import ApiLatency
@@ -39,7 +40,7 @@ class CallLatency:
         )
 
 
-def api_call_latency(latency: ApiLatency, name: str) -> CallLatency:
+def api_call_latency(latency: ApiLatency | PublishedLatency, name: str) -> CallLatency:
     """A hosted model's call latency from its time to first token and output speed."""
     return CallLatency(
         first_token_s=latency.time_to_first_token_s,

@@ -10,20 +10,14 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
+from costline.engine.table import Rows
 from costline.engine.terms import CostTerm
 from costline.engine.training import TrainingEstimate
+from costline.stats import Stats
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
-
-
-class Stats(_Frozen):
-    """Mean, median and 95th percentile of a simulated amount (USD)."""
-
-    mean: float
-    median: float
-    p95: float
 
 
 class ModelUse(_Frozen):
@@ -320,13 +314,13 @@ class Result(_Frozen):
     scenario: ScenarioInfo
     catalog: CatalogUsed
     simulation: Simulation
-    features: list[FeatureResult]
-    plans: list[PlanResult]
+    features: Rows[FeatureResult]
+    plans: Rows[PlanResult]
     blended: Blended
-    scale: list[ScalePoint]
-    timeline: list[Month]
-    one_time: list[OneTimeResult]
-    warnings: list[CostWarning]
+    scale: Rows[ScalePoint]
+    timeline: Rows[Month]
+    one_time: Rows[OneTimeResult]
+    warnings: Rows[CostWarning]
     notes: list[str]
-    cases: list[CaseSummary] = []
+    cases: Rows[CaseSummary] = Rows()
     """The scenario's cases side by side, `base` first (empty without `cases:`)."""

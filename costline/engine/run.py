@@ -15,7 +15,7 @@ from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
-from costline.catalog.types import CatalogInfo, ModelPricing, Rule, batch_key, pricing_key
+from costline.catalog.types import CatalogInfo, ModelPricing, PublishedLatency, Rule, batch_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
 from costline.engine.classify import LOW_CONFIDENCE, TextModel, placement_warnings
 from costline.engine.classify import classify as classify_line
@@ -75,6 +75,7 @@ from costline.scenario.models import (
     hosted_models,
     model_name,
 )
+from costline.scenario.prices import pricing_key
 from costline.settings import DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED
 
 
@@ -223,7 +224,7 @@ def run_scenario(
     hardware: HardwareCatalog | None = None,
     open_models: OpenModelCatalog | None = None,
     lever_defaults: LeverDefaults | None = None,
-    api_latency: Mapping[str, ApiLatency] | None = None,
+    api_latency: Mapping[str, PublishedLatency] | None = None,
     line_rules: tuple[Rule, ...] | None = None,
     line_model: TextModel | None = None,
 ) -> Result:
@@ -294,7 +295,10 @@ def run_scenario(
             )
         )
 
-    latencies = {**(api_latency or {}), **scenario.latency}
+    latencies: dict[str, ApiLatency | PublishedLatency] = {
+        **(api_latency or {}),
+        **scenario.latency,
+    }
     features = [
         _feature_result(
             r,
@@ -487,7 +491,9 @@ def _feature_result(
 
 
 def _latency(
-    run: _FeatureRun, latencies: Mapping[str, ApiLatency], hosted: SelfHosted | None
+    run: _FeatureRun,
+    latencies: Mapping[str, ApiLatency | PublishedLatency],
+    hosted: SelfHosted | None,
 ) -> Latency:
     """The feature's seconds per query from each model's call latency."""
     feature, keys = run.feature, run.sample.route_keys

@@ -9,20 +9,11 @@ import math
 import re
 import sys
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from costline.catalog.rules import labelled_lines
-from costline.engine.classify import BUCKETS, TextModel, train_text_model
+from costline.catalog.types import BUCKETS
 from costline.errors import InputError
-
-
-@cache
-def shipped_text_model() -> TextModel:
-    """The learned backup, trained on every labelled line shipped with costline."""
-    return train_text_model(list(labelled_lines()))
-
 
 TOTAL_ROW = re.compile(
     r"\s*((grand|sub-?)\s*)?totals?(\s+(amount|cost|due|usd|eur))?\s*:?\s*"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import duckdb
 
-from costline.engine.brief import CostLine, ObservedFeature, ObservedModel, ObservedUsage
-from costline.engine.result import Stats
 from costline.errors import InputError
 from costline.ingest.fit import choose_month
 from costline.ingest.pipeline import _sql_text
 from costline.ingest.usage import ingested_summary
+from costline.observed import CostLine, ObservedFeature, ObservedModel, ObservedUsage
+from costline.stats import Stats
 
 LINE_COLUMNS = {
     "input_usd": "input_cost_usd",

@@ -40,10 +40,11 @@ def calls_sql(
     users: int = 1_000,
     models: tuple[tuple[str, str, str], ...] = MODELS,
     long_context_share: float = 0.05,
+    features: tuple[str, ...] = FEATURES,
 ) -> str:
     """A SELECT of `n` synthetic calls with the columns of a generic log."""
     model_list = ", ".join(f"('{p}', '{m}', '{t}')" for p, m, t in models)
-    features = ", ".join(f"'{f}'" for f in FEATURES)
+    feature_list = ", ".join(f"'{f}'" for f in features)
     normal = f"sqrt(-2 * ln({_u(1)})) * cos(2 * pi() * {_u(2)})"
     normal2 = f"sqrt(-2 * ln({_u(3)})) * cos(2 * pi() * {_u(4)})"
     # most prompts are a few thousand tokens; a share are long documents past 200K
@@ -64,7 +65,7 @@ draws AS (
 SELECT
   TIMESTAMP '{start}' + to_microseconds(CAST({_u(10)} * {days} * 86400e6 AS BIGINT)) AS ts,
   'user-' || CAST((hash(i, 11, seed) >> 20) % {users} AS VARCHAR) AS user_id,
-  list_value({features})[CAST(1 + (hash(i, 12, seed) >> 20) % {len(FEATURES)} AS BIGINT)]
+  list_value({feature_list})[CAST(1 + (hash(i, 12, seed) >> 20) % {len(features)} AS BIGINT)]
     AS feature,
   m[1] AS provider, m[2] AS model, nullif(m[3], '') AS service_tier,
   input_total AS input_tokens,

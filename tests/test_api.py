@@ -1,0 +1,251 @@
+"""The library face: every command's JSON is what `Costline` returns, the exported surface,
+and what `costline --help` costs to import."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import costline
+from costline.api import Costline
+from costline.cli import app
+from costline.errors import InputError
+
+from .conftest import AS_OF, EXAMPLES, ROOT
+
+SCENARIOS = sorted(EXAMPLES.glob("*.yaml"))
+AT = ["--as-of", AS_OF.isoformat()]
+FEW = 2_000  # parity holds at any sample size; a small one keeps the suite quick
+
+
+def both(args: list[str], call: Callable[[], Any]) -> tuple[str, str]:
+    """The CLI's output for `args` and the library's JSON for `call`; an error either way
+    must be the same error the other way."""
+    out = CliRunner().invoke(app, args, catch_exceptions=False)
+    try:
+        expected = costline.to_json(call()) + "\n"
+    except InputError as err:
+        assert out.exit_code == 2, out.output
+        assert str(err) in out.stderr, (out.stderr, str(err))
+        return "error", "error"
+    assert out.exit_code == 0, out.output
+    return out.stdout, expected
+
+
+SCENARIO_COMMANDS: dict[str, tuple[list[str], Callable[[Costline, str], Any]]] = {
+    "run": (
+        ["run", "{}", "-f", "json", "--samples", str(FEW), "--users", "1000"],
+        lambda cl, f: cl.run(f, samples=FEW, users=1000),
+    ),
+    "brief": (
+        ["brief", "{}", "-f", "json", "--no-solve", "--samples", str(FEW)],
+        lambda cl, f: cl.brief(f, samples=FEW, solve=False),
+    ),
+    "levers": (["levers", "{}", "-f", "json"], lambda cl, f: cl.levers(f)),
+    "levers-what-if": (
+        ["levers", "{}", "-f", "json", "--cache-hit-rate", "0.2", "--compress", "0.1"],
+        lambda cl, f: cl.levers(
+            f,
+            what_if={"response_cache": {"hit_rate": 0.2}, "compression": {"input_reduction": 0.1}},
+        ),
+    ),
+    "diff-prices-at": (
+        ["diff", "{}", "--prices-at", "2025-06-01", "-f", "json", "--samples", str(FEW)],
+        lambda cl, f: cl.diff(f, prices_at="2025-06-01", samples=FEW),
+    ),
+    "breakeven": (
+        ["breakeven", "{}", "--self-host", "llama-3.1-70b@h100-sxm", "-f", "json"],
+        lambda cl, f: cl.breakeven(f, "llama-3.1-70b@h100-sxm"),
+    ),
+}
+
+
+@pytest.mark.parametrize("command", SCENARIO_COMMANDS)
+@pytest.mark.parametrize("example", SCENARIOS, ids=lambda p: p.stem)
+def test_every_example_gives_the_same_json_from_the_cli_and_the_library(cl, example, command):
+    args, call = SCENARIO_COMMANDS[command]
+    path = str(example.relative_to(ROOT))
+    given = [a.replace("{}", path) for a in args] + AT
+    with contextlib.chdir(ROOT):
+        printed, returned = both(given, lambda: call(cl, path))
+    assert printed == returned
+
+
+def test_solve_diff_and_the_rest_give_the_same_json_both_ways(cl, tmp_path):
+    margin = "examples/margin-levers.yaml"
+    cases = [
+        (
+            ["solve", margin, "--target", "cogs-share=0.30", "-f", "json", "--samples", "500"],
+            lambda: cl.solve(margin, "cogs-share", 0.30, samples=500),
+        ),
+        (
+            ["diff", "examples/diff/old.yaml", "examples/diff/new.yaml", "-f", "json"],
+            lambda: cl.diff("examples/diff/old.yaml", "examples/diff/new.yaml"),
+        ),
+        (
+            ["train", "--params", "70e9", "--tokens", "2e12", "--gpu", "a100-80gb", "-f", "json"],
+            lambda: cl.train(params=70e9, tokens=2e12, gpu="a100-80gb"),
+        ),
+        (
+            ["selfhost", "--model", "llama-3.1-8b", "--gpu", "l4", "-f", "json"],
+            lambda: cl.selfhost("llama-3.1-8b", "l4"),
+        ),
+        (["gpus", "-f", "json"], lambda: cl.gpus()),
+        (["models", "search", "claude", "haiku", "-f", "json"], lambda: cl.models("claude haiku")),
+        (
+            ["classify", "examples/bills/ledger.csv", "--labels", "bucket", "-f", "json"],
+            lambda: cl.classify("examples/bills/ledger.csv", labels="bucket"),
+        ),
+        (
+            ["usage", "examples/logs/openai.jsonl", "--by", "model", "-f", "json"],
+            lambda: cl.usage("examples/logs/openai.jsonl", by="model"),
+        ),
+    ]
+    with contextlib.chdir(ROOT):
+        for args, call in cases:
+            extra = AT if args[0] in {"solve", "diff"} else []
+            printed, returned = both(args + extra, call)
+            if args[0] == "usage":
+                # DuckDB sums in parallel, so a mean may differ in its last bit between
+                # two runs of the same logs
+                assert _close(json.loads(printed), json.loads(returned)), args
+            else:
+                assert printed == returned, args
+
+
+def _close(a: Any, b: Any) -> bool:
+    """Equal, floats within 1e-12 of each other, at any depth."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12)
+    return a == b
+
+
+def test_a_scenario_as_a_path_a_dict_or_a_scenario_gives_the_same_result(cl):
+    path = EXAMPLES / "support-copilot.yaml"
+    loaded = cl.load(path)
+    as_dict = loaded.model_dump(mode="json", exclude_unset=True)
+    results = [cl.run(s, samples=FEW, users=1000) for s in (path, as_dict, loaded)]
+    dumps = [r.model_dump(exclude={"scenario"}) for r in results]
+    assert dumps[0] == dumps[1] == dumps[2]
+    # the figure the issue found missing from the old library path
+    assert results[0].features[0].latency.p95_s is not None
+
+
+def test_bad_input_to_the_library_names_the_field():
+    cl = Costline(as_of=AS_OF)
+    with pytest.raises(InputError) as err:
+        cl.train(params=70e9, tokens=2e12, gpu="a100-80gb", mfu=1.5)
+    assert err.value.field == "mfu"
+    with pytest.raises(InputError) as err:
+        cl.levers(
+            "examples/margin-levers.yaml",
+            what_if={"routing": {"model": "openai:gpt-4.1-nano", "share": 2}},
+        )
+    assert err.value.field == "routing.share"
+    with pytest.raises(InputError) as err:
+        Costline(as_of="26 November")
+    assert err.value.field == "as_of"
+
+
+def test_the_timeline_is_a_dataframe(cl):
+    pandas = pytest.importorskip("pandas")
+    result = cl.run(EXAMPLES / "support-copilot.yaml", samples=FEW, users=1000)
+    frame = result.timeline.to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert len(frame) == len(result.timeline) == 36
+    assert frame["inference_cost_usd"].tolist() == [m.inference_cost_usd for m in result.timeline]
+    features = result.features.to_pandas()
+    assert features["cost_per_query.p95"].tolist() == [
+        f.cost_per_query.p95 for f in result.features
+    ]
+
+
+def test_the_exported_surface():
+    assert sorted(costline.__all__) == sorted(
+        [
+            "Classified",
+            "Costline",
+            "CostlineError",
+            "Fitted",
+            "InputError",
+            "Result",
+            "Scenario",
+            "ScenarioError",
+            "Written",
+            "__version__",
+            "load_scenario",
+            "parse_scenario",
+            "run_scenario",
+            "to_json",
+        ]
+    )
+    for name in costline.__all__:
+        assert getattr(costline, name) is not None, name
+    with pytest.raises(AttributeError):
+        costline.no_such_name  # noqa: B018
+    public = [n for n in dir(Costline) if not n.startswith("_")]
+    for name in public:
+        doc = getattr(Costline, name).__doc__
+        assert doc and doc.strip(), f"Costline.{name} has no docstring"
+
+
+def test_costline_help_imports_none_of_the_engine():
+    code = (
+        "import sys\n"
+        "from costline.cli import app\n"
+        "sys.argv = ['costline', '--help']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'duckdb', 'genai_prices', 'pydantic', 'yaml')\n"
+        "print('heavy:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "Usage" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every costline module `path` imports (at any depth of the file)."""
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m.startswith("costline")}
+
+
+LAYERS = {
+    # package: packages it must not import
+    "catalog": ("costline.scenario", "costline.engine", "costline.ingest", "costline.report"),
+    "scenario": ("costline.engine", "costline.ingest", "costline.report", "costline.cli"),
+    "engine": ("costline.ingest", "costline.report", "costline.cli", "costline.api"),
+    "ingest": ("costline.engine", "costline.report", "costline.cli"),
+    "report": ("costline.cli",),
+    "cli": ("costline.engine", "costline.catalog", "costline.ingest", "costline.scenario"),
+}
+
+
+@pytest.mark.parametrize("package", LAYERS)
+def test_no_module_imports_a_layer_above_it(package):
+    bad = []
+    for path in sorted((ROOT / "costline" / package).rglob("*.py")):
+        for module in _imports(path):
+            if module.startswith(LAYERS[package]):
+                bad.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert bad == []
