@@ -222,7 +222,7 @@ class Costline:
         if isinstance(scenario, str | os.PathLike):
             from costline.scenario.load import load_scenario
 
-            return load_scenario(scenario)
+            return load_scenario(os.fspath(scenario))
         raise InputError(
             f"expected a scenario path, dict or Scenario, got {type(scenario).__name__}",
             field="scenario",
@@ -386,7 +386,6 @@ class Costline:
 
         `what_if` adds levers by kind, e.g. `{"response_cache": {"hit_rate": 0.2}}`, to
         `features` (every API feature when None)."""
-        from costline.engine.waterfall import lever_waterfall
         from costline.scenario.cases import BASE_CASE, case_scenarios
         from costline.scenario.prices import price_book
         from costline.scenario.what_if import what_if_levers, with_what_ifs
@@ -410,16 +409,21 @@ class Costline:
         prices = self.catalogs.prices
         book = price_book(loaded, prices, label)
         run_one = self._engine(label, seed)
-        # every step prices with the full book: a step only turns levers off
-        outcome = lever_waterfall(loaded, lambda variant: run_one(variant, book))
+        outcome = self._waterfall(loaded, run_one, book)
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:
                 priced = price_book(variant, prices, label)
-                fall = lever_waterfall(variant, lambda v, priced=priced: run_one(v, priced))
-                cases.append(fall.as_case(name))
+                cases.append(self._waterfall(variant, run_one, priced).as_case(name))
             outcome = outcome.model_copy(update={"cases": cases})
         return outcome
+
+    @staticmethod
+    def _waterfall(scenario: Scenario, run_one: Callable[..., Result], book: Book) -> Waterfall:
+        from costline.engine.waterfall import lever_waterfall
+
+        # every step prices with the full book: a step only turns levers off
+        return lever_waterfall(scenario, lambda variant: run_one(variant, book))
 
     def solve(
         self,

@@ -249,3 +249,31 @@ def test_no_module_imports_a_layer_above_it(package):
             if module.startswith(LAYERS[package]):
                 bad.append(f"{path.relative_to(ROOT)} imports {module}")
     assert bad == []
+
+
+def test_the_cached_text_model_is_the_one_training_gives(tmp_path, monkeypatch):
+    import numpy as np
+
+    from costline.api import Catalogs
+    from costline.catalog.rules import labelled_lines
+    from costline.engine.classify import train_text_model
+
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path / "cache"))
+    trained = train_text_model(list(labelled_lines()))
+    built = Catalogs().line_model  # trains and stores
+    assert len(list((tmp_path / "cache").glob("text-model-*.npz"))) == 1
+    read = Catalogs().line_model  # reads what was stored
+    for model in (built, read):
+        assert model.vocabulary == trained.vocabulary
+        assert model.examples == trained.examples
+        assert np.array_equal(model.log_prior, trained.log_prior)
+        assert np.array_equal(model.log_likelihood, trained.log_likelihood)
+
+
+def test_an_unwritable_cache_folder_costs_time_not_an_error(tmp_path, monkeypatch):
+    from costline.api import Catalogs
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(blocker / "cache"))
+    assert Catalogs().line_model.examples > 0

@@ -9,6 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from costline.api import Catalogs
 from costline.catalog.levers import load_lever_defaults
 from costline.catalog.prices import PriceCatalog
 from costline.catalog.rules import labelled_lines, load_rules, split_labelled
@@ -21,7 +22,6 @@ from costline.engine.classify import (
     train_text_model,
 )
 from costline.engine.run import run_scenario
-from costline.api import Catalogs
 from costline.scenario.load import parse_scenario
 from costline.scenario.prices import price_book
 

@@ -324,7 +324,8 @@ def _moved(feature: Feature, moves: dict[str, str]) -> Feature:
 
     if feature.routing is None:
         return feature.model_copy(update={"model": move(feature.model)})
-    routing = [Route(model=move(r.model), share=r.share) for r in feature.routing]
+    # a route always names a model: moving it keeps one
+    routing = [Route(model=move(r.model) or r.model, share=r.share) for r in feature.routing]
     return feature.model_copy(update={"routing": routing})
 
 

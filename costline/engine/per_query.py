@@ -203,7 +203,7 @@ def query_costs(
         factor = 1.0 if factors is None else factors.get(key, 1.0)
         for line in MODEL_LINES:
             lines[line] += by_line[line] * factor
-    model_spend = sum(lines[line] for line in MODEL_LINES)
+    model_spend = np.sum([lines[line] for line in MODEL_LINES], axis=0)
     lines["overhead_usd"] = model_spend * sample.overhead
     lines["tools_usd"] = sample.tools_usd.copy()
     lines["infra_usd"] = sample.infra_usd.copy()
@@ -214,4 +214,4 @@ def query_costs(
 
 def total(lines: dict[str, np.ndarray]) -> np.ndarray:
     """USD per query: the sum of its lines."""
-    return sum(lines[name] for name in COMPONENTS)
+    return np.sum([lines[name] for name in COMPONENTS], axis=0)

@@ -57,6 +57,7 @@ from costline.engine.result import (
     Simulation,
     Stats,
 )
+from costline.engine.table import Rows
 from costline.engine.terms import cost_terms
 from costline.engine.training import TrainingEstimate, one_time_estimates
 from costline.engine.unit_economics import (
@@ -187,7 +188,7 @@ class _FeatureRun:
             factor = self.llm_by_month[0] / llm_now
             for k in LLM_LINES:
                 self.lines[k] = self.lines[k] * factor
-            spend = sum(self.lines[k] for k in MODEL_LINES)
+            spend = np.sum([self.lines[k] for k in MODEL_LINES], axis=0)
             self.lines["overhead_usd"] = spend * self.sample.overhead
             self.totals = total(self.lines)
 
@@ -264,10 +265,13 @@ def run_scenario(
         if run.feature.name in hosted:
             run.bill_as_fleet(hosted[run.feature.name].fleet, users * blended_q[run.feature.name])
     estimates = one_time_estimates(scenario, hardware)
-    amounts = [
-        row.amount_usd if estimate is None else estimate.expected_cost_usd
-        for row, estimate in zip(scenario.one_time, estimates, strict=True)
-    ]
+    amounts: list[float] = []
+    for row, estimate in zip(scenario.one_time, estimates, strict=True):
+        if estimate is not None:
+            amounts.append(estimate.expected_cost_usd)
+        else:
+            assert row.amount_usd is not None  # a row gives an amount, a training or a fine-tune
+            amounts.append(row.amount_usd)
     amortised, spent = one_time_costs(scenario, amounts)
     arpu = sum(p.share * p.price_usd_per_month for p in scenario.plans)
     timeline = []
@@ -392,16 +396,16 @@ def run_scenario(
         simulation=Simulation(
             seed=seed, query_samples=query_samples, users_simulated=users_simulated
         ),
-        features=features,
-        plans=plans,
+        features=Rows(features),
+        plans=Rows(plans),
         blended=blended,
-        scale=scale,
-        timeline=timeline,
-        one_time=[
+        scale=Rows(scale),
+        timeline=Rows(timeline),
+        one_time=Rows(
             _one_time_result(row, amount, estimate, scenario, first, line_rules, line_model)
             for row, amount, estimate in zip(scenario.one_time, amounts, estimates, strict=True)
-        ],
-        warnings=warnings,
+        ),
+        warnings=Rows(warnings),
         notes=_notes(scenario, book) + _hosted_notes(hosted),
     )
 

@@ -453,7 +453,7 @@ def compare_benchmark(
         model=point.model,
         gpu=point.gpu,
         tp=point.tp,
-        dtype=point.dtype if point.dtype in BYTES_PER_WEIGHT else "bf16",
+        dtype="fp8" if point.dtype == "fp8" else "int4" if point.dtype == "int4" else "bf16",
         kv_dtype="fp8" if point.kv_dtype == "fp8" else "bf16",
         input_tokens=point.input_tokens,
         output_tokens=point.output_tokens,

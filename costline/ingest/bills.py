@@ -166,13 +166,13 @@ def read_lines(
             )
     label_index = None if label_column is None else column_index(label_column, "--labels")
     out: list[BillLine] = []
-    rows = list(_rows(text, delimiter, len(header)))
+    parsed = list(_rows(text, delimiter, len(header)))
     comma = None
     if amount_index is not None:
         comma = decimal_comma(
-            [f[amount_index] for _, f, _ in rows if amount_index < len(f)], delimiter
+            [f[amount_index] for _, f, _ in parsed if amount_index < len(f)], delimiter
         )
-    for n, fields, problem in rows:
+    for n, fields, problem in parsed:
         if problem:
             problems.append((n, problem))
         if not any(f.strip() for f in fields):

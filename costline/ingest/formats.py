@@ -16,6 +16,7 @@ LiteLLM's `prompt_tokens` follow OpenAI's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 FIELDS = (
     "timestamp",
@@ -203,7 +204,8 @@ def detect(first_record: dict | None, header: list[str] | None) -> str | None:
         return None
     if not isinstance(first_record, dict):
         return None
-    usage = first_record.get("usage") if isinstance(first_record.get("usage"), dict) else {}
+    found = first_record.get("usage")
+    usage: dict[str, Any] = found if isinstance(found, dict) else {}
     if "resourceSpans" in first_record:
         return "otlp"
     attributes = first_record.get("attributes")

@@ -107,7 +107,7 @@ def _kind_of(path: str) -> str:
 def _first_record(path: str) -> tuple[dict | None, list[str] | None]:
     """The first JSON record of a JSON-lines file, or the header of a CSV file."""
     opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
         for raw in handle:
             line = raw.strip()
             if not line:
@@ -124,7 +124,7 @@ def _first_record(path: str) -> tuple[dict | None, list[str] | None]:
 
 def _is_blank(path: str) -> bool:
     opener = gzip.open if path.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
         return all(not line.strip() for line in handle)
 
 
@@ -526,7 +526,7 @@ def _connection(memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConn
 
 def _with_progress(
     con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None
-) -> duckdb.DuckDBPyRelation | None:
+) -> duckdb.DuckDBPyConnection:
     if progress is None:
         return con.execute(sql)
     done = threading.Event()
@@ -558,7 +558,8 @@ def _load_rows(
     for s in groups:
         fmt = s.format
         if fmt.kind == "jsonl":
-            (raw, text), has_ts, types = _json_raw_sql(s), False, {}
+            types: dict[str, str] = {}
+            (raw, text), has_ts = _json_raw_sql(s), False
         else:
             raw, text, types = _column_raw_sql(con, s)
             has_ts = True

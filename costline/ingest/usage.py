@@ -83,7 +83,7 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
     everyone = con.execute("SELECT count(DISTINCT user_id) FROM group_users").fetchone()
     total["users"] = everyone[0] if everyone else 0
     if not total["queries"]:
-        total = None
+        total = None  # type: ignore[assignment]
     groups = []
     # days and months read in calendar order; the rest by cost, dearest first
     order = (lambda r: r["key"]) if by in ("day", "month") else (lambda r: -r["cost_usd"])

@@ -16,6 +16,7 @@ tests recalculate the workbook and compare.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
@@ -63,7 +64,7 @@ class _Book:
         self.note = self.wb.add_format({"italic": True, "font_color": "#666666"})
         # inputs are blue (the finance convention); simulated values grey, not to edit
         self.value = self.wb.add_format({"font_color": "#7F7F7F", "italic": True})
-        self.input = {}
+        self.input: dict[str, Any] = {}
 
     def text(self, sheet: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
         # strings stay strings: a name like "=HYPERLINK(...)" must not become a formula
@@ -120,7 +121,7 @@ def write_workbook(
         book.note,
     )
     row = 3
-    inputs = [
+    inputs: list[tuple[str, str, dt.date | float, Any]] = [
         (
             "as_of",
             "As-of date (prices up to it, trajectory after)",
@@ -173,7 +174,12 @@ def write_workbook(
 
     # features
     book.text(a, row, 0, "Features", book.bold)
-    heads = ("queries a user a month", "overhead on model spend", "fixed USD a query", "billing")
+    heads: Sequence[str] = (
+        "queries a user a month",
+        "overhead on model spend",
+        "fixed USD a query",
+        "billing",
+    )
     book.header(a, row, 1, heads)
     row += 1
     feature_row: dict[str, int] = {}
@@ -259,12 +265,12 @@ def write_workbook(
     row += 1
     fixed_first = row
     start_date, end_date = months[0], months[-1]
-    for m in scenario.monthly:
-        first = dt.date.fromisoformat(f"{m.start}-01") if m.start else start_date
-        last = dt.date.fromisoformat(f"{m.end}-01") if m.end else end_date
-        book.text(a, row, 0, m.name)
-        a.write_number(row, 1, m.usd_per_month, book.in_money)
-        a.write_datetime(row, 2, dt.datetime.combine(first, dt.time()), book.in_month)
+    for row_in in scenario.monthly:
+        first_day = dt.date.fromisoformat(f"{row_in.start}-01") if row_in.start else start_date
+        last = dt.date.fromisoformat(f"{row_in.end}-01") if row_in.end else end_date
+        book.text(a, row, 0, row_in.name)
+        a.write_number(row, 1, row_in.usd_per_month, book.in_money)
+        a.write_datetime(row, 2, dt.datetime.combine(first_day, dt.time()), book.in_month)
         a.write_datetime(row, 3, dt.datetime.combine(last, dt.time()), book.in_month)
         row += 1
     for feature in scenario.features:
@@ -547,9 +553,9 @@ def write_workbook(
                 parts.append(f"{queries}*{pqc}")
             else:
                 # a fleet is re-sized for the new volume: its rent, then the rest per query
-                first = f"Monthly!$C$3*Assumptions!$B${fr}"
-                rent0 = _rent(fleet_row[f.name], first)
-                rest = f"({pqc}-IF({first}>0,{rent0}/({first}),0))"
+                first_queries = f"Monthly!$C$3*Assumptions!$B${fr}"
+                rent0 = _rent(fleet_row[f.name], first_queries)
+                rest = f"({pqc}-IF({first_queries}>0,{rent0}/({first_queries}),0))"
                 parts.append(f"{_rent(fleet_row[f.name], queries)}+{queries}*{rest}")
         book.formula(sc, r, 3, "=" + "+".join(parts), point.inference_cost_usd, book.money)
         book.formula(sc, r, 4, "=Monthly!$F$3", point.fixed_cost_usd, book.money)
@@ -570,7 +576,7 @@ def write_workbook(
         su, 0, 0, f"Summary: {scenario.name or 'scenario'}, {result.blended.month}", book.title
     )
     b = result.blended
-    lines = [
+    lines: list[tuple[str, str, float | None, Any]] = [
         ("Monthly active users", "=Monthly!B3", b.users, book.number),
         ("Revenue", "=Monthly!J3", b.revenue_usd, book.money),
         ("Inference cost", "=Monthly!E3", b.inference_cost_usd, book.money),
@@ -578,9 +584,9 @@ def write_workbook(
         ("Gross margin", "=Monthly!K3", b.gross_margin, book.pct),
         ("Inference COGS / ARPU", "=Monthly!L3", b.cogs_share_of_arpu, book.pct),
     ]
-    for i, (label, formula, expected, fmt) in enumerate(lines):
+    for i, (label, formula, figure, fmt) in enumerate(lines):
         book.text(su, 2 + i, 0, label)
-        book.formula(su, 2 + i, 1, formula, expected, fmt)
+        book.formula(su, 2 + i, 1, formula, figure, fmt)
     r = 2 + len(lines) + 1
     book.text(su, r, 0, f"From the Monte Carlo (values, seed {result.simulation.seed})", book.bold)
     r += 1

@@ -68,11 +68,12 @@ def price_book(
         for start, rates in book[key].schedule:
             missing = [name for name in needs if getattr(rates, name) is None]
             if missing:
-                since = f" from {start}" if start else ""
+                start_text = f" from {start}" if start else ""
                 raise ScenarioError(
                     file,
                     path,
-                    f"the catalog has no {' or '.join(missing)} token price for {model!r}{since}"
+                    f"the catalog has no {' or '.join(missing)} token price for {model!r}"
+                    f"{start_text}"
                     " (an embedding or audio model where a chat model is expected?); "
                     "choose another model or give an explicit price",
                 )
