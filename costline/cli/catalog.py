@@ -1,7 +1,5 @@
 """Commands that read the catalogs: models search, schema."""
 
-from __future__ import annotations
-
 import json
 import sys
 from typing import Annotated, Any

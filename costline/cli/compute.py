@@ -1,8 +1,6 @@
 """Commands about GPUs: train (a training or fine-tuning run), selfhost (a serving point),
 gpus (the catalog)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -84,8 +82,6 @@ def train(
         costline train --finetune --provider openai --model gpt-4o-mini --tokens 5e6 --epochs 3
         costline train --params 7e9 --tokens 2e12 --gpu h100-sxm --api-spend-per-month 40000
     """
-    from costline.report.training import render_training_markdown, render_training_terminal
-
     if provider is not None or model is not None:
         # which options belong to which kind of job is the command line's to say
         if not finetune:
@@ -136,7 +132,12 @@ def train(
         at=at,
         api_spend_per_month=api_spend_per_month,
     )
-    emit(estimate, format, render_training_terminal, render_training_markdown)
+    emit(
+        estimate,
+        format,
+        "training:render_training_terminal",
+        "training:render_training_markdown",
+    )
 
 
 @app.command()
@@ -179,8 +180,6 @@ def selfhost(
         costline selfhost --model llama-3.1-70b --gpu h100-sxm --tp 4 --format json
         costline selfhost --model llama-3.1-8b --gpu l4 --input-tokens 1500 --output-tokens 300
     """
-    from costline.report.selfhost import render_selfhost_markdown, render_selfhost_terminal
-
     point = library().selfhost(
         model,
         gpu,
@@ -196,7 +195,7 @@ def selfhost(
         usd_per_gpu_hour=price_per_gpu_hour,
         price=price,
     )
-    emit(point, format, render_selfhost_terminal, render_selfhost_markdown)
+    emit(point, format, "selfhost:render_selfhost_terminal", "selfhost:render_selfhost_markdown")
 
 
 @app.command()
@@ -209,6 +208,4 @@ def gpus(format: FormatOption = Format.terminal) -> None:
         costline gpus
         costline gpus --format json
     """
-    from costline.report.training import render_gpus_markdown, render_gpus_terminal
-
-    emit(library().gpus(), format, render_gpus_terminal, render_gpus_markdown)
+    emit(library().gpus(), format, "training:render_gpus_terminal", "training:render_gpus_markdown")

@@ -1,8 +1,6 @@
 """Commands on the logs a product already writes: ingest (price them), usage (summarise),
 fit (a scenario from them); and classify (sort a bill's lines)."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -128,8 +126,6 @@ def usage(
         costline usage usage.parquet
         costline usage usage.parquet --by model --format json
     """
-    from costline.report.usage import render_usage_markdown, render_usage_terminal
-
     cl = library()
     with progress_bar("pricing") as tick:
         summary = cl.usage(
@@ -141,7 +137,7 @@ def usage(
             prices=prices,
             progress=tick,
         )
-    emit(summary, format, render_usage_terminal, render_usage_markdown)
+    emit(summary, format, "usage:render_usage_terminal", "usage:render_usage_markdown")
 
 
 @app.command()

@@ -1,8 +1,6 @@
 """Commands that answer a question about a scenario file: run, brief, levers, solve, diff,
 breakeven, export, report."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,11 +62,8 @@ def run(
         costline run examples/support-copilot.yaml
         costline run examples/support-copilot.yaml --format json > result.json
     """
-    from costline.report.markdown import render_markdown
-    from costline.report.terminal import render_terminal
-
     result = library(as_of).run(scenario, seed=seed, samples=samples, users=users)
-    emit(result, format, render_terminal, render_markdown)
+    emit(result, format, "terminal:render_terminal", "markdown:render_markdown")
 
 
 class BriefFormat(StrEnum):
@@ -119,8 +114,6 @@ def brief(
         costline brief examples/margin-levers.yaml --format json
         costline brief examples/support-copilot.yaml --usage usage.parquet
     """
-    from costline.report.brief import render_brief_markdown
-
     cl = library(as_of)
     with spinner("writing the brief") as tick:
         outcome = cl.brief(
@@ -132,7 +125,7 @@ def brief(
             usage_month=usage_month,
             progress=tick,
         )
-    emit(outcome, format.value, markdown=render_brief_markdown)
+    emit(outcome, format.value, markdown="brief:render_brief_markdown")
 
 
 @app.command()
@@ -196,8 +189,6 @@ def levers(
         costline levers examples/consumer-chat.yaml --route-to openai:gpt-4.1-nano \\
             --route-share 0.5 --cache-hit-rate 0.1 --format json
     """
-    from costline.report.levers import render_levers_markdown, render_levers_terminal
-
     what_if: dict[str, dict[str, Any]] = {
         "response_cache": {"hit_rate": cache_hit_rate},
         "prompt_cache": {"prefix_share": prompt_cache_prefix_share},
@@ -215,7 +206,7 @@ def levers(
     if feature and all(v is None for lever in what_if.values() for v in lever.values()):
         raise InputError("give a lever option to apply to it (see --help)", field="features")
     outcome = library(as_of).levers(scenario, what_if=what_if, features=feature, seed=seed)
-    emit(outcome, format, render_levers_terminal, render_levers_markdown)
+    emit(outcome, format, "levers:render_levers_terminal", "levers:render_levers_markdown")
 
 
 def _target(text: str) -> tuple[str, float]:
@@ -255,13 +246,11 @@ def solve(
         costline solve examples/margin-levers.yaml --target cogs-share=0.30
         costline solve examples/consumer-chat.yaml --target gross-margin=0.6 --format json
     """
-    from costline.report.solve import render_solve_markdown, render_solve_terminal
-
     name, goal = _target(target)
     cl = library(as_of)
     with spinner("solving") as tick:
         outcome = cl.solve(scenario, name, goal, seed=seed, samples=samples, progress=tick)
-    emit(outcome, format, render_solve_terminal, render_solve_markdown)
+    emit(outcome, format, "solve:render_solve_terminal", "solve:render_solve_markdown")
 
 
 @app.command()
@@ -365,8 +354,6 @@ def breakeven(
         costline breakeven examples/consumer-chat.yaml --self-host llama-3.1-8b@l4 \\
             --feature chat-free --min-replicas 2 --staff-usd-per-month 15000 --format json
     """
-    from costline.report.breakeven import render_breakeven_markdown, render_breakeven_terminal
-
     outcome = library(as_of).breakeven(
         scenario,
         self_host,
@@ -383,7 +370,12 @@ def breakeven(
         min_replicas=min_replicas,
         staff_usd_per_month=staff_usd_per_month,
     )
-    emit(outcome, format, render_breakeven_terminal, render_breakeven_markdown)
+    emit(
+        outcome,
+        format,
+        "breakeven:render_breakeven_terminal",
+        "breakeven:render_breakeven_markdown",
+    )
 
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="The workbook to write (.xlsx).")]

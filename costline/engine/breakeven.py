@@ -32,7 +32,7 @@ SECONDS_PER_HOUR = 3600.0
 class FleetPlan(BaseModel):
     """How a self-hosted fleet is sized and what it costs per month (USD)."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     replica_seconds_per_query: float
     """Replica-seconds one query takes: its LLM calls' prefill plus their share of decode
@@ -63,7 +63,7 @@ class FleetPlan(BaseModel):
 class Breakeven(BaseModel):
     """Both monthly cost curves and where they cross."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     features: list[str]
     serving: ServingPoint

@@ -60,7 +60,7 @@ TRIGGER_USERS_SIMULATED = 20_000
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
 
 class TierMove(_Frozen):

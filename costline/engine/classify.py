@@ -29,7 +29,7 @@ LEARNED_MIN = 0.6
 class Classification(BaseModel):
     """One line's bucket, how sure, and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     description: str
     amount: float | None = None
@@ -159,7 +159,7 @@ def _by_rules(
 class BucketTotal(BaseModel):
     """One bucket's lines and money."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     bucket: str
     lines: int
@@ -171,7 +171,7 @@ class BucketTotal(BaseModel):
 class BillSummary(BaseModel):
     """A bill sorted into Training, Inference and other."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     totals: list[BucketTotal]
     lines: int
@@ -227,7 +227,7 @@ def summarise_bill(items: list[Classification], top: int = 5) -> BillSummary:
 class Miss(BaseModel):
     """A line where the classifier and the user's label differ."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     """The line number in the user's file."""
@@ -241,7 +241,7 @@ class Miss(BaseModel):
 class Agreement(BaseModel):
     """How the classifier's buckets compare with labels the user gave."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     lines: int
     """Lines with a label (lines without one are not scored)."""

@@ -52,7 +52,7 @@ TOKENS_PER_MTOK = 1_000_000
 class ServingPoint(BaseModel):
     """One replica's memory, throughput, latency and token prices (seconds, tokens, USD)."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     model: str
     gpu: str
@@ -411,7 +411,7 @@ def call_latency_terms(
 class BenchmarkComparison(BaseModel):
     """A published measurement next to what the roofline predicts for the same point."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     metric: str

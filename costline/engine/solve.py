@@ -35,7 +35,7 @@ MAX_QUOTA = 1_000_000
 class Solution(BaseModel):
     """One variable's value that meets the target, or why none does."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     variable: str
     value: float | None
@@ -49,7 +49,7 @@ class Solution(BaseModel):
 class Solved(BaseModel):
     """Every variable's answer to one target."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     target: str
     target_value: float

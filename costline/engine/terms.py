@@ -24,7 +24,7 @@ LINES = ("input", "cached_input", "cache_write", "output", "requests")
 class CostTerm(BaseModel):
     """Mean units of one kind per query and their catalog price in each month."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     model: str
     """The model's reference (or a price override's name)."""

@@ -36,7 +36,7 @@ FLOPS_PER_PARAM_TOKEN = {"full": 6.0, "lora": 4.0}
 class Assumption(BaseModel):
     """An input of the estimate, the value used and where it comes from."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     value: float | str
@@ -46,7 +46,7 @@ class Assumption(BaseModel):
 class CostLine(BaseModel):
     """One line of a training bill (USD)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     usd: float
@@ -55,7 +55,7 @@ class CostLine(BaseModel):
 class TrainingEstimate(BaseModel):
     """What a training or fine-tuning job costs; USD, FLOPs, hours, days."""
 
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     kind: str
     """pretraining, fine_tune (self-run on rented GPUs) or provider_fine_tune."""

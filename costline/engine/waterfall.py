@@ -19,7 +19,7 @@ from costline.scenario.models import Scenario
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
 
 class WaterfallPoint(_Frozen):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,22 +21,17 @@ def render_json(result: BaseModel) -> str:
 
 def to_json(outcome: Any) -> str:
     """`outcome` (any result a `Costline` method returns) as indented JSON."""
-    from costline.api import Classified
-    from costline.catalog.gpus import HardwareCatalog
-    from costline.engine.brief import Brief
-    from costline.engine.waterfall import Waterfall
-
-    if isinstance(outcome, Brief):
+    if _is(outcome, "costline.engine.brief", "Brief"):
         exclude: Any = {"result": True, "verdict": {"waterfall": {"result"}}}
         return outcome.model_dump_json(indent=2, exclude=exclude)
-    if isinstance(outcome, Waterfall):
+    if _is(outcome, "costline.engine.waterfall", "Waterfall"):
         return outcome.model_dump_json(indent=2, exclude={"result"})
     if isinstance(outcome, BaseModel):
         return outcome.model_dump_json(indent=2)
-    if isinstance(outcome, HardwareCatalog):
+    if _is(outcome, "costline.catalog.gpus", "HardwareCatalog"):
         rows = [dataclasses.asdict(gpu) for gpu in outcome.gpus.values()]
         return json.dumps(rows, indent=2, default=str)
-    if isinstance(outcome, Classified):
+    if _is(outcome, "costline.api", "Classified"):
         payload = [
             {"line": line, **item.model_dump(exclude={"rules"})}
             for line, item in zip(outcome.lines, outcome.items, strict=True)
@@ -46,6 +42,14 @@ def to_json(outcome: Any) -> str:
     if isinstance(outcome, list):
         return json.dumps([_catalog_model(m) for m in outcome], indent=2)
     return json.dumps(outcome, indent=2, default=str)
+
+
+def _is(outcome: Any, module: str, name: str) -> bool:
+    """Whether `outcome` is a `module.name`, without importing the module to ask: an
+    object of a module nobody imported cannot exist (a run's JSON need not load the
+    brief's models)."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(outcome, getattr(loaded, name))
 
 
 def _catalog_model(m: Any) -> dict[str, Any]:

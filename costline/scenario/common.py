@@ -50,7 +50,11 @@ class StrictModel(BaseModel):
     """A scenario block: unknown keys, inf and nan are refused; values are frozen."""
 
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+        allow_inf_nan=False,
+        defer_build=True,
     )
 
 

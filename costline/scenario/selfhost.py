@@ -22,7 +22,11 @@ class SelfHostSpec(BaseModel):
     """An open model served on rented GPUs: one replica is `tp` GPUs in tensor parallel."""
 
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+        allow_inf_nan=False,
+        defer_build=True,
     )
 
     model: Annotated[str, Field(min_length=1)]
@@ -61,7 +65,11 @@ class SelfHostedDeployment(BaseModel):
     """A feature served by an open model on GPUs rented 24/7 instead of an API."""
 
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+        allow_inf_nan=False,
+        defer_build=True,
     )
 
     kind: Literal["self_hosted"] = "self_hosted"
