@@ -141,6 +141,9 @@ class FeatureBrief(_Frozen):
     scale_cost_per_query_usd: float
     observed: ObservedFeature | None = None
     """The feature in the pilot logs (`--usage`), matched by name."""
+    observed_gap: float | None = None
+    """The logs' mean cost per call over the scenario's mean cost per query, minus 1
+    (+0.12: the logs cost 12% more); None without logs or a modelled cost."""
 
 
 class Gap(_Frozen):
@@ -151,6 +154,8 @@ class Gap(_Frozen):
     value: float | None
     threshold: float
     met: bool
+    points_off: float | None = None
+    """How far the value is from the threshold, in percentage points (None: no revenue)."""
     closes_with: list[str] = []
     """Tier moves that meet the threshold alone (feature names)."""
 
@@ -331,7 +336,13 @@ def _moved(feature: Feature, moves: dict[str, str]) -> Feature:
 
 def _gap(result: Result, target: str, threshold: float) -> Gap:
     value = metric(result, target)
-    return Gap(metric=target, value=value, threshold=threshold, met=meets(value, target, threshold))
+    return Gap(
+        metric=target,
+        value=value,
+        threshold=threshold,
+        met=meets(value, target, threshold),
+        points_off=None if value is None else abs(value - threshold) * 100,
+    )
 
 
 def cto_brief(
@@ -383,9 +394,10 @@ def cto_brief(
             if observed
             else None
         )
-        features.append(
-            _feature_brief(scenario, feature, fr, move, seed).model_copy(update={"observed": seen})
-        )
+        brief = _feature_brief(scenario, feature, fr, move, seed)
+        modelled = brief.cost_per_query.mean
+        off = seen.cost_per_query.mean / modelled - 1 if seen is not None and modelled else None
+        features.append(brief.model_copy(update={"observed": seen, "observed_gap": off}))
 
     waterfall = (
         lever_waterfall(scenario, lambda v: run(v, book))

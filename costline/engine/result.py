@@ -186,6 +186,8 @@ class ScalePoint(_Frozen):
     inference_cost_usd: float
     fixed_cost_usd: float
     amortised_one_time_usd: float
+    fixed_and_amortised_usd: float
+    """The COGS that does not grow with the users: fixed rows plus amortised one-time rows."""
     revenue_usd: float
     cost_per_user_usd: float
     gross_margin: float | None

@@ -616,6 +616,7 @@ def _hosted_notes(hosted: dict) -> list[str]:
 def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:
     users = first.users * multiple
     revenue = first.revenue_usd * multiple
+    flat = first.fixed_cost_usd + first.amortised_one_time_usd
     cogs = inference + first.fixed_cost_usd + first.amortised_one_time_usd
     return ScalePoint(
         multiple=multiple,
@@ -624,6 +625,7 @@ def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:
         inference_cost_usd=inference,
         fixed_cost_usd=first.fixed_cost_usd,
         amortised_one_time_usd=first.amortised_one_time_usd,
+        fixed_and_amortised_usd=flat,
         revenue_usd=revenue,
         cost_per_user_usd=cogs / users if users else 0.0,
         gross_margin=_margin(revenue, cogs),

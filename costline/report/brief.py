@@ -44,9 +44,8 @@ def _gap_line(name: str, gap: Gap) -> str:
     if gap.met:
         state = "met"
     else:
-        points = abs(gap.value - gap.threshold) * 100
         side = "over" if gap.metric == "cogs-share" else "under"
-        state = f"**{points:.1f} points {side}**"
+        state = f"**{gap.points_off:.1f} points {side}**"
     return f"- **{name}**: {pct(gap.value)} against {sign} {pct(gap.threshold)}: {state}."
 
 
@@ -246,8 +245,7 @@ def _observed(f: FeatureBrief, b: Brief) -> list[str]:
             f"Not in the pilot logs of {b.usage.month}: the figures above are the scenario's.",
             "",
         ]
-    modelled = f.cost_per_query.mean
-    gap = f" ({o.cost_per_query.mean / modelled - 1:+.0%} against the scenario)" if modelled else ""
+    gap = "" if f.observed_gap is None else f" ({f.observed_gap:+.0%} against the scenario)"
     out = [
         f"**From the pilot logs** ({b.usage.month}: {count(o.calls)} calls by {count(o.users)} "
         f"users, {pct(o.user_share)} of the month's users): per call median "

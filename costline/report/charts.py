@@ -130,7 +130,7 @@ def chart_specs(
             for series, value in (
                 ("revenue", p.revenue_usd),
                 ("inference", p.inference_cost_usd),
-                ("fixed + amortised", p.fixed_cost_usd + p.amortised_one_time_usd),
+                ("fixed + amortised", p.fixed_and_amortised_usd),
             )
         ],
         mark="bar",
