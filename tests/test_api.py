@@ -277,3 +277,18 @@ def test_an_unwritable_cache_folder_costs_time_not_an_error(tmp_path, monkeypatc
     blocker.write_text("not a folder")
     monkeypatch.setenv("COSTLINE_CACHE_DIR", str(blocker / "cache"))
     assert Catalogs().line_model.examples > 0
+
+
+def test_the_cached_vega_bundle_is_the_one_vl_convert_builds(tmp_path, monkeypatch):
+    from costline.report import html
+
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path))
+    html.vega_bundle.cache_clear()
+    try:
+        stored = html.vega_bundle()
+        assert [p.name.startswith("vega-bundle-") for p in tmp_path.iterdir()] == [True]
+        html.vega_bundle.cache_clear()
+        assert html.vega_bundle() == stored == html._build_vega_bundle()
+        assert "</script" not in stored
+    finally:
+        html.vega_bundle.cache_clear()

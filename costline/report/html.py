@@ -34,7 +34,19 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 @cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script, from the vl-convert package (offline)."""
+    """Vega, Vega-Lite and Vega-Embed as one script, from the vl-convert package (offline).
+
+    Building it takes about a second; it is kept in the user's cache folder, keyed by
+    costline's and vl-convert's versions."""
+    from importlib.metadata import version
+
+    from costline.cache import cached_bytes, entry
+
+    path = entry("vega-bundle.js", version("vl-convert-python"))
+    return cached_bytes(path, lambda: _build_vega_bundle().encode("utf-8")).decode("utf-8")
+
+
+def _build_vega_bundle() -> str:
     import vl_convert
 
     # the stub marks `snippet` required; at run time it defaults to None (the bundle alone)
