@@ -11,6 +11,7 @@ Each simulated user of a plan, for each feature the plan has:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,6 +52,13 @@ def queries_per_user_with_quota(trigger: Trigger, quota: int | None) -> float:
     truncates the heavy users a closed form of the mean cannot see)."""
     if quota is None:
         return queries_per_user(trigger)
+    return _capped_mean(trigger, quota)
+
+
+@lru_cache(maxsize=1024)
+def _capped_mean(trigger: Trigger, quota: int) -> float:
+    # the same trigger and quota give the same figure (a fixed seed): a goal-seek that
+    # moves the price or the output cap need not simulate 200,000 users again each run
     rng = np.random.default_rng(QUOTA_USERS_SIMULATED)
     queries = simulate_monthly_queries(trigger, QUOTA_USERS_SIMULATED, rng)
     return float(np.minimum(queries, quota).mean())
