@@ -290,14 +290,17 @@ class Costline:
         seed: int = 0,
         samples: int = DEFAULT_QUERY_SAMPLES,
         users: int = DEFAULT_USERS_SIMULATED,
+        book: Book | None = None,
     ) -> Result:
         """Cost per query, cost per user, margins, scale and timeline of `scenario` (USD,
-        per month), with the headline of each of its cases."""
+        per month), with the headline of each of its cases. `book` prices the scenario
+        instead of the catalog (keys as `price_book` makes them); cases are priced from
+        the catalog."""
         from costline.engine.table import Rows
 
         loaded, label = self.load(scenario), self._label(scenario)
         run_one = self._engine(label, seed, samples, users)
-        result = run_one(loaded)
+        result = run_one(loaded, book)
         if loaded.cases:
             cases = self._case_summaries(loaded, label, result, run_one)
             result = result.model_copy(update={"cases": Rows(cases)})

@@ -16,10 +16,14 @@ EXAMPLES = ROOT / "examples"
 AS_OF = dt.date(2026, 11, 26)
 
 
+LIBRARY = Costline(as_of=AS_OF)
+"""The same `Costline` every CLI command builds, at the tests' as-of date; test modules'
+helpers run scenarios through it (catalogs load once for the session)."""
+
+
 @pytest.fixture(scope="session")
 def cl() -> Costline:
-    """The same `Costline` every CLI command builds, at the tests' as-of date."""
-    return Costline(as_of=AS_OF)
+    return LIBRARY
 
 
 @pytest.fixture(scope="session")

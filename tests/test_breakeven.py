@@ -200,26 +200,15 @@ features:
 
 
 def _run_self_hosted(text: str = SELF_HOSTED):
-    import datetime as dt
+    from costline.api import Costline
 
-    from costline.catalog.gpus import load_hardware
-    from costline.catalog.open_models import load_open_models
-    from costline.catalog.prices import PriceCatalog
-    from costline.engine.run import run_scenario
+    return Costline(as_of="2027-01-01").run(_parsed(text), samples=2000, users=2000)
+
+
+def _parsed(text: str):
     from costline.scenario.load import parse_scenario
-    from costline.scenario.prices import price_book
 
-    scenario = parse_scenario(text, "yaml")
-    catalog = PriceCatalog()
-    return run_scenario(
-        scenario,
-        price_book(scenario, catalog),
-        catalog.info(dt.date(2027, 1, 1)),
-        hardware=load_hardware(),
-        open_models=load_open_models(),
-        query_samples=2000,
-        users_simulated=2000,
-    )
+    return parse_scenario(text, "yaml")
 
 
 def test_a_self_hosted_feature_is_billed_as_its_fleet_with_staff_as_a_fixed_row():
@@ -404,7 +393,6 @@ def test_an_idle_fleet_is_paid_in_full():
 
 def test_levers_on_a_self_hosted_feature_shrink_what_its_fleet_serves():
     from costline.catalog.gpus import load_hardware
-    from costline.catalog.levers import load_lever_defaults
     from costline.catalog.open_models import load_open_models
     from costline.engine.deployment import fleet_usage, self_hosted_features
     from costline.scenario.load import parse_scenario
@@ -424,25 +412,12 @@ def test_levers_on_a_self_hosted_feature_shrink_what_its_fleet_serves():
     after = self_hosted_features(cut, models, hardware)["chat"].fleet
     assert after.replica_seconds_per_query < 0.75 * before.replica_seconds_per_query
 
-    import datetime as dt
+    from costline.api import Costline
 
-    from costline.catalog.prices import PriceCatalog
-    from costline.engine.run import run_scenario
-    from costline.scenario.prices import price_book
-
-    catalog = PriceCatalog()
+    library = Costline(as_of="2027-01-01")
 
     def cost(s):
-        return run_scenario(
-            s,
-            price_book(s, catalog),
-            catalog.info(dt.date(2027, 1, 1)),
-            hardware=hardware,
-            open_models=models,
-            lever_defaults=load_lever_defaults(),
-            query_samples=2000,
-            users_simulated=2000,
-        ).scale[-1]
+        return library.run(s, samples=2000, users=2000).scale[-1]
 
     # at 100x the users the fleet has grown past its minimum: fewer replicas with the levers
     small, big = cost(cut), cost(plain)

@@ -13,14 +13,12 @@ from typer.testing import CliRunner
 
 from costline.catalog.gpus import load_hardware
 from costline.catalog.latency import load_api_latency
-from costline.catalog.levers import load_lever_defaults
 from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog
 from costline.catalog.tiers import ModelFamily, ModelTiers, load_model_tiers
 from costline.cli import app
 from costline.engine.brief import cto_brief, plan_trigger, scale_month
 from costline.engine.deployment import self_hosted_features
-from costline.engine.run import run_scenario
 from costline.engine.selfhost import request_latency_s
 from costline.engine.solve import solve
 from costline.errors import ScenarioError
@@ -28,7 +26,7 @@ from costline.scenario.load import parse_scenario
 from costline.scenario.models import Trigger
 from costline.scenario.prices import price_book, pricing_key
 
-from .conftest import AS_OF, EXAMPLES
+from .conftest import AS_OF, EXAMPLES, LIBRARY
 
 CATALOG = PriceCatalog()
 SAMPLES = 20_000
@@ -67,16 +65,7 @@ def on(ref: str):
 
 
 def run(s, book=None):
-    return run_scenario(
-        s,
-        book if book is not None else price_book(s, CATALOG),
-        CATALOG.info(AS_OF),
-        query_samples=SAMPLES,
-        users_simulated=2_000,
-        hardware=load_hardware(),
-        open_models=load_open_models(),
-        lever_defaults=load_lever_defaults(),
-    )
+    return LIBRARY.run(s, book=book, samples=SAMPLES, users=2_000)
 
 
 def brief(s, tiers=TIERS, solver=True):

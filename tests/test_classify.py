@@ -9,9 +9,6 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from costline.api import Catalogs
-from costline.catalog.levers import load_lever_defaults
-from costline.catalog.prices import PriceCatalog
 from costline.catalog.rules import labelled_lines, load_rules, split_labelled
 from costline.cli import app
 from costline.engine.classify import (
@@ -21,11 +18,9 @@ from costline.engine.classify import (
     summarise_bill,
     train_text_model,
 )
-from costline.engine.run import run_scenario
 from costline.scenario.load import parse_scenario
-from costline.scenario.prices import price_book
 
-from .conftest import AS_OF
+from .conftest import LIBRARY
 from .test_levers import BASE
 
 RULES = load_rules()
@@ -33,17 +28,7 @@ RULES = load_rules()
 
 def run_with_rules(scenario):
     """A small run with the classifier's checks of the scenario's cost rows."""
-    catalog = PriceCatalog()
-    return run_scenario(
-        scenario,
-        price_book(scenario, catalog),
-        catalog.info(AS_OF),
-        query_samples=1_000,
-        users_simulated=200,
-        lever_defaults=load_lever_defaults(),
-        line_rules=RULES,
-        line_model=Catalogs().line_model,
-    )
+    return LIBRARY.run(scenario, samples=1_000, users=200)
 
 
 @pytest.mark.parametrize(

@@ -7,20 +7,18 @@ import re
 from typer.testing import CliRunner
 
 from costline.cli import app
-from costline.engine.run import run_scenario
 from costline.scenario.load import parse_scenario
-from costline.scenario.prices import price_book
 
-from .conftest import AS_OF, ROOT
+from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
 
 
-def test_the_readme_scenario_is_valid_and_runs(catalog):
+def test_the_readme_scenario_is_valid_and_runs(cl):
     block = re.search(r"```yaml\n(.*?)```", README, re.S)
     assert block is not None
     scenario = parse_scenario(block.group(1), "yaml", "README.md")
-    result = run_scenario(scenario, price_book(scenario, catalog), catalog.info(AS_OF))
+    result = cl.run(scenario)
     assert result.features[0].cost_per_query.mean > 0
 
 

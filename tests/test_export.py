@@ -14,18 +14,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from costline.catalog.gpus import load_hardware
-from costline.catalog.latency import load_api_latency
-from costline.catalog.levers import load_lever_defaults
-from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog
 from costline.cli import app
-from costline.engine.run import run_scenario
 from costline.report.xlsx import write_workbook
 from costline.scenario.load import load_scenario, parse_scenario
-from costline.scenario.prices import price_book
 
-from .conftest import AS_OF, EXAMPLES, ROOT
+from .conftest import EXAMPLES, LIBRARY, ROOT
 
 CATALOG = PriceCatalog()
 RECALC = """<?xml version="1.0" encoding="UTF-8"?>
@@ -76,18 +70,7 @@ def recalculate(soffice: str, path: Path, tmp: Path) -> openpyxl.Workbook:
 
 
 def run(scenario):
-    return run_scenario(
-        scenario,
-        price_book(scenario, CATALOG),
-        CATALOG.info(AS_OF),
-        seed=3,
-        query_samples=5_000,
-        users_simulated=2_000,
-        hardware=load_hardware(),
-        open_models=load_open_models(),
-        lever_defaults=load_lever_defaults(),
-        api_latency=load_api_latency(),
-    )
+    return LIBRARY.run(scenario, seed=3, samples=5_000, users=2_000)
 
 
 def formula_cells(path: Path) -> set[str]:

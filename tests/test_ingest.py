@@ -388,11 +388,10 @@ def test_ingest_usage_and_fit_from_the_command_line(tmp_path):
 
 
 def test_a_fitted_scenario_reproduces_the_observed_monthly_cost(tmp_path):
-    from costline.catalog.prices import PriceCatalog
-    from costline.engine.run import run_scenario
     from costline.ingest.fit import fit
     from costline.scenario.load import parse_scenario
-    from costline.scenario.prices import price_book
+
+    from .conftest import LIBRARY
 
     logs = write_logs(
         tmp_path / "logs.parquet", "parquet", 100_000, seed=9, start="2026-04-01", days=30
@@ -403,14 +402,7 @@ def test_a_fitted_scenario_reproduces_the_observed_monthly_cost(tmp_path):
     data = {**fitted["scenario"], "plans": [{"name": "all", "price_usd_per_month": 10, "share": 1}]}
     scenario = parse_scenario(json.dumps(data), "json")
     assert scenario.users.start == 1000 and scenario.start == "2026-04"
-    catalog = PriceCatalog()
-    result = run_scenario(
-        scenario,
-        price_book(scenario, catalog),
-        catalog.info(dt.date(2026, 11, 26)),
-        query_samples=50_000,
-        users_simulated=2_000,
-    )
+    result = LIBRARY.run(scenario, samples=50_000, users=2_000)
     observed = fitted["observed"]["cost_usd"]
     assert result.timeline[0].inference_cost_usd == pytest.approx(observed, rel=0.05)
     # every feature of the logs is there, with its model mix as a routing split

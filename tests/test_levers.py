@@ -16,12 +16,10 @@ from costline.catalog.levers import load_lever_defaults
 from costline.catalog.prices import PriceCatalog
 from costline.cli import app
 from costline.engine.levers import prompt_cache_write_share
-from costline.engine.run import run_scenario
 from costline.engine.waterfall import lever_waterfall, with_levers
 from costline.scenario.load import parse_scenario
-from costline.scenario.prices import price_book
 
-from .conftest import AS_OF, EXAMPLES
+from .conftest import AS_OF, EXAMPLES, LIBRARY
 
 CATALOG = PriceCatalog()
 LEVERS = load_lever_defaults()
@@ -54,15 +52,7 @@ def scenario(levers: str = "", extra: str = ""):
 
 
 def run(s, seed: int = 0):
-    return run_scenario(
-        s,
-        price_book(s, CATALOG),
-        CATALOG.info(AS_OF),
-        seed=seed,
-        query_samples=SAMPLES,
-        users_simulated=2_000,
-        lever_defaults=LEVERS,
-    )
+    return LIBRARY.run(s, seed=seed, samples=SAMPLES, users=2_000)
 
 
 def cost_per_query(levers: str = "") -> float:
@@ -209,14 +199,7 @@ def test_a_lever_that_costs_nothing_never_raises_cost(levers):
     s = scenario(block)
 
     def quick(variant):
-        return run_scenario(
-            variant,
-            price_book(variant, CATALOG),
-            CATALOG.info(AS_OF),
-            query_samples=2_000,
-            users_simulated=200,
-            lever_defaults=LEVERS,
-        )
+        return LIBRARY.run(variant, samples=2_000, users=200)
 
     w = lever_waterfall(s, quick)
     previous = w.baseline.monthly_cost_usd

@@ -8,11 +8,11 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costline.engine.run import run_scenario
+from costline.api import Costline
 from costline.scenario.models import Scenario
-from costline.scenario.prices import price_book
 
 AS_OF = dt.date(2027, 1, 1)
+LIBRARY = Costline(as_of=AS_OF)  # the CLI's library face, on this module's date
 
 positive = st.floats(1.0, 5000.0, allow_nan=False)
 price = st.floats(0.01, 50.0, allow_nan=False)
@@ -64,14 +64,7 @@ usage_shapes = st.tuples(
 
 
 def run(s: Scenario, catalog, seed: int = 0):
-    return run_scenario(
-        s,
-        price_book(s, catalog),
-        catalog.info(AS_OF),
-        seed=seed,
-        query_samples=2000,
-        users_simulated=2000,
-    )
+    return LIBRARY.run(s, seed=seed, samples=2000, users=2000)
 
 
 @settings(max_examples=25, deadline=None)

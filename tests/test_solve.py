@@ -9,25 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from costline.cli import app
-from costline.engine.run import run_scenario
 from costline.engine.solve import metric, solve
 from costline.scenario.prices import price_book
 
-from .conftest import AS_OF, EXAMPLES
-from .test_levers import CATALOG, LEVERS, scenario
+from .conftest import AS_OF, EXAMPLES, LIBRARY
+from .test_levers import CATALOG, scenario
 
 # $0.002 a query, 10 queries a user a month (Poisson), $1 a month: inference is 2% of revenue.
 
 
 def runner(s, book):
-    return run_scenario(
-        s,
-        book,
-        CATALOG.info(AS_OF),
-        query_samples=4_000,
-        users_simulated=200,
-        lever_defaults=LEVERS,
-    )
+    return LIBRARY.run(s, book=book, samples=4_000, users=200)
 
 
 def solved(goal: float = 0.01, target: str = "cogs-share"):

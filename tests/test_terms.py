@@ -7,35 +7,19 @@ import datetime as dt
 
 import pytest
 
-from costline.catalog.gpus import load_hardware
-from costline.catalog.latency import load_api_latency
-from costline.catalog.levers import load_lever_defaults
-from costline.catalog.open_models import load_open_models
 from costline.catalog.prices import PriceCatalog
 from costline.engine.projection import price_factor
-from costline.engine.run import run_scenario
 from costline.engine.terms import term_usd
 from costline.scenario.load import load_scenario
-from costline.scenario.prices import price_book
 
-from .conftest import AS_OF, EXAMPLES
+from .conftest import EXAMPLES, LIBRARY
 
 CATALOG = PriceCatalog()
 
 
 def result_of(name: str):
     scenario = load_scenario(EXAMPLES / name)
-    return scenario, run_scenario(
-        scenario,
-        price_book(scenario, CATALOG),
-        CATALOG.info(AS_OF),
-        query_samples=5_000,
-        users_simulated=1_000,
-        hardware=load_hardware(),
-        open_models=load_open_models(),
-        lever_defaults=load_lever_defaults(),
-        api_latency=load_api_latency(),
-    )
+    return scenario, LIBRARY.run(scenario, samples=5_000, users=1_000)
 
 
 @pytest.mark.parametrize(

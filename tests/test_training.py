@@ -195,20 +195,12 @@ one_time:
 """
 
 
-def test_a_training_row_in_a_scenario_is_estimated_amortised_and_priced_per_query(catalog):
-    import datetime as dt
-
-    from costline.engine.run import run_scenario
+def test_a_training_row_in_a_scenario_is_estimated_amortised_and_priced_per_query():
+    from costline.api import Costline
     from costline.scenario.load import parse_scenario
-    from costline.scenario.prices import price_book
 
     scenario = parse_scenario(SCENARIO_WITH_TRAINING, "yaml")
-    result = run_scenario(
-        scenario,
-        price_book(scenario, catalog),
-        catalog.info(dt.date(2027, 1, 1)),
-        hardware=HARDWARE,
-    )
+    result = Costline(as_of="2027-01-01").run(scenario)
     peak = HARDWARE.gpu("h100-sxm").bf16_dense_tflops * 1e12
     lora_usd = 4 * 8e9 * 5e7 * 3 / (peak * 0.3 * 3600) * 3.0
     lora = result.one_time[0]
