@@ -121,7 +121,7 @@ def main() -> None:
             summary = runs[0][0]
             priced = min(seconds for _, seconds in runs)
             print(f"  {'costline usage, best of ' + str(REPEATS):<58} {priced:8.2f} s")
-            assert summary["rows_priced"] == args.rows, summary["rows_rejected"]
+            assert summary.rows_priced == args.rows, summary.rows_rejected
             _, written = timed(
                 "costline ingest: price + write usage.parquet",
                 lambda: ingest([str(parquet)], tmp / "usage.parquet", mapping=GENERIC_MAPPING),
@@ -145,7 +145,7 @@ def main() -> None:
                 "costline ingest (parse, normalise, price, write)",
                 lambda: ingest([str(jsonl)], tmp / "jsonl-usage.parquet"),
             )
-            print(f"  {lines / seconds:,.0f} rows/s ({summary['rows_priced']:,} priced)")
+            print(f"  {lines / seconds:,.0f} rows/s ({summary.rows_priced:,} priced)")
 
         if args.big:
             big = tmp / "big.parquet"
@@ -166,7 +166,7 @@ def main() -> None:
                 "costline usage",
                 lambda: usage_report([str(big)], "user", mapping=GENERIC_MAPPING),
             )
-            print(f"  {summary['rows_priced']:,} rows priced within {args.memory_limit}")
+            print(f"  {summary.rows_priced:,} rows priced within {args.memory_limit}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from costline.engine.solve import Solved
     from costline.engine.training import TrainingEstimate
     from costline.engine.waterfall import Waterfall
+    from costline.ingest.summaries import IngestSummary, UsageSummary
     from costline.scenario.models import Scenario
 
     Book = dict[str, ModelPricing]
@@ -749,7 +750,7 @@ class Costline:
         prices: str | os.PathLike[str] | None = None,
         force: bool = False,
         progress: Share | None = None,
-    ) -> dict[str, Any]:
+    ) -> IngestSummary:
         """Normalise and price request logs (JSONL, CSV, Parquet; globs) into the Parquet
         file `out`, each row at the price in force on its date; unpriceable rows go to
         OUT.rejects.csv. `fields` maps costline's fields to columns or JSON paths;
@@ -776,7 +777,7 @@ class Costline:
         mapping: str | os.PathLike[str] | None = None,
         prices: str | os.PathLike[str] | None = None,
         progress: Share | None = None,
-    ) -> dict[str, Any]:
+    ) -> UsageSummary:
         """Real cost per query (median, p95) and per user, by feature, model, user, day or
         month, of a usage file from `ingest` or of logs priced on the fly (USD)."""
         from costline.ingest.pipeline import expand

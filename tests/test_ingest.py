@@ -189,14 +189,14 @@ def test_responses_and_otel_spans_and_litellm_logs(tmp_path):
     )
     for path in (responses, otel, otlp, litellm):
         summary = ingest([str(path)], tmp_path / f"{path.stem}.parquet")
-        assert summary["rows_priced"] == 1, (path, summary)
+        assert summary.rows_priced == 1, (path, summary)
     (r,) = rows(tmp_path / "responses.parquet")
     assert r["cost_usd"] == pytest.approx((1000 * 0.4 + 1000 * 0.1 + 50 * 1.6) / 1e6)
     gpt4o = (1000 * 2.5 + 100 * 10) / 1e6
     for name in ("spans", "otlp", "spend"):
         (r,) = rows(tmp_path / f"{name}.parquet")
         assert r["cost_usd"] == pytest.approx(gpt4o), name
-    assert ingest([str(otel)], tmp_path / "o.parquet")["records_skipped"] == 1
+    assert ingest([str(otel)], tmp_path / "o.parquet").records_skipped == 1
     (r,) = rows(tmp_path / "spend.parquet")
     assert r["logged_cost_usd"] == 0.0035 and r["user_id"] == "u9"
 
@@ -216,7 +216,7 @@ def test_every_row_agrees_with_genai_prices_calc_price(tmp_path, fmt):
     mapping = GENERIC_MAPPING if fmt == "parquet" else None
     summary = ingest([str(log)], tmp_path / "u.parquet", mapping=mapping)
     priced = rows(tmp_path / "u.parquet")
-    assert summary["rows_rejected"] == 0, summary["rejected_by_reason"]
+    assert summary.rows_rejected == 0, summary.rejected_by_reason
     assert len(priced) >= 1000
     if fmt == "parquet":
         assert {r["provider"] for r in priced} == {"openai", "anthropic", "google", "deepseek"}
@@ -261,8 +261,8 @@ def test_bad_rows_are_counted_by_reason_with_file_and_line(tmp_path):
         ],
     )
     summary = ingest([str(log)], tmp_path / "u.parquet")
-    assert summary["rows_priced"] == 1
-    assert summary["rejected_by_reason"] == {
+    assert summary.rows_priced == 1
+    assert summary.rejected_by_reason == {
         "malformed JSON": 1,
         "negative token count": 1,
         "non-numeric token count": 1,
@@ -272,10 +272,10 @@ def test_bad_rows_are_counted_by_reason_with_file_and_line(tmp_path):
         "cached tokens exceed input tokens": 1,
         "missing model": 1,
     }
-    assert summary["unknown_models"] == {"openai:gpt-99-imaginary": 1}
+    assert summary.unknown_models == {"openai:gpt-99-imaginary": 1}
     # every record is priced or rejected: nothing silently lost
-    assert summary["records_read"] == summary["rows_priced"] + summary["rows_rejected"]
-    with open(summary["rejects"]) as handle:
+    assert summary.records_read == summary.rows_priced + summary.rows_rejected
+    with open(summary.rejects) as handle:
         rejects = list(csv.DictReader(handle))
     assert [(r["line"], r["reason"]) for r in rejects] == [
         ("2", "malformed JSON"),
@@ -306,7 +306,7 @@ def test_an_override_prices_a_model_the_catalog_does_not_know(tmp_path):
     summary = ingest([str(log)], tmp_path / "u.parquet", overrides=overrides)
     (row,) = rows(tmp_path / "u.parquet")
     assert row["cost_usd"] == pytest.approx((1000 * 0.5 + 100 * 1.5) / 1e6)
-    assert summary["priced_by_override"] == ["our-finetune-7b"]
+    assert summary.priced_by_override == ["our-finetune-7b"]
 
 
 def test_a_run_never_writes_over_its_input(tmp_path):
@@ -323,7 +323,7 @@ def test_globs_and_missing_files(tmp_path):
     files = expand([str(tmp_path / "part-*.jsonl")])
     assert [Path(f).name for f in files] == ["part-0.jsonl", "part-1.jsonl"]
     summary = ingest(files, tmp_path / "u.parquet")
-    assert summary["rows_priced"] == sum(
+    assert summary.rows_priced == sum(
         1 for f in files for line in Path(f).read_text().splitlines() if line
     )
     with pytest.raises(InputError, match="no file matches"):
@@ -458,7 +458,7 @@ def test_csv_rows_of_the_wrong_shape_are_rejected_with_their_line(tmp_path):
     }
     summary = ingest([str(log)], tmp_path / "u.parquet", mapping=mapping)
     assert [r["line"] for r in rows(tmp_path / "u.parquet")] == [2, 6, 8]
-    with open(summary["rejects"]) as handle:
+    with open(summary.rejects) as handle:
         rejects = [(int(r["line"]), r["reason"]) for r in csv.DictReader(handle)]
     assert sorted(rejects) == [
         (3, "negative token count"),
@@ -466,7 +466,7 @@ def test_csv_rows_of_the_wrong_shape_are_rejected_with_their_line(tmp_path):
         (5, "malformed CSV row"),
         (7, "unparseable timestamp"),
     ]
-    assert summary["records_read"] == 7
+    assert summary.records_read == 7
     with pytest.raises(InputError, match="exists"):
         ingest([str(log)], tmp_path / "u.parquet", mapping=mapping, force=False)
 
@@ -486,12 +486,12 @@ def test_usage_prices_raw_logs_on_the_fly_and_counts_what_it_rejects(tmp_path):
         [good, good, "{broken", {**good, "model": "gpt-99-imaginary"}, {**good, "usage": {}}],
     )
     s = usage_report([str(log)], "feature")
-    assert s["rows_priced"] == 2
-    assert s["rejected_by_reason"] == {
+    assert s.rows_priced == 2
+    assert s.rejected_by_reason == {
         "malformed JSON": 1,
         "missing input tokens": 1,
         "unknown model": 1,
     }
-    assert s["unknown_models"] == {"openai:gpt-99-imaginary": 1}
-    assert s["total_cost_usd"] == pytest.approx(2 * (1000 * 2.5 + 100 * 10) / 1e6)
-    assert s["groups"][0]["key"] == "chat" and s["users"] == 1
+    assert s.unknown_models == {"openai:gpt-99-imaginary": 1}
+    assert s.total_cost_usd == pytest.approx(2 * (1000 * 2.5 + 100 * 10) / 1e6)
+    assert s.groups[0].key == "chat" and s.users == 1

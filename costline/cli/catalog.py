@@ -9,7 +9,7 @@ import typer
 from costline.cli.app import Format, FormatOption, app, emit, handled, library, models_app
 
 
-@models_app.command("search")
+@models_app.command("search", short_help="Find models in the price catalog, with their prices.")
 @handled()
 def models_search(
     words: Annotated[list[str], typer.Argument(help="Words to find in a model reference or name.")],
@@ -40,7 +40,7 @@ def models_search(
     emit(found, format, terminal)
 
 
-@app.command()
+@app.command(short_help="The JSON Schema of scenario files.")
 def schema() -> None:
     """Print the JSON Schema of scenario files, for editors and validators.
 

@@ -10,7 +10,7 @@ from costline.cli.scenarios import PriceOption, TpOption
 from costline.errors import InputError
 
 
-@app.command()
+@app.command(short_help="A pre-training or fine-tuning run: FLOPs, GPU-hours, days, USD.")
 @handled()
 def train(
     params: Annotated[
@@ -140,7 +140,7 @@ def train(
     )
 
 
-@app.command()
+@app.command(short_help="Throughput, latency and USD per 1M tokens of an open model on GPUs.")
 @handled()
 def selfhost(
     model: Annotated[str, typer.Option(help="Open model id, e.g. llama-3.1-70b.")],
@@ -198,7 +198,7 @@ def selfhost(
     emit(point, format, "selfhost:render_selfhost_terminal", "selfhost:render_selfhost_markdown")
 
 
-@app.command()
+@app.command(short_help="The GPU catalog: FLOP/s, memory, bandwidth, rental prices, sources.")
 @handled()
 def gpus(format: FormatOption = Format.terminal) -> None:
     """The GPU catalog: peak dense FLOP/s, memory, bandwidth, rental prices, sources.

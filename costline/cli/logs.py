@@ -47,7 +47,7 @@ def _fields(maps: list[str] | None) -> dict[str, list[str]] | None:
     return fields
 
 
-@app.command()
+@app.command(short_help="Price request logs (JSONL, CSV, Parquet) into a usage file.")
 @handled()
 def ingest(
     files: Annotated[
@@ -93,17 +93,17 @@ def ingest(
             progress=tick,
         )
     emit(summary, Format.json if json_out else Format.terminal, render_ingest_terminal)
-    if summary["rows_priced"] == 0:
+    if summary.rows_priced == 0:
         raise fail(
             InputError(
-                f"no row of the logs could be priced ({summary['rows_rejected']} rejected, "
-                f"reasons above; each with its line in {summary['rejects']}); check --format "
+                f"no row of the logs could be priced ({summary.rows_rejected} rejected, "
+                f"reasons above; each with its line in {summary.rejects}); check --format "
                 "or the --map mapping"
             )
         )
 
 
-@app.command()
+@app.command(short_help="Real cost per query and per user from priced logs, by feature, model...")
 @handled({"format": "--log-format"})
 def usage(
     files: Annotated[
@@ -140,7 +140,7 @@ def usage(
     emit(summary, format, "usage:render_usage_terminal", "usage:render_usage_markdown")
 
 
-@app.command()
+@app.command(short_help="A scenario fitted to a month of real usage, checked against it.")
 @handled()
 def fit(
     usage_file: Annotated[Path, typer.Argument(help="A usage file from costline ingest.")],
@@ -184,7 +184,7 @@ def fit(
     out_console.print(Text(f"Next: costline run {out}", style="dim"))
 
 
-@app.command()
+@app.command(short_help="Sort a bill's lines into training, inference and other.")
 @handled({"columns": "--column"})
 def classify(
     file: Annotated[

@@ -37,7 +37,9 @@ BREAKEVEN_FLAGS = {
 }
 
 
-@app.command()
+@app.command(
+    short_help="Cost per query, per user, margins, 10x/100x and the timeline of a scenario."
+)
 @handled()
 def run(
     scenario: ScenarioArgument,
@@ -71,7 +73,7 @@ class BriefFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(short_help="The CTO brief: five questions per feature and the verdict on the margin.")
 @handled()
 def brief(
     scenario: ScenarioArgument,
@@ -128,7 +130,7 @@ def brief(
     emit(outcome, format.value, markdown="brief:render_brief_markdown")
 
 
-@app.command()
+@app.command(short_help="Which levers fix the margin, step by step (cache, routing, caps...).")
 @handled()
 def levers(
     scenario: ScenarioArgument,
@@ -220,7 +222,7 @@ def _target(text: str) -> tuple[str, float]:
         raise InputError(f"{value!r} is not a number (e.g. 0.30)", field="target") from None
 
 
-@app.command()
+@app.command(short_help="What it takes to meet a COGS-share or gross-margin target.")
 @handled()
 def solve(
     scenario: ScenarioArgument,
@@ -253,7 +255,7 @@ def solve(
     emit(outcome, format, "solve:render_solve_terminal", "solve:render_solve_markdown")
 
 
-@app.command()
+@app.command(short_help="What changed between two scenarios, or between two dates' prices.")
 @handled()
 def diff(
     before: Annotated[Path, typer.Argument(help="The scenario before (or the only one).")],
@@ -310,7 +312,7 @@ TpOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(short_help="When self-hosting an open model beats the API, and the month it does.")
 @handled(BREAKEVEN_FLAGS)
 def breakeven(
     scenario: ScenarioArgument,
@@ -382,7 +384,7 @@ OutOption = Annotated[Path, typer.Option("--out", "-o", help="The workbook to wr
 ForceOption = Annotated[bool, typer.Option(help="Replace OUT if it exists.")]
 
 
-@app.command()
+@app.command(short_help="The founder's spreadsheet (.xlsx), every figure a live formula.")
 @handled()
 def export(
     scenario: ScenarioArgument,
@@ -419,7 +421,7 @@ def export(
     )
 
 
-@app.command()
+@app.command(short_help="A report to share: one offline HTML page, or Markdown with PNG charts.")
 @handled(BREAKEVEN_FLAGS)
 def report(
     scenario: ScenarioArgument,

@@ -36,6 +36,7 @@ from costline.ingest.prices import (
     price_cells,
     resolve,
 )
+from costline.ingest.summaries import IngestSummary
 
 Progress = Callable[[float], None]
 MAX_LINE_BYTES = 256 * 1024 * 1024
@@ -505,10 +506,6 @@ FROM (
 )"""
 
 
-class IngestSummary(dict):
-    """What an ingest did: counts, money, where the outputs went (a JSON-ready dict)."""
-
-
 @contextlib.contextmanager
 def _connection(memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     with tempfile.TemporaryDirectory(prefix="costline-duckdb-") as spill:
@@ -932,7 +929,7 @@ def ingest(
             unknown_models={str(k): int(v) for k, v in unknown.items()},
         )
         # the summary travels inside the Parquet file: `costline usage` reports it
-        kv = f"costline_ingest: {_sql_text(json.dumps(summary))}"
+        kv = f"costline_ingest: {_sql_text(summary.model_dump_json())}"
         tmp_out = out.with_name(f".{out.name}.tmp")
         tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
         con.execute(

@@ -24,6 +24,7 @@ from costline.ingest.pipeline import (
     prepare,
     token_columns,
 )
+from costline.ingest.summaries import UsageSummary
 
 GROUPINGS = {
     "feature": "feature",
@@ -149,7 +150,7 @@ def usage_report(
     overrides: dict[str, PriceOverrideRow] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> UsageSummary:
     """The usage summary of an ingested Parquet file, or of logs priced on the fly."""
     if by not in GROUPINGS:
         raise InputError(f"expected one of {', '.join(GROUPINGS)}, got {by!r}", field="by")
@@ -219,4 +220,4 @@ def usage_report(
             f"{files[0]}: no priced rows to summarise"
             + (f" ({head['rows_rejected']} rejected at ingest)" if head["rows_rejected"] else "")
         )
-    return {**head, **body}
+    return UsageSummary.model_validate({**head, **body})
