@@ -16,9 +16,10 @@ import pytest
 from genai_prices import Usage
 
 from costline.errors import InputError
-from costline.ingest.pipeline import PriceOverrideRow, expand, ingest
+from costline.ingest.pipeline import expand, ingest
 from costline.ingest.prices import context_of
 from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+from costline.scenario.common import PriceOverride
 
 
 def rows(path: Path) -> list[dict]:
@@ -302,7 +303,11 @@ def test_an_override_prices_a_model_the_catalog_does_not_know(tmp_path):
             }
         ],
     )
-    overrides = {"our-finetune-7b": PriceOverrideRow("our-finetune-7b", 0.5, 1.5)}
+    overrides = {
+        "our-finetune-7b": PriceOverride(
+            name="our-finetune-7b", input_usd_per_mtok=0.5, output_usd_per_mtok=1.5
+        )
+    }
     summary = ingest([str(log)], tmp_path / "u.parquet", overrides=overrides)
     (row,) = rows(tmp_path / "u.parquet")
     assert row["cost_usd"] == pytest.approx((1000 * 0.5 + 100 * 1.5) / 1e6)
@@ -495,3 +500,37 @@ def test_usage_prices_raw_logs_on_the_fly_and_counts_what_it_rejects(tmp_path):
     assert s.unknown_models == {"openai:gpt-99-imaginary": 1}
     assert s.total_cost_usd == pytest.approx(2 * (1000 * 2.5 + 100 * 10) / 1e6)
     assert s.groups[0].key == "chat" and s.users == 1
+
+
+def test_a_prices_file_gives_the_scenario_s_own_price_type(tmp_path):
+    from costline.errors import InputError
+    from costline.ingest.options import prices_from
+
+    good = tmp_path / "prices.yaml"
+    good.write_text(
+        "models:\n  our-finetune-7b: {input_usd_per_mtok: 0.5, output_usd_per_mtok: 1.5,"
+        " source: contract 2026-10}\n"
+    )
+    (price,) = prices_from(good).values()
+    assert price == PriceOverride(
+        name="our-finetune-7b",
+        input_usd_per_mtok=0.5,
+        output_usd_per_mtok=1.5,
+        source="contract 2026-10",
+    )
+    for body, where in (
+        ("models:\n  m: {input_usd_per_mtok: -1, output_usd_per_mtok: 1}\n", "models.m.input"),
+        (
+            "models:\n  m: {input_usd_per_mtok: 1, output_usd_per_mtok: 1, cost: 2}\n",
+            "models.m.cost",
+        ),
+        (
+            "models:\n  m: {name: x, input_usd_per_mtok: 1, output_usd_per_mtok: 1}\n",
+            "models.m.name",
+        ),
+    ):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(body)
+        with pytest.raises(InputError) as err:
+            prices_from(bad)
+        assert str(err.value).startswith(f"{bad}: {where}"), str(err.value)

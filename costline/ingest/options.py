@@ -4,14 +4,14 @@ the catalog does not know, from the command line or small YAML files."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from costline.errors import InputError
 from costline.ingest.formats import FIELDS
-from costline.ingest.pipeline import PriceOverrideRow
+from costline.scenario.common import PriceOverride
 
 
 class _Strict(BaseModel):
@@ -25,19 +25,11 @@ class MappingFile(_Strict):
     input_includes_cache: bool = True
 
 
-class ModelPrice(_Strict):
-    """USD per 1M tokens of a model the catalog does not know."""
-
-    input_usd_per_mtok: Annotated[float, Field(ge=0)]
-    output_usd_per_mtok: Annotated[float, Field(ge=0)]
-    cached_input_usd_per_mtok: Annotated[float, Field(ge=0)] | None = None
-    source: str | None = None
-
-
 class PricesFile(_Strict):
-    """Prices by model name as logged (or `provider:model`)."""
+    """Prices by model name as logged (or `provider:model`): each a scenario's explicit
+    price (`PriceOverride`) whose name is its key."""
 
-    models: dict[str, ModelPrice]
+    models: dict[str, dict[str, Any]]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -49,12 +41,12 @@ def _read_yaml(path: Path) -> Any:
         raise InputError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
 
 
-def _validated(model: type[BaseModel], data: Any, path: Path) -> Any:
+def _validated(model: type[BaseModel], data: Any, path: Path, prefix: str = "") -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the top level"
+        where = prefix + ".".join(str(p) for p in first["loc"]) or "the top level"
         raise InputError(f"{path}: {where}: {first['msg']}") from None
 
 
@@ -85,14 +77,18 @@ def mapping_from(
     return (fields or None), includes
 
 
-def prices_from(path: Path | None) -> dict[str, PriceOverrideRow]:
+def prices_from(path: Path | None) -> dict[str, PriceOverride]:
     """Prices for models the catalog does not know, from a --prices file."""
     if path is None:
         return {}
     parsed = _validated(PricesFile, _read_yaml(path), path)
-    return {
-        name: PriceOverrideRow(
-            name, p.input_usd_per_mtok, p.output_usd_per_mtok, p.cached_input_usd_per_mtok
-        )
-        for name, p in parsed.models.items()
-    }
+    out = {}
+    for name, entry in parsed.models.items():
+        for key, why in (
+            ("name", "the model's name is its key"),
+            ("follows_price_trajectory", "logs are priced as they were; no trajectory applies"),
+        ):
+            if key in entry:
+                raise InputError(f"{path}: models.{name}.{key}: not set here: {why}")
+        out[name] = _validated(PriceOverride, {**entry, "name": name}, path, f"models.{name}.")
+    return out

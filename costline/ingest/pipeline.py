@@ -37,6 +37,7 @@ from costline.ingest.prices import (
     resolve,
 )
 from costline.ingest.summaries import IngestSummary
+from costline.scenario.common import PriceOverride
 
 Progress = Callable[[float], None]
 MAX_LINE_BYTES = 256 * 1024 * 1024
@@ -60,16 +61,6 @@ PRICED_COLUMNS = (
     "source_file",
     "line",
 )
-
-
-@dataclass(frozen=True)
-class PriceOverrideRow:
-    """A price for a model the catalog does not know (USD per 1M tokens)."""
-
-    model: str
-    input_usd_per_mtok: float
-    output_usd_per_mtok: float
-    cached_input_usd_per_mtok: float | None = None
 
 
 @dataclass(frozen=True)
@@ -591,7 +582,7 @@ class Pricing:
     """provider:model of models the catalog does not know."""
 
 
-def _price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverrideRow]) -> Pricing:
+def _price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverride]) -> Pricing:
     """Resolve each logged model and build the `models` and `cells` tables."""
     # every logged model, rejected rows' too: reading three columns beats checking rows
     pairs = [
@@ -753,7 +744,7 @@ def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
     )
 
 
-def _override_cell(index: int, o: PriceOverrideRow) -> tuple:
+def _override_cell(index: int, o: PriceOverride) -> tuple:
     per_input = o.input_usd_per_mtok / 1e6
     read = 0.0 if o.cached_input_usd_per_mtok is None else o.cached_input_usd_per_mtok / 1e6
     return (
@@ -812,7 +803,7 @@ def prepare(
     files: list[str],
     format_name: str | None = None,
     mapping: dict[str, list[str]] | None = None,
-    overrides: dict[str, PriceOverrideRow] | None = None,
+    overrides: dict[str, PriceOverride] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
 ) -> tuple[list[Source], Pricing]:
@@ -866,7 +857,7 @@ def ingest(
     out: Path,
     format_name: str | None = None,
     mapping: dict[str, list[str]] | None = None,
-    overrides: dict[str, PriceOverrideRow] | None = None,
+    overrides: dict[str, PriceOverride] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
     force: bool = True,

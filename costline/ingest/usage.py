@@ -16,7 +16,6 @@ import duckdb
 from costline.errors import InputError
 from costline.ingest.pipeline import (
     LABEL_COLUMNS,
-    PriceOverrideRow,
     Progress,
     _connection,
     _sql_text,
@@ -25,6 +24,7 @@ from costline.ingest.pipeline import (
     token_columns,
 )
 from costline.ingest.summaries import UsageSummary
+from costline.scenario.common import PriceOverride
 
 GROUPINGS = {
     "feature": "feature",
@@ -147,7 +147,7 @@ def usage_report(
     by: str = "feature",
     format_name: str | None = None,
     mapping: dict[str, list[str]] | None = None,
-    overrides: dict[str, PriceOverrideRow] | None = None,
+    overrides: dict[str, PriceOverride] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
 ) -> UsageSummary:
