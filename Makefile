@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 schema: $(STAMP)
 	$(BIN)/costline schema > scenario.schema.json
