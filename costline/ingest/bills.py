@@ -94,7 +94,9 @@ def read_lines(
         header_like = any(c.lower() in first.lower().split(",") for c in columns)
         if not header_like:  # plain lines: one cost line each, no amounts
             if label_column is not None:
-                raise InputError(f"--labels: standard input has no header, so no {label_column!r}")
+                raise InputError(
+                    f"standard input has no header, so no {label_column!r}", field="labels"
+                )
             rows = [BillLine(n, line.strip(), None) for n, line in enumerate(text.splitlines(), 1)]
             rows = [r for r in rows if r.text]
             if not rows:
@@ -119,11 +121,11 @@ def read_lines(
     by_name = {h.strip().lower(): i for i, h in enumerate(header)}
 
     def column_index(name: str, option: str) -> int:
+        # `option` is the input that names the column: columns, amount_column or labels
         if name.strip().lower() not in by_name:
             listed = ", ".join(h.strip() for h in header)
-            where = f"{option}: {file} has" if option != "--column" else f"{file}:"
             hint = ""
-            if option == "--column":
+            if option == "columns":
                 texts = [
                     h.strip()
                     for h in header
@@ -134,14 +136,19 @@ def read_lines(
                     )
                 ]
                 if texts:
-                    hint = "; try " + " ".join(f"--column {t!r}" for t in texts[:3])
-            raise InputError(f"{where} no column {name!r}; the columns are {listed}{hint}")
+                    hint = "; try " + " or ".join(repr(t) for t in texts[:3])
+                raise InputError(
+                    f"{file}: no column {name!r}; the columns are {listed}{hint}", field=option
+                )
+            raise InputError(
+                f"{file} has no column {name!r}; the columns are {listed}", field=option
+            )
         return by_name[name.strip().lower()]
 
-    text_columns = [column_index(c, "--column") for c in columns]
+    text_columns = [column_index(c, "columns") for c in columns]
     amount_index = None
     if amount_column is not None:
-        amount_index = column_index(amount_column, "--amount-column")
+        amount_index = column_index(amount_column, "amount_column")
     else:
         amount_index = next((by_name[a] for a in AMOUNT_COLUMNS if a in by_name), None)
     problems: list[tuple[int, str]] = [] if note is None else [(1, note)]
@@ -164,7 +171,7 @@ def read_lines(
                     "pick one with --amount-column",
                 )
             )
-    label_index = None if label_column is None else column_index(label_column, "--labels")
+    label_index = None if label_column is None else column_index(label_column, "labels")
     out: list[BillLine] = []
     parsed = list(_rows(text, delimiter, len(header)))
     comma = None

@@ -52,7 +52,10 @@ def _validated(model: type[BaseModel], data: Any, path: Path, prefix: str = "") 
 
 def _check_field(name: str, where: str) -> None:
     if name not in FIELDS:
-        raise InputError(f"{where}: unknown field {name!r}; fields are {', '.join(FIELDS)}")
+        known = ", ".join(FIELDS)
+        if where == "map":  # the CLI's --map
+            raise InputError(f"unknown field {name!r}; fields are {known}", field="map")
+        raise InputError(f"{where}: unknown field {name!r}; fields are {known}")
 
 
 def mapping_from(
@@ -72,7 +75,7 @@ def mapping_from(
         name, sep, place = item.partition("=")
         if not sep or not place:
             raise InputError(f"expected FIELD=COLUMN_OR_PATH, got {item!r}", field="map")
-        _check_field(name.strip(), "--map")
+        _check_field(name.strip(), "map")
         fields[name.strip()] = [place.strip()]
     return (fields or None), includes
 
