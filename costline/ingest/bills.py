@@ -135,6 +135,8 @@ def read_lines(
                         re.I,
                     )
                 ]
+                # a description says the most: "line_item_description" before "..._code"
+                texts.sort(key=lambda h: not re.search(r"desc|beschreib|libell|concepto", h, re.I))
                 if texts:
                     hint = "; try " + " or ".join(repr(t) for t in texts[:3])
                 raise InputError(
