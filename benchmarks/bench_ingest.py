@@ -153,15 +153,15 @@ def main() -> None:
             timed("generate", lambda: write_logs(big, "parquet", args.big))
             from costline.ingest import pipeline
 
-            original = pipeline._connection
+            original = pipeline.connection
 
             def limited(memory_limit: str | None = None):
                 return original(args.memory_limit)
 
-            pipeline._connection = limited  # type: ignore[assignment]
+            pipeline.connection = limited  # type: ignore[assignment]
             import costline.ingest.usage as usage_module
 
-            usage_module._connection = limited  # type: ignore[assignment]
+            usage_module.connection = limited  # type: ignore[assignment]
             summary, _ = timed(
                 "costline usage",
                 lambda: usage_report([str(big)], "user", mapping=GENERIC_MAPPING),

@@ -755,7 +755,7 @@ class Costline:
         file `out`, each row at the price in force on its date; unpriceable rows go to
         OUT.rejects.csv. `fields` maps costline's fields to columns or JSON paths;
         `mapping` and `prices` are YAML files (see `costline ingest --help`)."""
-        from costline.ingest.pipeline import expand
+        from costline.ingest.discovery import expand
         from costline.ingest.pipeline import ingest as price_logs
 
         target = Path(out)
@@ -780,7 +780,7 @@ class Costline:
     ) -> UsageSummary:
         """Real cost per query (median, p95) and per user, by feature, model, user, day or
         month, of a usage file from `ingest` or of logs priced on the fly (USD)."""
-        from costline.ingest.pipeline import expand
+        from costline.ingest.discovery import expand
         from costline.ingest.usage import usage_report
 
         columns, includes = self._log_mapping(fields, mapping)

@@ -28,7 +28,7 @@ import duckdb
 
 from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError, UnknownModelError
-from costline.ingest.pipeline import _sql_text
+from costline.ingest.session import sql_text
 
 QUANTILE_POINTS = 100
 
@@ -94,12 +94,12 @@ def fit(
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        source = f"read_parquet({_sql_text(path)})"
+        source = f"read_parquet({sql_text(path)})"
         months, chosen = choose_month(con, source, path, month, "month")
         rows = (
             f"SELECT *, catalog_provider || ':' || catalog_model AS ref, "
             f"coalesce(service_tier, 'default') AS tier_ FROM {source} "
-            f"WHERE strftime(day, '%Y-%m') = {_sql_text(chosen)}"
+            f"WHERE strftime(day, '%Y-%m') = {sql_text(chosen)}"
         )
         con.execute(f"CREATE TEMP TABLE raw_m AS {rows}")
         first_day = dt.date.fromisoformat(f"{chosen}-01")
@@ -138,7 +138,7 @@ def fit(
             main_tier.setdefault(feature, tier)
         for feature, tier, _ in groups:
             name = feature if main_tier[feature] == tier else f"{feature} [{tier}]"
-            where = f"feature = {_sql_text(feature)} AND tier_ = {_sql_text(tier)}"
+            where = f"feature = {sql_text(feature)} AND tier_ = {sql_text(tier)}"
             part = f"SELECT * FROM m WHERE {where}"
             per_user = (
                 "SELECT user_id, count(*) / count(DISTINCT day) AS per_day, "

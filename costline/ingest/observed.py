@@ -8,7 +8,7 @@ import duckdb
 
 from costline.errors import InputError
 from costline.ingest.fit import choose_month
-from costline.ingest.pipeline import _sql_text
+from costline.ingest.session import sql_text
 from costline.ingest.usage import ingested_summary
 from costline.observed import CostLine, ObservedFeature, ObservedModel, ObservedUsage
 from costline.stats import Stats
@@ -36,7 +36,7 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        source = f"read_parquet({_sql_text(str(path))})"
+        source = f"read_parquet({sql_text(str(path))})"
         columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
         missing = [c for c in LINE_COLUMNS.values() if c not in columns]
         if missing:
@@ -49,7 +49,7 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
         con.execute(
             f"CREATE TEMP TABLE m AS SELECT *, coalesce(catalog_provider || ':' || "
             f"catalog_model, model) AS ref FROM {source} "
-            f"WHERE strftime(day, '%Y-%m') = {_sql_text(chosen)}"
+            f"WHERE strftime(day, '%Y-%m') = {sql_text(chosen)}"
         )
         calls, users, cost = con.execute(
             "SELECT count(*), count(DISTINCT user_id), sum(cost_usd) FROM m"

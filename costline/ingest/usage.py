@@ -14,15 +14,9 @@ from typing import Any
 import duckdb
 
 from costline.errors import InputError
-from costline.ingest.pipeline import (
-    LABEL_COLUMNS,
-    Progress,
-    _connection,
-    _sql_text,
-    catalog_label,
-    prepare,
-    token_columns,
-)
+from costline.ingest.pipeline import LABEL_COLUMNS, catalog_label, prepare
+from costline.ingest.price_sql import token_columns
+from costline.ingest.session import Progress, connection, sql_text
 from costline.ingest.summaries import UsageSummary
 from costline.scenario.common import PriceOverride
 
@@ -155,11 +149,11 @@ def usage_report(
     if by not in GROUPINGS:
         raise InputError(f"expected one of {', '.join(GROUPINGS)}, got {by!r}", field="by")
     stored = ingested_summary(Path(files[0])) if len(files) == 1 and mapping is None else None
-    with _connection() as con:
+    with connection() as con:
         if stored is not None:
             con.execute(
                 "CREATE TEMP VIEW usage AS SELECT *, coalesce(catalog_provider || ':' || "
-                f"catalog_model, model) AS model_label FROM read_parquet({_sql_text(files[0])})"
+                f"catalog_model, model) AS model_label FROM read_parquet({sql_text(files[0])})"
             )
             head = {
                 "source": files[0],

@@ -1,0 +1,129 @@
+"""Raw fields to one typed row of `formats.FIELDS` per record, with the reason a row cannot be
+priced."""
+
+from __future__ import annotations
+
+import duckdb
+
+from costline.ingest.discovery import Source
+from costline.ingest.readers import REJECT_TEXT_CHARS, TIMESTAMP_SQL, column_raw_sql, json_raw_sql
+from costline.ingest.session import Progress, with_progress
+
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
+
+
+_NUMBER_TYPES = (*_INTEGER_TYPES, "FLOAT", "DOUBLE")
+
+
+def _normalised_sql(
+    raw: str,
+    input_includes_cache: bool,
+    llm_only: bool,
+    has_ts: bool,
+    types: dict[str, str] | None = None,
+) -> str:
+    """Typed rows with a reject reason (NULL when the row can be priced); the record's
+    text is kept only for rejected rows. `types` are the column types of fields read from
+    typed columns (Parquet): a check such a column cannot fail is left out."""
+    types = types or {}
+    counts = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+    typed = ", ".join(f"TRY_CAST(raw_{c} AS DOUBLE) AS n_{c}" for c in counts)
+    non_numeric = (
+        " OR ".join(
+            f"(raw_{c} IS NOT NULL AND n_{c} IS NULL)"
+            for c in counts
+            if not types.get(c, "").startswith(_NUMBER_TYPES)
+        )
+        or "false"
+    )
+    negative = " OR ".join(f"n_{c} < 0" for c in counts)
+    fractional = (
+        " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts if types.get(c) not in _INTEGER_TYPES)
+        or "false"
+    )
+    cached = "coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
+    total_input = "n_input_tokens" if input_includes_cache else f"n_input_tokens + {cached}"
+    skip = (
+        "raw_model IS NULL AND raw_input_tokens IS NULL AND raw_output_tokens IS NULL"
+        if llm_only
+        else "false"
+    )
+    stamp = "" if has_ts else f", {TIMESTAMP_SQL} AS ts"
+    reason = f"""CASE
+    WHEN parse_error IS NOT NULL THEN parse_error
+    WHEN skipped THEN NULL
+    WHEN raw_model IS NULL OR CAST(raw_model AS VARCHAR) = '' THEN 'missing model'
+    WHEN raw_input_tokens IS NULL THEN 'missing input tokens'
+    WHEN raw_output_tokens IS NULL THEN 'missing output tokens'
+    WHEN {non_numeric} THEN 'non-numeric token count'
+    WHEN {negative} THEN 'negative token count'
+    WHEN {fractional} THEN 'fractional token count'
+    WHEN raw_timestamp IS NULL THEN 'missing timestamp'
+    WHEN ts IS NULL THEN 'unparseable timestamp'
+    WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL
+      THEN 'non-numeric logged cost'
+    WHEN input_total < {cached} THEN 'cached tokens exceed input tokens'
+  END"""
+    return f"""
+SELECT source_file, line, reason, skipped,
+  CASE WHEN reason IS NOT NULL THEN left(CAST(text AS VARCHAR), {REJECT_TEXT_CHARS}) END AS text,
+  ts, CAST(ts AS DATE) AS day,
+  epoch(ts) - epoch(date_trunc('day', ts)) AS second_of_day,
+  CAST(raw_user AS VARCHAR) AS user_id, CAST(raw_feature AS VARCHAR) AS feature,
+  CAST(raw_provider AS VARCHAR) AS provider, CAST(raw_model AS VARCHAR) AS model,
+  lower(CAST(raw_service_tier AS VARCHAR)) AS tier,
+  input_total, coalesce(n_cache_read_tokens, 0) AS cache_read,
+  coalesce(n_cache_write_tokens, 0) AS cache_write, n_output_tokens AS output,
+  logged_cost_usd
+FROM (
+  SELECT *, {reason} AS reason
+  FROM (
+    SELECT *, {total_input} AS input_total
+    FROM (
+      SELECT *, {typed}, TRY_CAST(raw_logged_cost_usd AS DOUBLE) AS logged_cost_usd,
+        {skip} AS skipped {stamp}
+      FROM ({raw})
+    )
+  )
+)"""
+
+
+def load_rows(
+    con: duckdb.DuckDBPyConnection, groups: list[Source], progress: Progress | None
+) -> None:
+    """`rows`: every record of every source, typed, with a reason. JSON and CSV records
+    are parsed once into a table; Parquet is a view (re-reading it is cheaper than
+    keeping a copy)."""
+    parts, texts = [], []
+    for s in groups:
+        fmt = s.format
+        if fmt.kind == "jsonl":
+            types: dict[str, str] = {}
+            (raw, text), has_ts = json_raw_sql(s), False
+        else:
+            raw, text, types = column_raw_sql(con, s)
+            has_ts = True
+        parts.append(
+            _normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts, types)
+        )
+        texts.append(text)
+    con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
+    if not any(s.format.kind == "csv" for s in groups):
+        con.execute(
+            "CREATE TEMP TABLE csv_rejected (source_file VARCHAR, line BIGINT, reason VARCHAR, "
+            "model VARCHAR, text VARCHAR)"
+        )
+    union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+    keep = "VIEW" if all(s.format.kind == "parquet" for s in groups) else "TABLE"
+    with_progress(con, f"CREATE TEMP {keep} rows AS {union}", progress)

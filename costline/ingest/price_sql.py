@@ -1,0 +1,243 @@
+"""The price table compiled once from the catalog (`prices.py`) and the SQL that prices a row
+from it: the cell of its model, tier, UTC day, time of day and input tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from costline.ingest.prices import (
+    NO_LIMIT,
+    SECONDS_PER_DAY,
+    PriceCell,
+    ResolvedModel,
+    context_of,
+    price_cells,
+    resolve,
+)
+from costline.ingest.session import sql_text
+from costline.scenario.common import PriceOverride
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """How the logged models were priced: the SQL of a row's model key and of its cost (and
+    of each of LINES; see `_case_sql`), and the models worth a note."""
+
+    key_sql: str
+    cost_sql: str
+    line_sql: tuple[str, ...]
+    standard_tier: tuple[str, ...]
+    """provider:model (tier) of models without a price for the logged tier."""
+    overridden: tuple[str, ...]
+    """Models priced by an override row."""
+    unresolved: tuple[str, ...]
+    """provider:model of models the catalog does not know."""
+
+
+def price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverride]) -> Pricing:
+    """Resolve each logged model and build the `models` and `cells` tables."""
+    # every logged model, rejected rows' too: reading three columns beats checking rows
+    pairs = [
+        (p, m, t)
+        for p, m, t in con.execute("SELECT provider, model, tier FROM rows GROUP BY ALL").fetchall()
+        if m
+    ]
+    models: dict[tuple[str | None, str], tuple[int, str, str]] = {}
+    cells: list[tuple] = []
+    standard_tier: set[str] = set()
+    overridden: set[str] = set()
+    done: set[tuple[int, str]] = set()
+    found_by_key: dict[int, ResolvedModel] = {}
+    for provider, model, tier in pairs:
+        key = (provider, model)
+        if key not in models:
+            override = overrides.get(model) or overrides.get(f"{provider}:{model}")
+            if override is not None:
+                models[key] = (len(models), "override", model)
+                overridden.add(model)
+                cells.append(_override_cell(models[key][0], override))
+                continue
+            found = resolve(provider, model)
+            if found is None and provider and "/" not in model:
+                found = resolve("litellm", f"{provider}/{model}")
+            if found is None:
+                continue
+            models[key] = (len(models), found.provider, found.model_id)
+            found_by_key[models[key][0]] = found
+        index, provider_id, _ = models[key]
+        if provider_id == "override" or (index, tier or "") in done:
+            continue
+        done.add((index, tier or ""))
+        found = found_by_key[index]
+        context = context_of(tier)
+        if context is not None and not _has_variant(found.model, context):
+            standard_tier.add(f"{found.provider}:{found.model_id} ({tier})")
+        for cell in price_cells(found, context):
+            cells.append(_cell_row(index, tier or "", cell))
+    con.execute(
+        "CREATE TEMP TABLE models (provider VARCHAR, model VARCHAR, model_key INTEGER, "
+        "catalog_provider VARCHAR, catalog_model VARCHAR)"
+    )
+    if models:
+        con.executemany(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?)",
+            [(p, m, i, cp, cm) for (p, m), (i, cp, cm) in models.items()],
+        )
+    con.execute(
+        "CREATE TEMP TABLE cells (model_key INTEGER, tier VARCHAR, day_from DATE, day_to DATE, "
+        "second_from DOUBLE, second_to DOUBLE, input_above BIGINT, input_upto BIGINT, "
+        "a_input DOUBLE, a_read DOUBLE, a_write DOUBLE, a_output DOUBLE, a_request DOUBLE)"
+    )
+    if cells:
+        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
+    key_sql, cost_sql = _case_sql(models, cells)
+    return Pricing(
+        key_sql=key_sql,
+        cost_sql=cost_sql,
+        line_sql=tuple(_case_sql(models, cells, part)[1] for part in LINES),
+        standard_tier=tuple(sorted(standard_tier)),
+        overridden=tuple(sorted(overridden)),
+        unresolved=tuple(sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})),
+    )
+
+
+def _number(x: float | int) -> str:
+    return f"CAST('{x!r}' AS DOUBLE)"
+
+
+LINES = ("input", "cached_input", "output", "request")
+
+
+"""The parts of a row's cost: uncached input tokens, cache reads and writes, output
+tokens and the per-request fee; they add up to `cost_usd`."""
+
+
+def _linear(part: str, coef: list[float]) -> str:
+    """The SQL of one part of a cell's cost (`total` or one of LINES)."""
+    a_input, a_read, a_write, a_output, a_request = coef
+    terms = {
+        "total": [
+            (a_input, "input_total"),
+            (a_read, "cache_read"),
+            (a_write, "cache_write"),
+            (a_output, "output"),
+            (a_request, "1"),
+        ],
+        # a cache read is priced as an input token plus its own (negative) difference
+        "input": [(a_input, "(input_total - cache_read - cache_write)")],
+        "cached_input": [(a_input + a_read, "cache_read"), (a_input + a_write, "cache_write")],
+        "output": [(a_output, "output")],
+        "request": [(a_request, "1")],
+    }[part]
+    joined = " + ".join(f"{_number(c)} * {column}" for c, column in terms if c != 0)
+    return joined or "CAST(0 AS DOUBLE)"
+
+
+def _case_sql(
+    models: dict[tuple[str | None, str], tuple[int, str, str]],
+    cells: list[tuple],
+    part: str = "total",
+) -> tuple[str, str]:
+    """A row's model key and its cost (or one part of it, see LINES) as CASE expressions:
+    the price table compiled into the query, so no row is joined to it (a range join
+    costs more than the pricing)."""
+    if not models:
+        return "CAST(NULL AS INTEGER)", "CAST(NULL AS DOUBLE)"
+    keys = " ".join(
+        f"WHEN model = {sql_text(m)} AND provider "
+        + ("IS NULL" if p is None else f"= {sql_text(p)}")
+        + f" THEN {i}"
+        for (p, m), (i, _, _) in models.items()
+    )
+    by_model: dict[int, list[str]] = {}
+    for index, tier, day_from, day_to, s_from, s_to, above, upto, *coef in cells:
+        conditions = [] if tier == "*" else [f"coalesce(tier, '') = {sql_text(tier)}"]
+        if day_from is not None:
+            conditions.append(f"day >= DATE '{day_from.isoformat()}'")
+        if day_to is not None:
+            conditions.append(f"day < DATE '{day_to.isoformat()}'")
+        if s_from > 0:
+            conditions.append(f"second_of_day >= {_number(s_from)}")
+        if s_to < SECONDS_PER_DAY:
+            conditions.append(f"second_of_day < {_number(s_to)}")
+        if above >= 0:
+            conditions.append(f"input_total > {above}")
+        if upto < NO_LIMIT:
+            conditions.append(f"input_total <= {upto}")
+        by_model.setdefault(index, []).append(
+            f"WHEN {' AND '.join(conditions) or 'true'} THEN {_linear(part, coef)}"
+        )
+    costs = " ".join(
+        f"WHEN {index} THEN CASE {' '.join(whens)} END" for index, whens in by_model.items()
+    )
+    return f"CASE {keys} END", f"CASE model_key {costs} END"
+
+
+def _has_variant(model: Any, context: dict[str, str]) -> bool:
+    return any(
+        all(context.get(k) == v for k, v in variant.when.items())
+        for variant in model.price_variants or ()
+    )
+
+
+def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
+    return (
+        index,
+        tier,
+        c.day_from,
+        c.day_to,
+        c.second_from,
+        c.second_to,
+        c.input_above,
+        c.input_upto,
+        c.usd_per_input,
+        c.usd_per_cache_read,
+        c.usd_per_cache_write,
+        c.usd_per_output,
+        c.usd_per_request,
+    )
+
+
+def _override_cell(index: int, o: PriceOverride) -> tuple:
+    per_input = o.input_usd_per_mtok / 1e6
+    read = 0.0 if o.cached_input_usd_per_mtok is None else o.cached_input_usd_per_mtok / 1e6
+    return (
+        index,
+        "*",
+        None,
+        None,
+        0.0,
+        SECONDS_PER_DAY,
+        -1,
+        NO_LIMIT,
+        per_input,
+        0.0 if o.cached_input_usd_per_mtok is None else read - per_input,
+        0.0,
+        o.output_usd_per_mtok / 1e6,
+        0.0,
+    )
+
+
+PRICED_SQL = """
+SELECT *, model_key IS NULL AS unknown_model
+FROM (
+  SELECT *, {cost} AS cost_usd
+  FROM (SELECT *, {key} AS model_key FROM rows WHERE reason IS NULL AND NOT skipped)
+)
+"""
+
+
+_TOKEN_SOURCES = {
+    "input_tokens": "input_total",
+    "cache_read_tokens": "cache_read",
+    "cache_write_tokens": "cache_write",
+    "output_tokens": "output",
+}
+
+
+def token_columns(*names: str) -> str:
+    """The SQL selecting the named token counts (all of them by default) from `rows`."""
+    return ", ".join(f"CAST({_TOKEN_SOURCES[n]} AS BIGINT) AS {n}" for n in names or _TOKEN_SOURCES)

@@ -1,0 +1,249 @@
+"""Reading each source as raw fields: JSON lines by path, CSV and Parquet by column, with the
+text of each record kept for the rejects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import duckdb
+
+from costline.errors import InputError
+from costline.ingest.discovery import MAX_LINE_BYTES, Source
+from costline.ingest.formats import FIELDS, REQUIRED, LogFormat
+from costline.ingest.session import sql_text
+
+REJECT_TEXT_CHARS = 2_000
+
+
+def _json_path(place: str) -> str:
+    return place if place.startswith("$") else f"$.{place}"
+
+
+def _attr_sql(name: str) -> str:
+    """An OpenTelemetry span attribute of the JSON record `j`: flat or an OTLP list."""
+    name = name.replace('"', "")
+    flat = f"json_extract_string(j, {sql_text(f'$.attributes.{json.dumps(name)}')})"
+    listed = (
+        "json_extract(list_filter(CAST(json_extract(j, '$.attributes[*]') AS JSON[]), "
+        f"lambda a: json_extract_string(a, '$.key') = {sql_text(name)})[1], '$.value')"
+    )
+    scalar = ", ".join(
+        f"json_extract_string({listed}, '$.{k}')"
+        for k in ("intValue", "stringValue", "doubleValue", "boolValue")
+    )
+    return f"coalesce({flat}, {scalar})"
+
+
+def _coalesce(parts: list[str]) -> str:
+    if not parts:
+        return "NULL"
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _raw_fields(fmt: LogFormat, place: Callable[[str], str]) -> str:
+    """The SQL of every `raw_<field>`: the first of the format's places for it that is set."""
+    return ", ".join(
+        f"{_coalesce([place(p) for p in fmt.fields.get(name, [])])} AS raw_{name}"
+        for name in FIELDS
+    )
+
+
+def _line_reader(files: list[str], reader: Callable[[str], str]) -> str:
+    """Each file read on its own, so WITH ORDINALITY numbers its lines from 1."""
+    return " UNION ALL ".join(
+        f"SELECT {sql_text(f)} AS source_file, ordinality AS n, * EXCLUDE (ordinality) "
+        f"FROM {reader(f)} WITH ORDINALITY"
+        for f in files
+    )
+
+
+def json_raw_sql(source: Source) -> tuple[str, str]:
+    """Records of JSON-lines files (file, line, the text, a parse error, each field), and
+    the text of each line."""
+    fmt = source.format
+
+    def reader(f: str) -> str:
+        return (
+            f"read_csv({sql_text(f)}, columns={{'text': 'VARCHAR'}}, delim='\x01', quote='', "
+            f"escape='', header=false, auto_detect=false, max_line_size={MAX_LINE_BYTES}, "
+            "strict_mode=false)"
+        )
+
+    lines = (
+        f"SELECT source_file, n AS line, text FROM ({_line_reader(source.files, reader)}) "
+        "WHERE text IS NOT NULL AND trim(text) <> ''"
+    )
+    texts = f"SELECT source_file, line, text FROM ({lines})"
+    uses_attributes = any(p.startswith("attr:") for ps in fmt.fields.values() for p in ps)
+    if not uses_attributes:
+        # one parse a record: every path extracted at once (TRY: NULL for broken JSON)
+        paths = [_json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith("$")]
+        paths = list(dict.fromkeys(paths))
+        index = {path: i + 1 for i, path in enumerate(paths)}
+        listed = "[" + ", ".join(sql_text(p) for p in paths) + "]"
+
+        def place(p: str) -> str:
+            if p.startswith("const:"):
+                return sql_text(p.removeprefix("const:"))
+            return f"v[{index[_json_path(p)]}]"
+
+        fields = _raw_fields(fmt, place)
+        return (
+            f"SELECT source_file, line, text, CASE WHEN v IS NULL THEN 'malformed JSON' END "
+            f"AS parse_error, {fields} FROM (SELECT *, TRY(json_extract_string(text, {listed})) "
+            f"AS v FROM ({lines}))"
+        ), texts
+    records = f"SELECT *, TRY_CAST(text AS JSON) AS j FROM ({lines})"
+    bad = "j IS NULL"
+    if fmt.otlp:
+        records = (
+            "SELECT source_file, line, text, j IS NULL AS bad, unnest(CASE WHEN j IS NULL THEN "
+            "[NULL] ELSE CAST(json_extract(j, '$.resourceSpans[*].scopeSpans[*].spans[*]') AS "
+            f"JSON[]) END) AS j FROM ({records})"
+        )
+        bad = "bad"
+
+    def json_place(p: str) -> str:
+        if p.startswith("const:"):
+            return sql_text(p.removeprefix("const:"))
+        if p.startswith("attr:"):
+            return _attr_sql(p.removeprefix("attr:"))
+        return f"json_extract_string(j, {sql_text(_json_path(p))})"
+
+    fields = _raw_fields(fmt, json_place)
+    return (
+        f"SELECT source_file, line, text, CASE WHEN {bad} THEN 'malformed JSON' END AS "
+        f"parse_error, {fields} FROM ({records})"
+    ), texts
+
+
+def column_raw_sql(
+    con: duckdb.DuckDBPyConnection, source: Source
+) -> tuple[str, str, dict[str, str]]:
+    """Rows of CSV or Parquet files (file, line, the row, each field in its own type), the
+    text of each row, and the type of each field read from one column."""
+    fmt, files = source.format, source.files
+    if fmt.kind == "csv":
+        _csv_rejects(con, files)
+
+        def reader(f: str) -> str:
+            # rows of the wrong shape were recorded by _csv_rejects; skip them here
+            return f"read_csv({sql_text(f)}, header=true, all_varchar=true, ignore_errors=true)"
+
+        describe = reader(files[0])
+        # a data row's line: its number + 1 (the header) + the malformed lines before it
+        read = _line_reader(files, reader)
+        rows = (
+            f"SELECT x.*, x.n + 1 + coalesce(a.k, 0) AS line FROM ({read}) x "
+            "ASOF LEFT JOIN csv_adjust a ON a.source_file = x.source_file AND x.n >= a.adj"
+        )
+    else:
+        describe = f"read_parquet({sql_text(files[0])})"
+        rows = (
+            f"SELECT *, filename AS source_file, file_row_number + 1 AS line FROM "
+            f"read_parquet({_file_list(files)}, filename=true, file_row_number=true)"
+        )
+    types = dict(
+        (row[0], str(row[1]))
+        for row in con.execute(f"DESCRIBE SELECT * FROM {describe}").fetchall()
+    )
+    columns = list(types)
+    # a preset lists the columns each tool may write; a mapping names the one to use
+    preset = not fmt.name.startswith("mapped-")
+    usable = {
+        name: [p for p in places if p.startswith("const:") or p in types or not preset]
+        for name, places in fmt.fields.items()
+    }
+    for name in REQUIRED:
+        if not usable.get(name):
+            listed = " or ".join(repr(p) for p in fmt.fields.get(name, []))
+            looked = (
+                f"has no column {listed} for {name}" if listed else f"needs a column for {name}"
+            )
+            raise InputError(
+                f"{files[0]}: {looked}; the columns are {', '.join(columns)} "
+                f"(map one with --map {name}=COLUMN)"
+            )
+
+    def place(p: str, several: bool) -> str:
+        if p.startswith("const:"):
+            return sql_text(p.removeprefix("const:"))
+        if p not in types:
+            raise InputError(f"{files[0]}: no column {p!r}; the columns are {', '.join(columns)}")
+        quoted = '"' + p.replace('"', '""') + '"'
+        return f"CAST({quoted} AS VARCHAR)" if several else quoted
+
+    fields = []
+    for name in FIELDS:
+        places = usable.get(name, [])
+        fields.append(f"{_coalesce([place(p, len(places) > 1) for p in places])} AS raw_{name}")
+    stamp = usable["timestamp"]
+    stamp_type = types.get(stamp[0], "VARCHAR") if len(stamp) == 1 else "VARCHAR"
+    record = (
+        "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns if c.isidentifier()) + ")"
+    )
+    field_types = {
+        name: types[places[0]]
+        for name, places in usable.items()
+        if len(places) == 1 and places[0] in types
+    }
+    return (
+        (
+            f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
+            f"{', '.join(fields)}, {timestamp_sql(stamp_type)} AS ts FROM ({rows})"
+        ),
+        f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})",
+        field_types,
+    )
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """Record the CSV rows of the wrong shape (too many or too few fields) in
+    `csv_rejected` with their line, and in `csv_adjust` how they shift later lines."""
+    parts, adjust = [], []
+    for k, f in enumerate(files):
+        table = f"csv_rejects_{k}"
+        # a filter keeps DuckDB from counting lines without parsing them (no rejects then)
+        con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM read_csv({sql_text(f)}, header=true, "
+            f"all_varchar=true, store_rejects=true, rejects_table='{table}', "
+            f"rejects_scan='csv_scan_{k}') WHERE random() >= 0)"
+        ).fetchall()  # the rejects table is written when the result is read to its end
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (line BIGINT, csv_line VARCHAR)")
+        parts.append(
+            f"SELECT {sql_text(f)} AS source_file, line, 'malformed CSV row' AS reason, "
+            f"NULL AS model, left(csv_line, {REJECT_TEXT_CHARS}) AS text FROM {table}"
+        )
+        # the n-th good row is at line n + 1 + #{k-th bad line r_k : r_k - k <= n}
+        adjust.append(
+            f"SELECT {sql_text(f)} AS source_file, adj, max(k) AS k FROM (SELECT line - "
+            f"row_number() OVER (ORDER BY line) AS adj, row_number() OVER (ORDER BY line) AS k "
+            f"FROM {table}) GROUP BY adj"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE csv_rejected AS " + " UNION ALL ".join(parts))
+    con.execute("CREATE OR REPLACE TEMP TABLE csv_adjust AS " + " UNION ALL ".join(adjust))
+
+
+def _file_list(files: list[str]) -> str:
+    return "[" + ", ".join(sql_text(f) for f in files) + "]"
+
+
+def timestamp_sql(column_type: str) -> str:
+    """`raw_timestamp` of a column type as a UTC TIMESTAMP (NULL when unreadable)."""
+    if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "CAST(raw_timestamp AS TIMESTAMP)"
+    if column_type.startswith("TIMESTAMP") or column_type == "DATE":
+        return "CAST(raw_timestamp AS TIMESTAMP)"
+    return TIMESTAMP_SQL
+
+
+TIMESTAMP_SQL = """CASE
+    WHEN raw_timestamp IS NULL THEN NULL
+    WHEN TRY_CAST(raw_timestamp AS DOUBLE) IS NOT NULL THEN make_timestamp(CAST(
+      CASE
+        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e17 THEN CAST(raw_timestamp AS DOUBLE) / 1e3
+        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e14 THEN CAST(raw_timestamp AS DOUBLE)
+        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e11 THEN CAST(raw_timestamp AS DOUBLE) * 1e3
+        ELSE CAST(raw_timestamp AS DOUBLE) * 1e6 END AS BIGINT))
+    ELSE CAST(TRY_CAST(raw_timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"""
