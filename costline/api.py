@@ -255,6 +255,7 @@ class Costline:
         from costline.engine.run import run_scenario
         from costline.scenario.prices import price_book
 
+        _check_simulation(seed, samples, users)
         c = self.catalogs
         info = c.prices.info(self.as_of)
 
@@ -727,6 +728,10 @@ class Costline:
     ) -> list[CatalogModel]:
         """Models of the price catalog whose reference or name has the words of `query`,
         with their prices in force on `at` (default: as_of)."""
+        if not isinstance(query, str) or not query.strip():
+            raise InputError(f"expected words to search for, got {query!r}", field="query")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InputError(f"expected a whole number >= 1, got {limit!r}", field="limit")
         when = self.as_of if at is None else parse_date(at, "at")
         return self.catalogs.prices.search(query, when, limit)
 
@@ -1017,6 +1022,17 @@ class Costline:
                 target, render_markdown(result) + "\n\n## Charts\n\n" + "\n\n".join(links) + "\n"
             )
         return Written(path=target, result=result, charts=list(specs), files=written)
+
+
+SIMULATION_FLOORS = {"seed": 0, "samples": 100, "users": 10}
+"""The least of each simulation size a run takes (the CLI's options say the same)."""
+
+
+def _check_simulation(seed: object, samples: object, users: object) -> None:
+    for name, value in (("seed", seed), ("samples", samples), ("users", users)):
+        least = SIMULATION_FLOORS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise InputError(f"expected a whole number >= {least}, got {value!r}", field=name)
 
 
 def _validated(model_type: Any, **values: object) -> Any:

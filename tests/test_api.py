@@ -292,3 +292,24 @@ def test_the_cached_vega_bundle_is_the_one_vl_convert_builds(tmp_path, monkeypat
         assert "</script" not in stored
     finally:
         html.vega_bundle.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda cl: cl.run(42), "scenario"),
+        (lambda cl: cl.run("examples/support-copilot.yaml", samples=-1), "samples"),
+        (lambda cl: cl.run("examples/support-copilot.yaml", seed=-1), "seed"),
+        (lambda cl: cl.run("examples/support-copilot.yaml", users=True), "users"),
+        (lambda cl: cl.models(1), "query"),
+        (lambda cl: cl.models("gpt", limit=0), "limit"),
+        (lambda cl: cl.selfhost("llama-3.1-8b", "l4", tp=0), "tp"),
+        (lambda cl: cl.solve("examples/margin-levers.yaml", "margin", 0.3), "target"),
+        (lambda cl: cl.classify([]), "lines"),
+        (lambda cl: cl.export("examples/support-copilot.yaml", "x.txt"), "out"),
+    ],
+)
+def test_a_wrong_argument_to_the_library_is_an_input_error_naming_it(cl, call, field):
+    with contextlib.chdir(ROOT), pytest.raises(InputError) as err:
+        call(cl)
+    assert err.value.field == field
