@@ -240,7 +240,12 @@ class Costline:
         """Every model the scenario names, priced from the catalog (or its own prices)."""
         from costline.scenario.prices import price_book
 
-        return price_book(self.load(scenario), self.catalogs.prices, self._label(scenario))
+        return price_book(
+            self.load(scenario),
+            self.catalogs.prices,
+            self._label(scenario),
+            self.catalogs.lever_defaults,
+        )
 
     def _engine(
         self,
@@ -265,7 +270,9 @@ class Costline:
             try:
                 return run_scenario(
                     variant,
-                    book if book is not None else price_book(variant, c.prices, label),
+                    book
+                    if book is not None
+                    else price_book(variant, c.prices, label, self.catalogs.lever_defaults),
                     info,
                     seed=seed,
                     query_samples=samples,
@@ -353,7 +360,7 @@ class Costline:
         )
 
         def price(variant: Scenario) -> Book:
-            return price_book(variant, self.catalogs.prices, label)
+            return price_book(variant, self.catalogs.prices, label, self.catalogs.lever_defaults)
 
         def solver(target: str, goal: float) -> Solved:
             return solve_for(loaded, price(loaded), solve_run, target, goal)
@@ -412,13 +419,13 @@ class Costline:
                 'what_if={"response_cache": {"hit_rate": 0.2}}'
             )
         prices = self.catalogs.prices
-        book = price_book(loaded, prices, label)
+        book = price_book(loaded, prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed)
         outcome = self._waterfall(loaded, run_one, book)
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:
-                priced = price_book(variant, prices, label)
+                priced = price_book(variant, prices, label, self.catalogs.lever_defaults)
                 cases.append(self._waterfall(variant, run_one, priced).as_case(name))
             outcome = outcome.model_copy(update={"cases": cases})
         return outcome
@@ -453,7 +460,7 @@ class Costline:
         if not 0 < goal < 1:
             raise InputError(f"{goal:g} is not a share between 0 and 1 (e.g. 0.30)", field="target")
         loaded, label = self.load(scenario), self._label(scenario)
-        book = price_book(loaded, self.catalogs.prices, label)
+        book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed, samples, SOLVE_USERS_SIMULATED, progress)
         return solve_for(loaded, book, run_one, target, goal)
 
@@ -488,7 +495,7 @@ class Costline:
             day = parse_date(prices_at, "prices_at")
             if day > self.as_of:
                 raise InputError(f"{day} is after today ({self.as_of})", field="prices_at")
-            book = price_book(old, self.catalogs.prices, before_label)
+            book = price_book(old, self.catalogs.prices, before_label, self.catalogs.lever_defaults)
             then: Book = {}
             for key, pricing in book.items():
                 if pricing.tier_since is not None and day < pricing.tier_since:
@@ -991,7 +998,7 @@ class Costline:
         result = run_one(loaded)
         waterfall = None
         if any(f.levers for f in loaded.features):
-            book = price_book(loaded, self.catalogs.prices, label)
+            book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
             waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
         crossing = None if self_host is None else self._breakeven_of(result, self_host, None)
         specs = chart_specs(result, waterfall, crossing)

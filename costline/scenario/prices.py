@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from costline.catalog.levers import load_lever_defaults
+from costline.catalog.levers import LeverDefaults, load_lever_defaults
 from costline.catalog.prices import PriceCatalog
 from costline.catalog.types import ModelPricing, Rates, TieredRate, batch_key
 from costline.errors import ScenarioError, UnknownModelError
@@ -42,9 +42,13 @@ def override_pricing(override: PriceOverride) -> ModelPricing:
 
 
 def price_book(
-    scenario: Scenario, catalog: PriceCatalog, file: str = "<scenario>"
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    file: str = "<scenario>",
+    lever_defaults: LeverDefaults | None = None,
 ) -> dict[str, ModelPricing]:
-    """Every model the scenario names, priced; an unknown one raises a located ScenarioError."""
+    """Every model the scenario names, priced; an unknown one raises a located ScenarioError.
+    `lever_defaults` documents each provider's batch discount (the shipped ones when None)."""
     book: dict[str, ModelPricing] = {}
     for path, model, tier, needs in _models_of(scenario):
         key = pricing_key(model, tier)
@@ -77,7 +81,7 @@ def price_book(
                     " (an embedding or audio model where a chat model is expected?); "
                     "choose another model or give an explicit price",
                 )
-    _batch_prices(scenario, catalog, book, file)
+    _batch_prices(scenario, catalog, book, file, lever_defaults or load_lever_defaults())
     return book
 
 
@@ -86,6 +90,7 @@ def _batch_prices(
     catalog: PriceCatalog,
     book: dict[str, ModelPricing],
     file: str,
+    lever_defaults: LeverDefaults,
 ) -> None:
     """Add the batch-API price of every model a batch lever sends queries to."""
     for i, feature in enumerate(scenario.features):
@@ -111,7 +116,7 @@ def _batch_prices(
                 ):
                     book[batch_key(key)] = priced
                     continue
-            documented = load_lever_defaults().batch_discount(base.provider)
+            documented = lever_defaults.batch_discount(base.provider)
             if documented is None:
                 raise ScenarioError(
                     file,
