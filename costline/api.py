@@ -185,14 +185,18 @@ def parse_date(text: str | dt.date | None, field_name: str = "as_of") -> dt.date
     """A YYYY-MM-DD date (a date passes through); today when None."""
     if text is None:
         return dt.date.today()
+    if isinstance(text, dt.datetime):
+        return text.date()
     if isinstance(text, dt.date):
         return text
+    if not isinstance(text, str):
+        raise InputError(f"expected a date as YYYY-MM-DD, got {text!r}", field=field_name)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(text).strip()):
         raise InputError(f"expected a date as YYYY-MM-DD, got {text!r}", field=field_name)
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise InputError(f"expected a date as YYYY-MM-DD, got {text!r}", field=field_name) from None
+        raise InputError(f"{text!r} is not a date of the calendar", field=field_name) from None
 
 
 class Costline:
@@ -220,6 +224,12 @@ class Costline:
             from costline.scenario.load import parse_scenario
 
             return parse_scenario(json.dumps(scenario, default=str), "json", "<dict>")
+        if isinstance(scenario, str) and "\n" in scenario:
+            raise InputError(
+                "expected a scenario path, dict or Scenario, got text: for YAML text use "
+                "costline.parse_scenario(text, 'yaml')",
+                field="scenario",
+            )
         if isinstance(scenario, str | os.PathLike):
             from costline.scenario.load import load_scenario
 
@@ -403,6 +413,16 @@ class Costline:
         from costline.scenario.what_if import what_if_levers, with_what_ifs
 
         label = self._label(scenario)
+        if what_if is not None and (
+            not isinstance(what_if, Mapping)
+            or not all(isinstance(v, Mapping) for v in what_if.values())
+        ):
+            raise InputError(
+                "expected levers by kind, each a mapping of its fields, e.g. "
+                '{"response_cache": {"hit_rate": 0.2}}',
+                field="what_if",
+            )
+        features = _names(features)
         given = what_if_levers({k: dict(v) for k, v in (what_if or {}).items()})
         loaded = with_what_ifs(self.load(scenario), given, features)
         if given and not features and all(f.deployment for f in loaded.features):
@@ -457,8 +477,8 @@ class Costline:
             raise InputError(
                 f"expected one of {', '.join(TARGETS)}, got {target!r}", field="target"
             )
-        if not 0 < goal < 1:
-            raise InputError(f"{goal:g} is not a share between 0 and 1 (e.g. 0.30)", field="target")
+        if isinstance(goal, bool) or not isinstance(goal, int | float) or not 0 < goal < 1:
+            raise InputError(f"{goal!r} is not a share between 0 and 1 (e.g. 0.30)", field="target")
         loaded, label = self.load(scenario), self._label(scenario)
         book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed, samples, SOLVE_USERS_SIMULATED, progress)
@@ -598,7 +618,9 @@ class Costline:
                 failure_probability=failure_probability,
                 failure_lost_share=failure_lost_share,
             )
-            estimate = estimate_provider_finetune(job, hardware, parse_date(at, "at"))
+            estimate = estimate_provider_finetune(
+                job, hardware, self.as_of if at is None else parse_date(at, "at")
+            )
         else:
             spec = _validated(
                 TrainingSpec,
@@ -691,6 +713,7 @@ class Costline:
         min_replicas, staff_usd_per_month, usd_per_gpu_hour and price."""
         from costline.scenario.what_if import check_features
 
+        features = _names(features)
         loaded, label = self.load(scenario), self._label(scenario)
         check_features(loaded, features)
         result = self._engine(label, seed)(loaded)
@@ -708,6 +731,12 @@ class Costline:
         model_id, sep, gpu_id = self_host.partition("@")
         if not sep or not model_id or not gpu_id:
             raise InputError(f"expected MODEL@GPU, got {self_host!r}", field="self_host")
+        clash = sorted({"model", "gpu"} & set(fleet_options))
+        if clash:
+            raise InputError(
+                f"{', '.join(clash)}: given by self_host (MODEL@GPU), not as an option",
+                field="self_host",
+            )
         fleet = _validated(SelfHostedDeployment, model=model_id, gpu=gpu_id, **fleet_options)
         moved = api_features(result, features)
         peak = fleet.peak_to_average or models.defaults.peak_to_average.value
@@ -774,7 +803,7 @@ class Costline:
         check_out(target, (".parquet",), force)
         columns, includes = self._log_mapping(fields, mapping)
         overrides = self._log_prices(prices)
-        paths = expand([files] if isinstance(files, str) else list(files))
+        paths = expand(_paths(files))
         return price_logs(
             paths, target, format, columns, overrides, includes, progress, force=force
         )
@@ -797,7 +826,7 @@ class Costline:
 
         columns, includes = self._log_mapping(fields, mapping)
         overrides = self._log_prices(prices)
-        paths = expand([files] if isinstance(files, str) else list(files))
+        paths = expand(_paths(files))
         return usage_report(paths, by, format, columns, overrides, includes, progress)
 
     @staticmethod
@@ -911,7 +940,10 @@ class Costline:
         else:
             if labels is not None:
                 raise InputError("labels name a CSV column: give a CSV file", field="labels")
-            rows = [BillLine(n, text.strip(), None) for n, text in enumerate(lines, 1)]
+            given = list(lines)
+            if not all(isinstance(t, str) for t in given):
+                raise InputError("expected a CSV path or a list of lines (text)", field="lines")
+            rows = [BillLine(n, text.strip(), None) for n, text in enumerate(given, 1)]
             rows = [r for r in rows if r.text]
             if not rows:
                 raise InputError("no line to classify", field="lines")
@@ -1029,6 +1061,26 @@ class Costline:
                 target, render_markdown(result) + "\n\n## Charts\n\n" + "\n\n".join(links) + "\n"
             )
         return Written(path=target, result=result, charts=list(specs), files=written)
+
+
+def _names(names: str | list[str] | None) -> list[str] | None:
+    """Feature names: one name may come as a string."""
+    if names is None or isinstance(names, str):
+        return None if names is None else [names]
+    if not all(isinstance(n, str) for n in names):
+        raise InputError(f"expected feature names, got {names!r}", field="features")
+    return list(names)
+
+
+def _paths(files: object) -> list[str]:
+    """Log files or globs: one as a string or path, or several."""
+    if isinstance(files, str | os.PathLike):
+        return [os.fspath(files)]
+    if isinstance(files, Iterable) and not isinstance(files, bytes):
+        given = list(files)
+        if given and all(isinstance(f, str | os.PathLike) for f in given):
+            return [os.fspath(f) for f in given]
+    raise InputError(f"expected log files or globs, got {files!r}", field="files")
 
 
 SIMULATION_FLOORS = {"seed": 0, "samples": 100, "users": 10}

@@ -313,3 +313,27 @@ def test_a_wrong_argument_to_the_library_is_an_input_error_naming_it(cl, call, f
     with contextlib.chdir(ROOT), pytest.raises(InputError) as err:
         call(cl)
     assert err.value.field == field
+
+
+def test_every_result_has_json_and_wrong_shapes_are_input_errors(cl, tmp_path):
+    import datetime as dt
+
+    with contextlib.chdir(ROOT):
+        cases = json.loads(costline.to_json(cl.cases("examples/margin-levers.yaml")))
+        assert cases[0]["name"] == "base"
+        written = cl.export("examples/support-copilot.yaml", tmp_path / "m.xlsx", samples=500)
+        assert json.loads(costline.to_json(written))["path"] == str(tmp_path / "m.xlsx")
+        path = "examples/support-copilot.yaml"
+        for call, field in (
+            (lambda: cl.levers(path, what_if={"response_cache": 0.2}), "what_if"),
+            (lambda: cl.solve(path, "gross-margin", "0.5"), "target"),
+            (lambda: cl.classify([1, 2]), "lines"),
+            (lambda: cl.ingest(42, out=tmp_path / "p.parquet"), "files"),
+            (lambda: cl.breakeven(path, "llama-3.1-70b@h100-sxm", model="x"), "self_host"),
+            (lambda: cl.run((ROOT / path).read_text()), "scenario"),
+        ):
+            with pytest.raises(InputError) as err:
+                call()
+            assert err.value.field == field
+    # a datetime is taken as its day
+    assert Costline(as_of=dt.datetime(2026, 12, 1, 15)).as_of == dt.date(2026, 12, 1)
