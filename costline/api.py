@@ -585,8 +585,8 @@ class Costline:
         if provider is not None or model is not None:
             if not finetune:
                 raise InputError(
-                    "a provider and model price a provider fine-tune: set finetune",
-                    field="provider",
+                    "a provider and model price a provider fine-tune: set finetune too",
+                    field="finetune",
                 )
             self_run = {
                 "params": params,

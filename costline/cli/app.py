@@ -81,9 +81,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def flag(field: str, flags: dict[str, str] | None = None) -> str:
-    """The option of the library field `field`."""
+    """The option of the library field `field` (fields joined by commas: each one's)."""
     names = {**FLAGS, **(flags or {})}
-    return names.get(field, f"--{field.replace('_', '-')}")
+    return ", ".join(names.get(f, f"--{f.replace('_', '-')}") for f in field.split(","))
 
 
 def fail(err: InputError, flags: dict[str, str] | None = None) -> typer.Exit:

@@ -7,7 +7,6 @@ import typer
 
 from costline.cli.app import Format, FormatOption, app, emit, handled, library
 from costline.cli.scenarios import PriceOption, TpOption
-from costline.errors import InputError
 
 
 @app.command(short_help="A pre-training or fine-tuning run: FLOPs, GPU-hours, days, USD.")
@@ -82,29 +81,6 @@ def train(
         costline train --finetune --provider openai --model gpt-4o-mini --tokens 5e6 --epochs 3
         costline train --params 7e9 --tokens 2e12 --gpu h100-sxm --api-spend-per-month 40000
     """
-    if provider is not None or model is not None:
-        # which options belong to which kind of job is the command line's to say
-        if not finetune:
-            raise InputError("--provider/--model price a provider fine-tune: add --finetune")
-        self_run = {
-            "--params": params,
-            "--active-params": active_params,
-            "--gpu": gpu,
-            "--gpus": gpus,
-            "--mfu": mfu,
-            "--goodput": goodput,
-            "--price-per-gpu-hour": price_per_gpu_hour,
-            "--seq-len": seq_len,
-            "--layers": layers,
-            "--d-model": d_model,
-        }
-        given = [name for name, value in self_run.items() if value is not None]
-        given += [name for name, flag in (("--lora", lora), ("--fp8", fp8)) if flag]
-        if given:
-            raise InputError(
-                f"{', '.join(given)} describe a run on rented GPUs, not a provider job "
-                "(--provider/--model); drop one or the other"
-            )
     estimate = library().train(
         params=params,
         tokens=tokens,
