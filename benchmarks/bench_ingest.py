@@ -24,9 +24,8 @@ import duckdb
 import genai_prices
 from genai_prices import Usage
 
-from costline.catalog.prices import PriceCatalog
+from costline.catalog.prices import PriceCatalog, context_of
 from costline.ingest.pipeline import ingest
-from costline.ingest.prices import context_of
 from costline.ingest.synthetic import GENERIC_MAPPING, MODELS, write_logs
 from costline.ingest.usage import usage_report
 

@@ -805,7 +805,15 @@ class Costline:
         overrides = self._log_prices(prices)
         paths = expand(_paths(files))
         return price_logs(
-            paths, target, format, columns, overrides, includes, progress, force=force
+            paths,
+            target,
+            format,
+            columns,
+            overrides,
+            includes,
+            progress,
+            force=force,
+            catalog=self.catalogs.prices,
         )
 
     def usage(
@@ -827,7 +835,9 @@ class Costline:
         columns, includes = self._log_mapping(fields, mapping)
         overrides = self._log_prices(prices)
         paths = expand(_paths(files))
-        return usage_report(paths, by, format, columns, overrides, includes, progress)
+        return usage_report(
+            paths, by, format, columns, overrides, includes, progress, self.catalogs.prices
+        )
 
     @staticmethod
     def _log_mapping(
@@ -880,7 +890,7 @@ class Costline:
                 f"{source}: not a usage file from costline ingest (costline ingest LOGS "
                 "--out usage.parquet first)"
             )
-        fitted = fit_usage(str(source), month)
+        fitted = fit_usage(str(source), month, self.catalogs.prices)
         data = fitted["scenario"]
         extra = plans_file(Path(plans)) if plans is not None else None
         if extra is None:

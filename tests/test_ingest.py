@@ -15,10 +15,10 @@ import genai_prices
 import pytest
 from genai_prices import Usage
 
+from costline.catalog.prices import context_of
 from costline.errors import InputError
 from costline.ingest.discovery import expand
 from costline.ingest.pipeline import ingest
-from costline.ingest.prices import context_of
 from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
 from costline.scenario.common import PriceOverride
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costline.catalog.prices import PriceCatalog
+from costline.catalog.prices import PriceCatalog, context_of
 from costline.engine.per_query import token_cost_usd
 from costline.errors import UnknownModelError
 
@@ -159,3 +159,67 @@ def test_the_trajectory_starts_after_the_last_known_catalog_price(catalog):
     pricing = catalog.resolve("google:gemini-3.6-flash")  # a change dated 2027-01-01
     assert pricing.trajectory_start(as_of) == dt.date(2027, 1, 1)
     assert catalog.resolve("openai:gpt-4o-mini").trajectory_start(as_of) >= as_of
+
+
+def test_the_engine_and_the_log_sql_read_one_price_table(tmp_path, catalog):
+    """One adapter: a logged call priced by the log SQL costs what the engine's rates for
+    the same model, tier and day charge it, line by line (rows in the day-time hours, where
+    the engine's noon price is the price in force)."""
+    import duckdb
+
+    from costline.ingest.pipeline import ingest
+    from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+
+    log = write_logs(
+        tmp_path / "logs.parquet",
+        "parquet",
+        1500,
+        seed=5,
+        start="2024-06-01",
+        days=900,
+        long_context_share=0.15,
+    )
+    ingest([str(log)], tmp_path / "u.parquet", mapping=GENERIC_MAPPING, catalog=catalog)
+    con = duckdb.connect()
+    rows = con.execute(
+        "SELECT catalog_provider || ':' || catalog_model, coalesce(service_tier, ''), day, "
+        "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, cost_usd, "
+        "input_cost_usd, cached_input_cost_usd, output_cost_usd, request_cost_usd "
+        f"FROM read_parquet('{tmp_path / 'u.parquet'}') WHERE hour(ts) BETWEEN 1 AND 15"
+    ).fetchall()
+    assert len(rows) > 500
+    assert {r[0].split(":")[0] for r in rows} == {"openai", "anthropic", "google", "deepseek"}
+    seen_tiers = set()
+    for ref, tier, day, n_in, n_read, n_write, n_out, cost, *sql_lines in rows:
+        entry = catalog.find(*ref.split(":", 1))
+        tier = tier if tier and entry.has_tier(context_of(tier)) else "default"
+        seen_tiers.add(tier)
+        lines = token_cost_usd(
+            catalog.resolve(ref, tier).rates_at(day),
+            np.array([n_in]),
+            np.array([n_out]),
+            np.array([n_read]),
+            np.array([n_write]),
+        )
+        ours = {k: float(v[0]) for k, v in lines.items()}
+        assert sum(ours.values()) == pytest.approx(cost, rel=1e-9, abs=1e-15)
+        engine_lines = [
+            ours["input"],
+            ours["cache_read"] + ours["cache_write"],
+            ours["output"],
+            ours["requests"],
+        ]
+        assert engine_lines == pytest.approx(sql_lines, rel=1e-9, abs=1e-15), (ref, day)
+    assert seen_tiers >= {"default", "flex"}
+
+
+def test_only_the_adapter_reads_genai_prices():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "costline"
+    readers = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "import genai_prices" in p.read_text() or "from genai_prices" in p.read_text()
+    )
+    assert readers == ["catalog/prices.py"]

@@ -1,7 +1,21 @@
-"""LLM API prices: an adapter over the genai-prices package (bundled data, no network).
+"""LLM API prices: the one adapter over the genai-prices package (bundled data, no network).
 
-`PriceCatalog.resolve` turns a `provider:model` reference into a `ModelPricing`: the
-model's token rates at each of the catalog's price start dates, for one service tier.
+Every price costline applies comes from here, in one form. A `PriceCell` is the price of
+one model under one price context (service tier) over one cell of UTC day, UTC time of day
+and total input tokens (a long-context tier). Within a cell genai-prices' price is linear
+in the counts a call has (input, cache read, cache write and output tokens, plus a fee per
+request), so a cell is stored as its coefficients, obtained by asking genai-prices' own
+`calc_price` for the price of a few usages: whatever its unit rules (which cache tokens come
+out of the input count, cliff tiers, 5-minute or 1-hour cache writes), a cell agrees with
+`calc_price` by construction, and nothing downstream re-implements them.
+
+Two readers, one table:
+
+- the engine: `PriceCatalog.resolve` gives a `ModelPricing`, whose `Rates` on each of the
+  catalog's start dates are the cells in force at noon of that day;
+- the log pricing SQL (`costline.ingest.price_sql`): `PriceCatalog.cells` of each logged
+  model, every cell, compiled into the query.
+
 `costline.scenario.prices.price_book` binds a scenario's models to these.
 """
 
@@ -10,35 +24,119 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 import genai_prices
-from genai_prices import data_snapshot
+from genai_prices import Usage, data_snapshot
 from genai_prices import types as gp
 
 from costline.catalog.types import CatalogInfo, ModelPricing, Rates, TieredRate
 from costline.errors import UnknownModelError
 
-# How each costline service tier is named in genai-prices' price variants.
-TIER_CONTEXT: dict[str, dict[str, str] | None] = {
-    "default": None,
-    "batch": {"processing": "batch"},
-    "flex": {"service_tier": "flex"},
-    "priority": {"service_tier": "priority"},
-}
-_PRICE_KEYS = {
+SERVICE_TIERS = ("default", "batch", "flex", "priority")
+"""The service tiers a scenario can name."""
+SECONDS_PER_DAY = 86_400.0
+NO_LIMIT = 2**62
+"""An upper bound no token count reaches: the last tier's end."""
+_NOON = 43_200.0
+"""The engine prices a day at noon UTC, so no time zone moves a start date by a day."""
+_EARLIEST = dt.date(2000, 1, 1)
+_PROBE = 1_000
+"""Input tokens of the probe usages above a tier's start (a one-token cache probe then
+never exceeds the input)."""
+_MTOK = Decimal(1_000_000)
+_KREQ = Decimal(1_000)
+# Which price keys make each of the engine's token parts "priced": a part the model does
+# not price is None in `Rates` (its tokens pay the input price, as calc_price charges).
+_PART_KEYS = {
     "input": "input_mtok",
     "output": "output_mtok",
     "cache_read": "cache_read_mtok",
     "cache_write": "cache_write_mtok",
 }
-# genai-prices dates are UTC days; a price is looked up at noon so no offset moves a day.
-_NOON = dt.time(12, 0, tzinfo=dt.UTC)
-_EARLIEST = dt.date(2000, 1, 1)
+
+
+def context_of(service_tier: str | None) -> dict[str, str] | None:
+    """The genai-prices price context of a service tier (as a scenario names it or a log
+    records it): None for the default tier, `processing: batch` for a batch job, any other
+    tier (flex, priority, ...) its `service_tier`."""
+    if not service_tier:
+        return None
+    tier = service_tier.strip().lower()
+    if tier in ("", "default", "standard", "auto"):
+        return None
+    if tier == "batch":
+        return {"processing": "batch"}
+    return {"service_tier": tier}
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A (provider, model) as a scenario or a log names it, and the catalog model that
+    genai-prices matches it to."""
+
+    provider_named: str | None
+    model_named: str
+    provider: gp.Provider
+    model: gp.ModelInfo
+
+    @property
+    def provider_id(self) -> str:
+        return self.provider.id
+
+    @property
+    def model_id(self) -> str:
+        return self.model.id
+
+    @property
+    def borrowed(self) -> bool:
+        """True for a model found under a fallback provider: `calc_price` then ignores the
+        price context, so such a model has no tier prices of its own."""
+        return not any(self.model is m for m in self.provider.models)
+
+    def has_tier(self, context: dict[str, str] | None) -> bool:
+        """Whether the catalog has a price of its own for `context` (None: the default)."""
+        return context is None or (not self.borrowed and bool(_variants(self.model, context)))
+
+
+@dataclass(frozen=True)
+class PriceCell:
+    """The price of one model under one context over one cell: USD per unit a call adds,
+    in genai-prices' counting (input tokens count every prompt token, cached ones too, so
+    a cache read's coefficient is what it costs beyond an input token, often negative)."""
+
+    day_from: dt.date | None
+    """First UTC day (None: from the beginning)."""
+    day_to: dt.date | None
+    """First UTC day after the cell (None: no end)."""
+    second_from: float
+    second_to: float
+    """Seconds of the UTC day [from, to)."""
+    input_above: int
+    """The cell applies to calls whose input tokens exceed this (-1: from zero)."""
+    input_upto: int
+    """... and are at most this."""
+    usd_per_input: Decimal
+    usd_per_cache_read: Decimal
+    usd_per_cache_write: Decimal
+    usd_per_output: Decimal
+    usd_per_request: Decimal
+    priced: frozenset[str]
+    """The genai-prices price keys the model sets in this cell (`input_mtok`, ...)."""
+
+    @property
+    def usd_per_cached_token(self) -> Decimal:
+        """USD a cache-read token costs in all (its input price and its difference)."""
+        return self.usd_per_input + self.usd_per_cache_read
+
+    @property
+    def usd_per_written_token(self) -> Decimal:
+        """USD a cache-write token costs in all."""
+        return self.usd_per_input + self.usd_per_cache_write
 
 
 @dataclass(frozen=True)
@@ -64,59 +162,46 @@ class PriceCatalog:
         """The genai-prices package version that holds the price data."""
         return genai_prices.__version__
 
+    @property
+    def label(self) -> str:
+        """The price data, as results and usage files record it (`genai-prices 0.2.3`)."""
+        return f"genai-prices {self.version}"
+
     @cached_property
     def latest_price_change(self) -> dt.date | None:
         """The newest start date anywhere in the price data."""
-        dates = [d for _, model in self._models() for d in _start_dates(model)]
+        dates = [d for _, model in self._models() for d in _day_breaks(model)]
         return max(dates, default=None)
 
     def info(self, as_of: dt.date) -> CatalogInfo:
         """What a run priced at `as_of` was priced with."""
         return CatalogInfo(
-            source=f"genai-prices {self.version}",
+            source=self.label,
             version=self.version,
             latest_price_change=self.latest_price_change,
             as_of=as_of,
         )
 
+    def find(self, provider: str | None, model: str) -> CatalogEntry | None:
+        """The catalog model a logged (provider, model) names, matched as `calc_price`
+        matches it; None when the catalog does not know it."""
+        try:
+            found_provider, found = self._snapshot.find_provider_model(
+                model, None, provider or None, None
+            )
+        except LookupError:
+            return None
+        return CatalogEntry(provider, model, found_provider, found)
+
+    def cells(self, entry: CatalogEntry, context: dict[str, str] | None) -> list[PriceCell]:
+        """Every cell of `entry`'s price under `context` (the default price where the
+        catalog has none for it), as `calc_price` computes it."""
+        return _cells(entry, context, None)
+
     def resolve(self, ref: str, service_tier: str = "default") -> ModelPricing:
         """The rates of `ref` (`provider:model`) at every catalog start date, for one tier."""
-        provider, model = self._find(ref)
-        context = TIER_CONTEXT[service_tier]
-        tier_since = None
-        if context is not None:
-            # genai-prices ignores the context for a model borrowed from a fallback
-            # provider: that would price the tier at the standard price, so refuse.
-            borrowed = not any(model is m for m in provider.models)
-            variants = [] if borrowed else _variants(model, context)
-            if not variants:
-                raise UnknownModelError(
-                    ref,
-                    [],
-                    reason=f"the catalog has no {service_tier!r} service-tier price for {ref!r}",
-                )
-            starts = [v.constraint for v in variants]
-            if all(isinstance(c, gp.StartDateConstraint) for c in starts):
-                tier_since = min(c.start_date for c in starts)  # type: ignore[union-attr]
-        dates = sorted(set(_start_dates(model)))
-        schedule: list[tuple[dt.date | None, Rates]] = []
-        for start in [None, *dates]:
-            day = start or _EARLIEST
-            prices = model.get_prices(dt.datetime.combine(day, _NOON), context)
-            rates = _rates(prices)
-            if not schedule or schedule[-1][1] != rates:
-                schedule.append((start, rates))
-        urls = ", ".join(provider.pricing_urls or [])
-        return ModelPricing(
-            ref=ref,
-            provider=provider.id,
-            model_id=model.id,
-            schedule=tuple(schedule),
-            source=f"genai-prices {self.version}" + (f" ({urls})" if urls else ""),
-            service_tier=service_tier,
-            price_changes=tuple(dates),
-            tier_since=tier_since,
-        )
+        entry = self._find(ref)
+        return _pricing(entry, ref, service_tier, self.label)
 
     def search(self, query: str, at: dt.date, limit: int = 20) -> list[CatalogModel]:
         """Models whose reference or name contains every word of `query`, best match first,
@@ -127,31 +212,27 @@ class PriceCatalog:
             haystack = f"{ref} {model.name or ''}".lower()
             if all(word in haystack for word in words):
                 found.append((provider, model, ref))
+        when = dt.datetime.combine(at, dt.time(12), tzinfo=dt.UTC)
         found.sort(
             key=lambda item: (
                 # unpriced entries (subscription products) last: `run` cannot use them
-                _rates(item[1].get_prices(dt.datetime.combine(at, _NOON))).output is None,
+                item[1].get_prices(when).output_mtok is None,
                 bool(item[1].deprecated),
                 -difflib.SequenceMatcher(None, query.lower(), item[1].id).ratio(),
                 item[2],
             )
         )
-        when = dt.datetime.combine(at, _NOON)
         out = []
-        for _provider, model, ref in found[:limit]:
-            tiers = tuple(
-                name
-                for name, context in TIER_CONTEXT.items()
-                if context is None or _has_variant(model, context)
-            )
+        for provider, model, ref in found[:limit]:
+            entry = CatalogEntry(provider.id, model.id, provider, model)
             out.append(
                 CatalogModel(
                     ref=ref,
                     name=model.name or model.id,
-                    rates=_rates(model.get_prices(when)),
+                    rates=_rates(_cells(entry, None, at)),
                     context_window=model.context_window,
                     deprecated=bool(model.deprecated),
-                    tiers=tiers,
+                    tiers=tuple(t for t in SERVICE_TIERS if entry.has_tier(context_of(t))),
                 )
             )
         return out
@@ -168,12 +249,12 @@ class PriceCatalog:
                 close.append(by_id[match])
         return close[:n]
 
-    def _find(self, ref: str) -> tuple[gp.Provider, gp.ModelInfo]:
+    def _find(self, ref: str) -> CatalogEntry:
         provider_id, model_ref = _split_ref(ref, {p.id for p in self._snapshot.providers})
-        try:
-            return self._snapshot.find_provider_model(model_ref, None, provider_id, None)
-        except LookupError:
-            raise UnknownModelError(ref, self.suggest(ref)) from None
+        entry = self.find(provider_id, model_ref)
+        if entry is None:
+            raise UnknownModelError(ref, self.suggest(ref))
+        return entry
 
     def _models(self) -> Iterable[tuple[gp.Provider, gp.ModelInfo]]:
         for provider in self._snapshot.providers:
@@ -201,6 +282,97 @@ def prices_as_of(pricing: ModelPricing, day: dt.date) -> ModelPricing:
     )
 
 
+def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> ModelPricing:
+    """The engine's view of `entry` at one tier: `Rates` from the cells in force at noon
+    of each start date, consecutive equal ones merged."""
+    context = context_of(service_tier)
+    tier_since = None
+    if context is not None:
+        if not entry.has_tier(context):
+            raise UnknownModelError(
+                ref,
+                [],
+                reason=f"the catalog has no {service_tier!r} service-tier price for {ref!r}",
+            )
+        starts = [v.constraint for v in _variants(entry.model, context)]
+        if all(isinstance(c, gp.StartDateConstraint) for c in starts):
+            tier_since = min(c.start_date for c in starts)  # type: ignore[union-attr]
+    dates = _day_breaks(entry.model)
+    schedule: list[tuple[dt.date | None, Rates]] = []
+    for start in [None, *dates]:
+        rates = _rates(_cells(entry, context, start or _EARLIEST))
+        if not schedule or schedule[-1][1] != rates:
+            schedule.append((start, rates))
+    urls = ", ".join(entry.provider.pricing_urls or [])
+    return ModelPricing(
+        ref=ref,
+        provider=entry.provider_id,
+        model_id=entry.model_id,
+        schedule=tuple(schedule),
+        source=label + (f" ({urls})" if urls else ""),
+        service_tier=service_tier,
+        price_changes=tuple(dates),
+        tier_since=tier_since,
+    )
+
+
+def _rates(cells: list[PriceCell]) -> Rates:
+    """The engine's rates (USD per 1M tokens, per 1K requests) of one day's cells at noon:
+    each part's price in its first input tier, and the tiers where it changes."""
+    first = cells[0]
+
+    def rate(part: str, usd_per_token: Callable[[PriceCell], Decimal]) -> TieredRate | None:
+        if _PART_KEYS[part] not in first.priced:
+            return None
+        prices = [float(usd_per_token(c) * _MTOK) for c in cells]
+        tiers = tuple(
+            (c.input_above, price)
+            for c, price, before in zip(cells[1:], prices[1:], prices, strict=False)
+            if price != before
+        )
+        return TieredRate(prices[0], tiers)
+
+    return Rates(
+        input=rate("input", lambda c: c.usd_per_input),
+        output=rate("output", lambda c: c.usd_per_output),
+        cache_read=rate("cache_read", lambda c: c.usd_per_cached_token),
+        cache_write=rate("cache_write", lambda c: c.usd_per_written_token),
+        requests_per_k=(
+            float(first.usd_per_request * _KREQ) if "requests_kcount" in first.priced else None
+        ),
+    )
+
+
+def _cells(
+    entry: CatalogEntry, context: dict[str, str] | None, day: dt.date | None
+) -> list[PriceCell]:
+    """The cells of `entry` under `context`: every one, or (given `day`) those in force at
+    noon on `day`, in ascending order of input tokens."""
+    model = entry.model
+    use_context = None if entry.borrowed else context
+    days: list[dt.date | None] = [None, *_day_breaks(model)]
+    seconds = _second_breaks(model)
+    cells = []
+    for i, start in enumerate(days):
+        end = days[i + 1] if i + 1 < len(days) else None
+        if day is not None and not ((start is None or start <= day) and (end is None or day < end)):
+            continue
+        probe_day = start or _EARLIEST
+        for s_from, s_to in itertools.pairwise(seconds):
+            if day is not None and not s_from <= _NOON < s_to:
+                continue
+            at = dt.datetime.combine(probe_day, dt.time(0), tzinfo=dt.UTC) + dt.timedelta(
+                seconds=s_from
+            )
+            price = model.get_prices(at, use_context)
+            priced = frozenset(k for k, v in price.__dict__.items() if v is not None)
+            bounds = [-1, *_tier_breaks(price), NO_LIMIT]
+            for lo, hi in itertools.pairwise(bounds):
+                coef = _coefficients(price, lo, hi)
+                cells.append(PriceCell(start, end, s_from, s_to, lo, hi, *coef, priced))
+    return cells
+
+
 def _split_ref(ref: str, provider_ids: set[str]) -> tuple[str | None, str]:
     # Model ids may contain ':' themselves (Bedrock's `...-v1:0`), so only a known
     # provider id before the first ':' counts as the provider.
@@ -210,20 +382,38 @@ def _split_ref(ref: str, provider_ids: set[str]) -> tuple[str | None, str]:
     return None, ref
 
 
-def _start_dates(model: gp.ModelInfo) -> list[dt.date]:
-    dates = []
+def _constraints(model: gp.ModelInfo) -> Iterable[object]:
     if isinstance(model.prices, list):
-        dates += [
-            c.constraint.start_date
-            for c in model.prices
-            if isinstance(c.constraint, gp.StartDateConstraint)
-        ]
-    dates += [
-        v.constraint.start_date
-        for v in model.price_variants or ()
-        if isinstance(v.constraint, gp.StartDateConstraint)
-    ]
-    return dates
+        yield from (c.constraint for c in model.prices)
+    yield from (v.constraint for v in model.price_variants or ())
+
+
+def _day_breaks(model: gp.ModelInfo) -> list[dt.date]:
+    return sorted(
+        {c.start_date for c in _constraints(model) if isinstance(c, gp.StartDateConstraint)}
+    )
+
+
+def _utc_seconds(value: dt.time) -> float:
+    if value.tzinfo is not None:
+        value = dt.datetime.combine(dt.date(1970, 1, 1), value).astimezone(dt.UTC).time()
+    return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+
+
+def _second_breaks(model: gp.ModelInfo) -> list[float]:
+    out = {0.0, SECONDS_PER_DAY}
+    for c in _constraints(model):
+        if isinstance(c, gp.TimeOfDateConstraint):
+            out |= {_utc_seconds(c.start_time), _utc_seconds(c.end_time)}
+    return sorted(out)
+
+
+def _tier_breaks(price: gp.ModelPrice) -> list[int]:
+    starts = set()
+    for value in price.__dict__.values():
+        if isinstance(value, gp.TieredPrices):
+            starts |= {tier.start for tier in value.tiers}
+    return sorted(starts)
 
 
 def _variants(model: gp.ModelInfo, context: dict[str, str]) -> list[gp.PriceVariant]:
@@ -236,28 +426,23 @@ def _variants(model: gp.ModelInfo, context: dict[str, str]) -> list[gp.PriceVari
     ]
 
 
-def _has_variant(model: gp.ModelInfo, context: dict[str, str]) -> bool:
-    return bool(_variants(model, context))
-
-
-def _rates(prices: gp.ModelPrice) -> Rates:
-    values = {name: _rate(getattr(prices, key, None)) for name, key in _PRICE_KEYS.items()}
-    requests = getattr(prices, "requests_kcount", None)
-    return Rates(
-        **values,
-        requests_per_k=None if requests is None else float(_base(requests)),
+def _price(price: gp.ModelPrice, inputs: int, read: int, write: int, output: int) -> Decimal:
+    usage = Usage(
+        input_tokens=inputs, cache_read_tokens=read, cache_write_tokens=write, output_tokens=output
     )
+    return price.calc_price(usage)["total_price"]
 
 
-def _rate(price: Any) -> TieredRate | None:
-    if price is None:
-        return None
-    if isinstance(price, gp.TieredPrices):
-        return TieredRate(
-            float(price.base), tuple((tier.start, float(tier.price)) for tier in price.tiers)
-        )
-    return TieredRate(float(price))
-
-
-def _base(price: Decimal | gp.TieredPrices) -> Decimal:
-    return price.base if isinstance(price, gp.TieredPrices) else price
+def _coefficients(
+    price: gp.ModelPrice, lo: int, hi: int
+) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """USD per input, cache-read, cache-write and output token and per request, for calls
+    whose input tokens are in (lo, hi] (probing genai-prices' own arithmetic there)."""
+    n = min(hi, lo + _PROBE)  # n and n - 1 both in (lo, hi]
+    base = _price(price, n, 0, 0, 0)
+    per_input = base - _price(price, n - 1, 0, 0, 0)
+    per_read = _price(price, n, 1, 0, 0) - base
+    per_write = _price(price, n, 0, 1, 0) - base
+    per_output = _price(price, n, 0, 0, 1) - base
+    per_request = base - per_input * n
+    return per_input, per_read, per_write, per_output, per_request

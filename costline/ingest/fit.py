@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -70,10 +69,10 @@ def choose_month(
     return months, chosen
 
 
-def catalog_prices_tier(ref: str, tier: str, day: dt.date) -> bool:
-    """Whether costline's price catalog prices `ref`'s service `tier` on `day`."""
+def catalog_prices_tier(catalog: PriceCatalog, ref: str, tier: str, day: dt.date) -> bool:
+    """Whether `catalog` prices `ref`'s service `tier` on `day`."""
     try:
-        since = PriceCatalog().resolve(ref, tier).tier_since
+        since = catalog.resolve(ref, tier).tier_since
     except UnknownModelError:
         return False
     return since is None or since <= day
@@ -82,15 +81,14 @@ def catalog_prices_tier(ref: str, tier: str, day: dt.date) -> bool:
 def fit(
     path: str,
     month: str | None = None,
-    tier_priced: Callable[[str, str, dt.date], bool] | None = None,
+    catalog: PriceCatalog | None = None,
 ) -> dict[str, Any]:
     """The scenario fitted to `path` (a usage Parquet file from `costline ingest`), and
     what was observed: {"scenario": ..., "observed": ...}.
 
-    `tier_priced(ref, tier, day)` says whether the catalog prices a model's service tier on
-    a day (costline's catalog when None); calls on a tier it does not price were priced at
-    the standard price, so they are fitted with the standard tier."""
-    tier_priced = tier_priced or catalog_prices_tier
+    Calls on a service tier `catalog` (the shipped one when None) does not price were
+    priced at the standard price, so they are fitted with the standard tier."""
+    prices = catalog or PriceCatalog()
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -111,7 +109,9 @@ def fit(
                 (
                     ref,
                     tier,
-                    tier if tier == "default" or tier_priced(ref, tier, first_day) else "default",
+                    tier
+                    if tier == "default" or catalog_prices_tier(prices, ref, tier, first_day)
+                    else "default",
                 )
                 for ref, tier in pairs
             ],

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 
 import duckdb
-import genai_prices
 
+from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
 from costline.ingest.discovery import Source, sources
 from costline.ingest.normalise import load_rows
@@ -71,6 +71,7 @@ def prepare(
     overrides: dict[str, PriceOverride] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
+    catalog: PriceCatalog | None = None,
 ) -> tuple[list[Source], Pricing]:
     """Read and price the logs into the views `priced_rows` (PRICED_COLUMNS) and
     `rejected_rows` (source_file, line, reason, text); the sources read and how they were
@@ -78,7 +79,7 @@ def prepare(
     groups = sources(files, format_name, mapping, input_includes_cache)
     try:
         load_rows(con, groups, progress)
-        pricing = price_table(con, overrides or {})
+        pricing = price_table(con, overrides or {}, catalog)
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
@@ -114,9 +115,9 @@ def prepare(
     return groups, pricing
 
 
-def catalog_label() -> str:
-    """The price data every ingest is priced with."""
-    return f"genai-prices {genai_prices.__version__}"
+def catalog_label(catalog: PriceCatalog | None = None) -> str:
+    """The price data logs are priced with (the shipped catalog's when None)."""
+    return (catalog or PriceCatalog()).label
 
 
 def ingest(
@@ -128,6 +129,7 @@ def ingest(
     input_includes_cache: bool = True,
     progress: Progress | None = None,
     force: bool = True,
+    catalog: PriceCatalog | None = None,
 ) -> IngestSummary:
     """Normalise and price `files` into the Parquet file `out`; rejects beside it. An
     existing `out` is replaced only with `force`."""
@@ -142,7 +144,7 @@ def ingest(
     rejects_path = out.with_name(out.stem + ".rejects.csv")
     with connection() as con:
         groups, pricing = prepare(
-            con, files, format_name, mapping, overrides, input_includes_cache, progress
+            con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
         )
         con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows_with_lines")
         counts = con.execute(
@@ -178,7 +180,7 @@ def ingest(
             rows_with_logged_cost=int(priced[3]),
             first_request=None if priced[4] is None else priced[4].isoformat(),
             last_request=None if priced[5] is None else priced[5].isoformat(),
-            catalog=catalog_label(),
+            catalog=catalog_label(catalog),
             priced_on=dt.date.today().isoformat(),
             output=str(out),
             rejects=str(rejects_path),

@@ -1,21 +1,20 @@
-"""The price table compiled once from the catalog (`prices.py`) and the SQL that prices a row
-from it: the cell of its model, tier, UTC day, time of day and input tokens."""
+"""The SQL that prices a log row: the catalog's price cells (`costline.catalog.prices`, the
+same adapter the engine reads) of its model and tier, compiled into CASE expressions that
+pick the cell of its UTC day, time of day and input tokens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 
-from costline.ingest.prices import (
+from costline.catalog.prices import (
     NO_LIMIT,
     SECONDS_PER_DAY,
+    CatalogEntry,
+    PriceCatalog,
     PriceCell,
-    ResolvedModel,
     context_of,
-    price_cells,
-    resolve,
 )
 from costline.ingest.session import sql_text
 from costline.scenario.common import PriceOverride
@@ -37,8 +36,14 @@ class Pricing:
     """provider:model of models the catalog does not know."""
 
 
-def price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverride]) -> Pricing:
-    """Resolve each logged model and build the `models` and `cells` tables."""
+def price_table(
+    con: duckdb.DuckDBPyConnection,
+    overrides: dict[str, PriceOverride],
+    catalog: PriceCatalog | None = None,
+) -> Pricing:
+    """Resolve each logged model in `catalog` (the shipped one when None) and build the
+    `models` and `cells` tables."""
+    catalog = catalog or PriceCatalog()
     # every logged model, rejected rows' too: reading three columns beats checking rows
     pairs = [
         (p, m, t)
@@ -50,7 +55,7 @@ def price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverri
     standard_tier: set[str] = set()
     overridden: set[str] = set()
     done: set[tuple[int, str]] = set()
-    found_by_key: dict[int, ResolvedModel] = {}
+    found_by_key: dict[int, CatalogEntry] = {}
     for provider, model, tier in pairs:
         key = (provider, model)
         if key not in models:
@@ -60,12 +65,12 @@ def price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverri
                 overridden.add(model)
                 cells.append(_override_cell(models[key][0], override))
                 continue
-            found = resolve(provider, model)
+            found = catalog.find(provider, model)
             if found is None and provider and "/" not in model:
-                found = resolve("litellm", f"{provider}/{model}")
+                found = catalog.find("litellm", f"{provider}/{model}")
             if found is None:
                 continue
-            models[key] = (len(models), found.provider, found.model_id)
+            models[key] = (len(models), found.provider_id, found.model_id)
             found_by_key[models[key][0]] = found
         index, provider_id, _ = models[key]
         if provider_id == "override" or (index, tier or "") in done:
@@ -73,9 +78,9 @@ def price_table(con: duckdb.DuckDBPyConnection, overrides: dict[str, PriceOverri
         done.add((index, tier or ""))
         found = found_by_key[index]
         context = context_of(tier)
-        if context is not None and not _has_variant(found.model, context):
-            standard_tier.add(f"{found.provider}:{found.model_id} ({tier})")
-        for cell in price_cells(found, context):
+        if not found.has_tier(context):
+            standard_tier.add(f"{found.provider_id}:{found.model_id} ({tier})")
+        for cell in catalog.cells(found, context):
             cells.append(_cell_row(index, tier or "", cell))
     con.execute(
         "CREATE TEMP TABLE models (provider VARCHAR, model VARCHAR, model_key INTEGER, "
@@ -176,13 +181,6 @@ def _case_sql(
     return f"CASE {keys} END", f"CASE model_key {costs} END"
 
 
-def _has_variant(model: Any, context: dict[str, str]) -> bool:
-    return any(
-        all(context.get(k) == v for k, v in variant.when.items())
-        for variant in model.price_variants or ()
-    )
-
-
 def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
     return (
         index,
@@ -193,11 +191,11 @@ def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
         c.second_to,
         c.input_above,
         c.input_upto,
-        c.usd_per_input,
-        c.usd_per_cache_read,
-        c.usd_per_cache_write,
-        c.usd_per_output,
-        c.usd_per_request,
+        float(c.usd_per_input),
+        float(c.usd_per_cache_read),
+        float(c.usd_per_cache_write),
+        float(c.usd_per_output),
+        float(c.usd_per_request),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
 from costline.ingest.pipeline import LABEL_COLUMNS, catalog_label, prepare
 from costline.ingest.price_sql import token_columns
@@ -144,6 +145,7 @@ def usage_report(
     overrides: dict[str, PriceOverride] | None = None,
     input_includes_cache: bool = True,
     progress: Progress | None = None,
+    catalog: PriceCatalog | None = None,
 ) -> UsageSummary:
     """The usage summary of an ingested Parquet file, or of logs priced on the fly."""
     if by not in GROUPINGS:
@@ -166,7 +168,7 @@ def usage_report(
             }
         else:
             _, pricing = prepare(
-                con, files, format_name, mapping, overrides, input_includes_cache, progress
+                con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
             )
             key, cost = pricing.key_sql, pricing.cost_sql
             # one pass keeps what the summary reads, and each row's reason for the counts;
@@ -201,7 +203,7 @@ def usage_report(
             skipped = con.execute("SELECT count(*) FROM slim WHERE skipped").fetchone()
             head = {
                 "source": files,
-                "catalog": catalog_label(),
+                "catalog": catalog_label(catalog),
                 "priced_on": dt.date.today().isoformat(),
                 "rows_rejected": int(sum(reasons.values())),
                 "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
