@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from costline.errors import InputError, ScenarioError
+from costline.errors import InputError, ScenarioError, option
 from costline.settings import (
     DEFAULT_QUERY_SAMPLES,
     DEFAULT_USERS_SIMULATED,
@@ -424,6 +424,15 @@ class Costline:
             )
         features = _names(features)
         given = what_if_levers({k: dict(v) for k, v in (what_if or {}).items()})
+        route_to = getattr(given.get("routing"), "model", None)
+        if isinstance(route_to, str):
+            # the what-if's model, not the scenario's, is what is unknown
+            from costline.errors import UnknownModelError
+
+            try:
+                self.catalogs.prices.resolve(route_to)
+            except UnknownModelError as err:
+                raise InputError(str(err), field="routing.model") from None
         loaded = with_what_ifs(self.load(scenario), given, features)
         if given and not features and all(f.deployment for f in loaded.features):
             raise InputError(
@@ -435,8 +444,12 @@ class Costline:
         if not any(f.levers for f in loaded.features):
             raise InputError(
                 f"{label}: no feature has levers; add a `levers:` block to a feature or give "
-                "a what-if: costline levers --cache-hit-rate 0.2, or in Python "
-                'what_if={"response_cache": {"hit_rate": 0.2}}'
+                "a what-if: "
+                + option(
+                    "what_if",
+                    'what_if={"response_cache": {"hit_rate": 0.2}}',
+                    "costline levers --cache-hit-rate 0.2 (see costline levers --help)",
+                )
             )
         prices = self.catalogs.prices
         book = price_book(loaded, prices, label, self.catalogs.lever_defaults)
@@ -887,8 +900,13 @@ class Costline:
             raise InputError(f"{source}: no such file")
         if ingested_summary(source) is None:
             raise InputError(
-                f"{source}: not a usage file from costline ingest (costline ingest LOGS "
-                "--out usage.parquet first)"
+                f"{source}: not a usage file from costline ingest (ingest the logs first: "
+                + option(
+                    "ingest",
+                    "Costline().ingest(LOGS, 'usage.parquet')",
+                    "costline ingest LOGS --out usage.parquet",
+                )
+                + ")"
             )
         fitted = fit_usage(str(source), month, self.catalogs.prices)
         data = fitted["scenario"]
@@ -908,7 +926,7 @@ class Costline:
             f"{observed['month']}, {observed['users']:,} users, {observed['calls']:,} calls, "
             f"${observed['cost_usd']:,.2f} observed.\n"
             "# Token and call distributions are empirical quantiles; edit plans and growth"
-            + (" (the plans are a placeholder: give --plans)" if extra is None else "")
+            + (" (the plans are a placeholder: give a plans file)" if extra is None else "")
             + ".\n"
         )
         modelled = self._engine(label, 0)(scenario).timeline[0].inference_cost_usd
@@ -1052,7 +1070,9 @@ class Costline:
             if folder.exists() and not folder.is_dir():
                 raise InputError(f"{folder}: is a file; the charts go in a folder of that name")
             if folder.exists() and not force:
-                raise InputError(f"{folder}: exists; add --force to replace it")
+                raise InputError(
+                    f"{folder}: exists; add {option('force', 'force=True')} to replace it"
+                )
             links = []
             try:
                 folder.mkdir(exist_ok=True)
@@ -1129,7 +1149,10 @@ def check_out(out: Path, suffixes: tuple[str, ...], force: bool) -> None:
     if not os.access(out.parent, os.W_OK):
         raise InputError(f"folder {out.parent} is not writable", field="out")
     if out.exists() and not force:
-        raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        raise InputError(
+            f"{out}: exists; choose another {option('out', 'out path')} or add "
+            f"{option('force', 'force=True')} to replace it"
+        )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -8,6 +8,18 @@ CostlineError                 anything costline reports to the user instead of a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+_MARK = re.compile("\x00([^\x00\x1f]*)\x1f([^\x00\x1f]*)\x1f([^\x00\x1f]*)\x00")
+
+
+def option(name: str, python: str | None = None, cli: str | None = None) -> str:
+    """An input named in a message, spelt for whoever reads it: `python` (or `name`) in
+    the library's message, `cli` (or the option the CLI maps `name` to) on the command
+    line. `InputError(f"... add {option('force', 'force=True')} to replace it")`."""
+    return f"\x00{name}\x1f{python or name}\x1f{cli or ''}\x00"
+
 
 class CostlineError(Exception):
     """Base of every error costline explains to the user."""
@@ -21,7 +33,20 @@ class InputError(CostlineError):
 
     def __init__(self, message: str, field: str | None = None) -> None:
         self.field = field
-        super().__init__(message)
+        self.template = message
+        """The message with its `option` marks, for `render`."""
+        super().__init__(self.render())
+
+    def render(self, cli_name: Callable[[str], str] | None = None) -> str:
+        """The message with each `option` spelt for the library (`str(err)`), or for the
+        command line by `cli_name(name)` where an option has no spelling of its own."""
+
+        def spelt(m: re.Match[str]) -> str:
+            if cli_name is None:
+                return m.group(2)
+            return m.group(3) or cli_name(m.group(1))
+
+        return _MARK.sub(spelt, self.template)
 
 
 class ScenarioError(InputError):
@@ -30,7 +55,7 @@ class ScenarioError(InputError):
     def __init__(self, file: str, location: str | None, message: str) -> None:
         self.file = file
         self.location = location
-        self.message = message
+        self.message = _MARK.sub(lambda m: m.group(2), message)
         where = f"{file}: {location}" if location else file
         super().__init__(f"{where}: {message}")
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import costline
 from costline.api import Costline
 from costline.cli import app
+from costline.cli.app import flag
 from costline.errors import InputError
 
 from .conftest import AS_OF, EXAMPLES, ROOT
@@ -35,7 +36,8 @@ def both(args: list[str], call: Callable[[], Any]) -> tuple[str, str]:
         expected = costline.to_json(call()) + "\n"
     except InputError as err:
         assert out.exit_code == 2, out.output
-        assert str(err) in out.stderr, (out.stderr, str(err))
+        # the same message, with its inputs spelt as options
+        assert err.render(flag) in out.stderr, (out.stderr, str(err))
         return "error", "error"
     assert out.exit_code == 0, out.output
     return out.stdout, expected
@@ -307,12 +309,26 @@ def test_the_cached_vega_bundle_is_the_one_vl_convert_builds(tmp_path, monkeypat
         (lambda cl: cl.solve("examples/margin-levers.yaml", "margin", 0.3), "target"),
         (lambda cl: cl.classify([]), "lines"),
         (lambda cl: cl.export("examples/support-copilot.yaml", "x.txt"), "out"),
+        (
+            lambda cl: cl.levers(
+                "examples/support-copilot.yaml",
+                what_if={"routing": {"model": "nope:x", "share": 0.3}},
+            ),
+            "routing.model",
+        ),
+        (
+            lambda cl: cl.levers(
+                "examples/support-copilot.yaml", what_if={"response_cache": {"hit_rat": 0.2}}
+            ),
+            "response_cache.hit_rat",
+        ),
     ],
 )
 def test_a_wrong_argument_to_the_library_is_an_input_error_naming_it(cl, call, field):
     with contextlib.chdir(ROOT), pytest.raises(InputError) as err:
         call(cl)
     assert err.value.field == field
+    assert "Field required" not in str(err.value)
 
 
 def test_every_result_has_json_and_wrong_shapes_are_input_errors(cl, tmp_path):
@@ -337,3 +353,23 @@ def test_every_result_has_json_and_wrong_shapes_are_input_errors(cl, tmp_path):
             assert err.value.field == field
     # a datetime is taken as its day
     assert Costline(as_of=dt.datetime(2026, 12, 1, 15)).as_of == dt.date(2026, 12, 1)
+
+
+def test_a_message_names_the_input_as_each_surface_spells_it(cl, tmp_path):
+    """The library's message names keywords, the CLI's the options (no `--out` in Python)."""
+    out = tmp_path / "u.parquet"
+    out.write_bytes(b"mine")
+    with pytest.raises(InputError) as err:
+        cl.ingest(str(ROOT / "examples/logs/openai.jsonl"), out)
+    assert "force=True" in str(err.value) and "--" not in str(err.value)
+    done = CliRunner().invoke(
+        app, ["ingest", str(ROOT / "examples/logs/openai.jsonl"), "-o", str(out)]
+    )
+    assert done.exit_code == 2
+    assert "choose another --out or add --force to replace it" in done.output
+    assert out.read_bytes() == b"mine"
+    with pytest.raises(InputError) as err:
+        cl.usage(str(ROOT / "examples/logs/export.csv"))
+    assert "format=" in str(err.value) and "--" not in str(err.value)
+    done = CliRunner().invoke(app, ["usage", str(ROOT / "examples/logs/export.csv")])
+    assert "--log-format" in done.output and "--map" in done.output

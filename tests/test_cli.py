@@ -197,3 +197,33 @@ def test_a_provider_job_refuses_self_run_options():
 def test_training_data_sources_keep_their_bracketed_tags_in_the_terminal():
     result = invoke("train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm")
     assert "[skypilot-lambda]" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--nope", "x"], "error: No such option: --nope (see costline run --help)"),
+        (["run"], "error: Missing argument 'scenario'. (see costline run --help)"),
+        (["nosuch"], "error: No such command 'nosuch'. (see costline --help)"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_code_2(args, message):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "costline.cli", *args], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", message + "\n")
+
+
+def test_version():
+    import subprocess
+    import sys
+
+    from costline import __version__
+
+    done = subprocess.run(
+        [sys.executable, "-m", "costline.cli", "--version"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (0, f"costline {__version__}\n")

@@ -1,3 +1,3 @@
-from costline.cli import app
+from costline.cli import main
 
-app()
+main()

@@ -34,6 +34,45 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from costline._version import __version__
+
+        sys.stdout.write(f"costline {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """costline: the unit economics of an AI product's inference and training cost lines."""
+
+
+def main() -> None:
+    """The `costline` command: the app, with a usage error (unknown option, missing
+    argument, a value of the wrong type) printed as one `error:` line, exit code 2."""
+    try:
+        code = app(standalone_mode=False, prog_name="costline")
+    except typer.TyperException as err:
+        ctx = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())  # `costline` alone: the help, as --help prints it
+        else:
+            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            fail(InputError(f"{err.format_message()}{hint}"))
+        sys.exit(err.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 class Format(StrEnum):
     terminal = "terminal"
     json = "json"
@@ -91,7 +130,7 @@ def fail(err: InputError, flags: dict[str, str] | None = None) -> typer.Exit:
     from rich.console import Console
     from rich.text import Text
 
-    message = str(err)
+    message = err.render(lambda name: flag(name, flags))
     if err.field is not None:
         message = f"{flag(err.field, flags)}: {message}"
     # markup off: a message quotes user text, and "[...]" in it must print as written

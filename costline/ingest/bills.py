@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from costline.catalog.types import BUCKETS
-from costline.errors import InputError
+from costline.errors import InputError, option
 
 TOTAL_ROW = re.compile(
     r"\s*((grand|sub-?)\s*)?totals?(\s+(amount|cost|due|usd|eur))?\s*:?\s*"
@@ -170,7 +170,7 @@ def read_lines(
                 (
                     1,
                     f"no amounts: several columns could be the amount ({names}); "
-                    "pick one with --amount-column",
+                    f"pick one with {option('amount_column', 'amount_column=')}",
                 )
             )
     label_index = None if label_column is None else column_index(label_column, "labels")

@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from costline.errors import InputError
+from costline.errors import InputError, option
 from costline.ingest.formats import FORMATS, LogFormat, detect, generic
 
 MAX_LINE_BYTES = 256 * 1024 * 1024
@@ -104,8 +104,13 @@ def sources(
             fmt = FORMATS[format_name]
         elif kind == "parquet":
             raise InputError(
-                f"{path}: a Parquet file needs a column mapping (--map timestamp=COLUMN "
-                "--map model=COLUMN ...; costline ingest --help)"
+                f"{path}: a Parquet file needs a column mapping ("
+                + option(
+                    "fields",
+                    'fields={"timestamp": COLUMN, "model": COLUMN, ...}',
+                    "--map timestamp=COLUMN --map model=COLUMN ...; costline ingest --help",
+                )
+                + ")"
             )
         else:
             record, header = _first_record(path)
@@ -115,7 +120,8 @@ def sources(
             if name is None:
                 raise InputError(
                     f"{path}: cannot tell the log format from its first record; name it with "
-                    f"--format ({', '.join(FORMATS)}) or map the columns with --map"
+                    f"{option('format', 'format=')} ({', '.join(FORMATS)}) or map the columns "
+                    f"with {option('fields', 'fields=', '--map')}"
                 )
             fmt = FORMATS[name]
         if fmt.kind != kind and not (fmt.kind == "jsonl" and kind == "jsonl"):

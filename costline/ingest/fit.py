@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from costline.catalog.prices import PriceCatalog
-from costline.errors import InputError, UnknownModelError
+from costline.errors import InputError, UnknownModelError, option
 from costline.ingest.session import sql_text
 
 QUANTILE_POINTS = 100
@@ -127,7 +127,9 @@ def fit(
         if named_users == 0:
             raise InputError(
                 f"{path}: no row has a user id, so users and calls per user cannot be fitted; "
-                "map one at ingest (--map user=COLUMN)"
+                "map one at ingest ("
+                + option("fields", "fields={'user': COLUMN}", "--map user=COLUMN")
+                + ")"
             )
         features = []
         groups = con.execute(

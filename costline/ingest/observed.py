@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from costline.errors import InputError
+from costline.errors import InputError, option
 from costline.ingest.fit import choose_month
 from costline.ingest.session import sql_text
 from costline.ingest.usage import ingested_summary
@@ -29,8 +29,13 @@ def observed_usage(path: Path, month: str | None = None) -> ObservedUsage:
     stored = ingested_summary(path)
     if stored is None:
         raise InputError(
-            f"{path} is not a usage file from costline ingest (costline ingest LOGS "
-            "--out usage.parquet first)",
+            f"{path} is not a usage file from costline ingest (ingest the logs first: "
+            + option(
+                "ingest",
+                "Costline().ingest(LOGS, 'usage.parquet')",
+                "costline ingest LOGS --out usage.parquet",
+            )
+            + ")",
             field="usage",
         )
     con = duckdb.connect()

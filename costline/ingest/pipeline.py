@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from costline.catalog.prices import PriceCatalog
-from costline.errors import InputError
+from costline.errors import InputError, option
 from costline.ingest.discovery import Source, sources
 from costline.ingest.normalise import load_rows
 from costline.ingest.price_sql import LINES, PRICED_SQL, Pricing, price_table, token_columns
@@ -136,11 +136,16 @@ def ingest(
     resolved_out = out.resolve()
     for path in files:
         if Path(path).resolve() == resolved_out:
-            raise InputError(f"{out}: is one of the input files; choose another --out")
+            raise InputError(
+                f"{out}: is one of the input files; choose another {option('out', 'out path')}"
+            )
     if not out.parent.is_dir():
         raise InputError(f"{out}: folder {out.parent} does not exist")
     if out.exists() and not force:
-        raise InputError(f"{out}: exists; choose another --out or add --force to replace it")
+        raise InputError(
+            f"{out}: exists; choose another {option('out', 'out path')} or add "
+            f"{option('force', 'force=True')} to replace it"
+        )
     rejects_path = out.with_name(out.stem + ".rejects.csv")
     with connection() as con:
         groups, pricing = prepare(

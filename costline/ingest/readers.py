@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from costline.errors import InputError
+from costline.errors import InputError, option
 from costline.ingest.discovery import MAX_LINE_BYTES, Source
 from costline.ingest.formats import FIELDS, REQUIRED, LogFormat
 from costline.ingest.session import sql_text
@@ -163,7 +163,8 @@ def column_raw_sql(
             )
             raise InputError(
                 f"{files[0]}: {looked}; the columns are {', '.join(columns)} "
-                f"(map one with --map {name}=COLUMN)"
+                f"(map one with "
+                f"{option('fields', f'fields={{{name!r}: COLUMN}}', f'--map {name}=COLUMN')})"
             )
 
     def place(p: str, several: bool) -> str:

@@ -61,8 +61,18 @@ def what_if_levers(given: dict[str, dict[str, Any]]) -> dict[str, BaseModel]:
 
 
 def validation_error(err: ValidationError, prefix: str = "") -> InputError:
-    """The first problem of `err` as an InputError whose field is the input's name."""
-    first = err.errors()[0]
+    """The first problem of `err` as an InputError whose field is the input's name; a
+    misspelt field first (it is why a required one looks missing)."""
+    errors = err.errors()
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    if unknown:
+        loc = unknown[0]["loc"]
+        known = _fields(err.title)
+        listed = f"; expected one of {', '.join(known)}" if known else ""
+        return InputError(
+            f"unknown field {loc[-1]!r}{listed}", field=f"{prefix}{loc[0]}" if loc else None
+        )
+    first = errors[0]
     loc = first["loc"]
     field = f"{prefix}{loc[0]}" if loc else None
     message = str(first["msg"]).removeprefix("Value error, ")
@@ -74,6 +84,14 @@ def validation_error(err: ValidationError, prefix: str = "") -> InputError:
             first["type"]
         )
     return InputError(f"{message}{got}", field=field)
+
+
+def _fields(title: str) -> list[str]:
+    """The fields of the lever model named `title` (a validation error's title)."""
+    for model in LEVER_TYPES.values():
+        if model.__name__ == title:
+            return list(model.model_fields)
+    return []
 
 
 def with_what_ifs(
