@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from costline.errors import InputError, ScenarioError, option
 from costline.settings import (
@@ -56,7 +56,9 @@ if TYPE_CHECKING:
 
     Book = dict[str, ModelPricing]
 
-ScenarioInput = "str | os.PathLike[str] | Mapping[str, Any] | Scenario"
+ScenarioInput: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | Scenario"
+"""What a method takes as a scenario: a file path (YAML or JSON), its content as a dict,
+or a `Scenario` (`costline.load_scenario`)."""
 Progress = Callable[[], None]
 """Called once per engine run, for a spinner."""
 Share = Callable[[float], None]
@@ -133,8 +135,20 @@ class Catalogs:
         )
 
 
+class _Dumps:
+    """`model_dump()`, as the pydantic results have it."""
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields as JSON-ready data (paths as text; a `result` left out: it has its
+        own `model_dump`)."""
+        from costline.report.json_report import json_ready
+
+        data: dict[str, Any] = json_ready(self)
+        return data
+
+
 @dataclass(frozen=True)
-class Fitted:
+class Fitted(_Dumps):
     """A scenario fitted to a month of real usage, and how close it comes."""
 
     scenario: Scenario
@@ -152,7 +166,7 @@ class Fitted:
 
 
 @dataclass(frozen=True)
-class Classified:
+class Classified(_Dumps):
     """Bill lines sorted into training, inference and other."""
 
     lines: list[int]
@@ -166,7 +180,7 @@ class Classified:
 
 
 @dataclass(frozen=True)
-class Written:
+class Written(_Dumps):
     """A file costline wrote: a workbook or a report."""
 
     path: Path
@@ -214,7 +228,7 @@ class Costline:
 
     # -- scenarios ---------------------------------------------------------------------
 
-    def load(self, scenario: Any) -> Scenario:
+    def load(self, scenario: ScenarioInput) -> Scenario:
         """A validated Scenario from a path (.yaml, .toml, .json), a dict or a Scenario."""
         from costline.scenario.models import Scenario
 
@@ -240,13 +254,13 @@ class Costline:
         )
 
     @staticmethod
-    def _label(scenario: Any) -> str:
+    def _label(scenario: ScenarioInput) -> str:
         """How errors name the scenario: its path, or <dict> / <scenario>."""
         if isinstance(scenario, str | os.PathLike):
             return str(scenario)
         return "<dict>" if isinstance(scenario, Mapping) else "<scenario>"
 
-    def price_book(self, scenario: Any) -> Book:
+    def price_book(self, scenario: ScenarioInput) -> Book:
         """Every model the scenario names, priced from the catalog (or its own prices)."""
         from costline.scenario.prices import price_book
 
@@ -304,7 +318,7 @@ class Costline:
 
     def run(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         *,
         seed: int = 0,
         samples: int = DEFAULT_QUERY_SAMPLES,
@@ -325,7 +339,7 @@ class Costline:
             result = result.model_copy(update={"cases": Rows(cases)})
         return result
 
-    def cases(self, scenario: Any, *, seed: int = 0) -> list[CaseSummary]:
+    def cases(self, scenario: ScenarioInput, *, seed: int = 0) -> list[CaseSummary]:
         """The headline of each case beside the scenario as written (`base`); empty when
         the scenario has no cases."""
         return self.run(scenario, seed=seed).cases
@@ -345,7 +359,7 @@ class Costline:
 
     def brief(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         *,
         seed: int = 0,
         samples: int = DEFAULT_QUERY_SAMPLES,
@@ -397,7 +411,7 @@ class Costline:
 
     def levers(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         *,
         what_if: Mapping[str, Mapping[str, Any]] | None = None,
         features: list[str] | None = None,
@@ -472,7 +486,7 @@ class Costline:
 
     def solve(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         target: str,
         goal: float,
         *,
@@ -712,20 +726,48 @@ class Costline:
 
     def breakeven(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         self_host: str,
         *,
         features: list[str] | None = None,
         seed: int = 0,
-        **fleet: Any,
+        tp: int | None = None,
+        dtype: str | None = None,
+        kv_dtype: str | None = None,
+        batch: int | None = None,
+        peak_to_average: float | None = None,
+        utilisation: float | None = None,
+        min_replicas: int | None = None,
+        staff_usd_per_month: float | None = None,
+        usd_per_gpu_hour: float | None = None,
+        price: str | None = None,
     ) -> Breakeven:
         """When self-hosting `self_host` (MODEL@GPU) beats the API for `features` (every
         API feature when None): both monthly costs of their LLM calls (USD), where they
-        cross and the month on the scenario's growth curve. `fleet` takes tp, dtype,
-        kv_dtype, batch, peak_to_average, utilisation (the busiest hour's target),
-        min_replicas, staff_usd_per_month, usd_per_gpu_hour and price."""
+        cross and the month on the scenario's growth curve.
+
+        The fleet's options are a scenario's `deployment:` fields (None: its default):
+        `utilisation` is the busiest hour's target (`--utilisation-target` on the command
+        line), `usd_per_gpu_hour` a rental price of your own (`--price-per-gpu-hour`),
+        `price` the catalog's rental price to use (on-demand, ...)."""
         from costline.scenario.what_if import check_features
 
+        fleet = {
+            k: v
+            for k, v in dict(
+                tp=tp,
+                dtype=dtype,
+                kv_dtype=kv_dtype,
+                batch=batch,
+                peak_to_average=peak_to_average,
+                utilisation=utilisation,
+                min_replicas=min_replicas,
+                staff_usd_per_month=staff_usd_per_month,
+                usd_per_gpu_hour=usd_per_gpu_hour,
+                price=price,
+            ).items()
+            if v is not None
+        }
         features = _names(features)
         loaded, label = self.load(scenario), self._label(scenario)
         check_features(loaded, features)
@@ -744,12 +786,6 @@ class Costline:
         model_id, sep, gpu_id = self_host.partition("@")
         if not sep or not model_id or not gpu_id:
             raise InputError(f"expected MODEL@GPU, got {self_host!r}", field="self_host")
-        clash = sorted({"model", "gpu"} & set(fleet_options))
-        if clash:
-            raise InputError(
-                f"{', '.join(clash)}: given by self_host (MODEL@GPU), not as an option",
-                field="self_host",
-            )
         fleet = _validated(SelfHostedDeployment, model=model_id, gpu=gpu_id, **fleet_options)
         moved = api_features(result, features)
         peak = fleet.peak_to_average or models.defaults.peak_to_average.value
@@ -1002,7 +1038,7 @@ class Costline:
 
     def export(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         out: str | os.PathLike[str],
         *,
         force: bool = False,
@@ -1033,7 +1069,7 @@ class Costline:
 
     def report(
         self,
-        scenario: Any,
+        scenario: ScenarioInput,
         out: str | os.PathLike[str],
         *,
         self_host: str | None = None,

@@ -50,7 +50,9 @@ class InputError(CostlineError):
 
 
 class ScenarioError(InputError):
-    """A scenario file problem, located by file and field path (or line)."""
+    """A scenario file problem, located by `file` and `location` (a field path such as
+    `features[0].usage.input_tokens`, or a line); `field` stays None: the input it is
+    about is the scenario itself, and its message already names where."""
 
     def __init__(self, file: str, location: str | None, message: str) -> None:
         self.file = file

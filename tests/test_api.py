@@ -345,7 +345,8 @@ def test_every_result_has_json_and_wrong_shapes_are_input_errors(cl, tmp_path):
             (lambda: cl.solve(path, "gross-margin", "0.5"), "target"),
             (lambda: cl.classify([1, 2]), "lines"),
             (lambda: cl.ingest(42, out=tmp_path / "p.parquet"), "files"),
-            (lambda: cl.breakeven(path, "llama-3.1-70b@h100-sxm", model="x"), "self_host"),
+            (lambda: cl.breakeven(path, "llama-3.1-70b", tp=2), "self_host"),
+            (lambda: cl.breakeven(path, "llama-3.1-70b@h100-sxm", min_replicas=0), "min_replicas"),
             (lambda: cl.run((ROOT / path).read_text()), "scenario"),
         ):
             with pytest.raises(InputError) as err:
@@ -373,3 +374,28 @@ def test_a_message_names_the_input_as_each_surface_spells_it(cl, tmp_path):
     assert "format=" in str(err.value) and "--" not in str(err.value)
     done = CliRunner().invoke(app, ["usage", str(ROOT / "examples/logs/export.csv")])
     assert "--log-format" in done.output and "--map" in done.output
+
+
+def test_rows_are_looked_up_by_name_and_every_result_dumps(cl, tmp_path):
+    with contextlib.chdir(ROOT):
+        r = cl.run("examples/support-copilot.yaml", samples=FEW, users=1000)
+        assert r.features["ticket-summary"] is r.features[1]
+        assert r.plans[r.plans[0].name] is r.plans[0]
+        with pytest.raises(KeyError, match="names are draft-reply, ticket-summary"):
+            r.features["nope"]
+        written = cl.export("examples/support-copilot.yaml", tmp_path / "m.xlsx", samples=500)
+        classified = cl.classify(["vLLM serving on L4", "LoRA run on 8 H100s"])
+    assert written.model_dump()["path"] == str(tmp_path / "m.xlsx")
+    assert "result" not in written.model_dump()
+    dumped = classified.model_dump()
+    assert [i["bucket"] for i in dumped["items"]] == [i.bucket for i in classified.items]
+    json.dumps(dumped)  # JSON-ready
+
+
+def test_the_library_signatures_name_their_inputs():
+    import inspect
+
+    run = inspect.signature(Costline.run)
+    assert run.parameters["scenario"].annotation == "ScenarioInput"
+    fleet = set(inspect.signature(Costline.breakeven).parameters)
+    assert {"tp", "dtype", "utilisation", "min_replicas", "staff_usd_per_month"} <= fleet

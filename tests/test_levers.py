@@ -271,7 +271,7 @@ def test_levers_command_json_has_the_waterfall():
     ("args", "message"),
     [
         (["--cache-hit-rate", "1.5"], "--cache-hit-rate"),
-        (["--route-to", "openai:gpt-9", "--route-share", "0.5"], "levers.routing.model"),
+        (["--route-to", "openai:gpt-9", "--route-share", "0.5"], "--route-to: unknown model"),
         (["--route-share", "0.5"], "--route-to"),
         (["--feature", "nope", "--cache-hit-rate", "0.1"], "unknown feature"),
         ([], "no feature has levers"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, get_args, overload
 
 from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -15,7 +15,26 @@ T = TypeVar("T", bound=BaseModel)
 
 class Rows(list[T], Generic[T]):
     """The rows of a result's tabular part (the timeline, the scale points, the plans).
-    A plain list everywhere (JSON, equality, indexing); `to_pandas` is the extra."""
+    A plain list everywhere (JSON, equality, indexing); `to_pandas` is the extra, and a
+    row with a name can be looked up by it: `result.features["chat"]`."""
+
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> T: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[T]: ...
+    @overload
+    def __getitem__(self, key: str) -> T: ...
+
+    def __getitem__(self, key: SupportsIndex | slice | str) -> T | list[T]:
+        if not isinstance(key, str):
+            return super().__getitem__(key)
+        for row in self:
+            if getattr(row, "name", None) == key:
+                return row
+        names = [str(getattr(row, "name", "")) for row in self if hasattr(row, "name")]
+        raise KeyError(
+            f"no row named {key!r}" + (f"; names are {', '.join(names)}" if names else "")
+        )
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per item, nested fields as dotted columns (`cost_per_query.p95`)."""

@@ -42,27 +42,27 @@ def to_json(outcome: Any) -> str:
     if isinstance(outcome, list):
         if all(_is(m, "costline.catalog.prices", "CatalogModel") for m in outcome):
             return json.dumps([_catalog_model(m) for m in outcome], indent=2)
-        return json.dumps([_plain(m) for m in outcome], indent=2, default=str)
+        return json.dumps([json_ready(m) for m in outcome], indent=2, default=str)
     if dataclasses.is_dataclass(outcome) and not isinstance(outcome, type):
-        return json.dumps(_plain(outcome), indent=2, default=str)
+        return json.dumps(json_ready(outcome), indent=2, default=str)
     return json.dumps(outcome, indent=2, default=str)
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """`value` as JSON-ready data: models dumped, dataclasses by field (a Written's
     Result left out: `run` prints that one), paths as text."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: _plain(getattr(value, f.name))
+            f.name: json_ready(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.name != "result"
         }
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
 
 
