@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from costline.catalog.levers import LeverDefaults
     from costline.catalog.open_models import OpenModelCatalog
     from costline.catalog.prices import CatalogModel, PriceCatalog
+    from costline.catalog.retirements import Retirements
     from costline.catalog.tiers import ModelTiers
     from costline.catalog.types import ModelPricing, PublishedLatency, Rule
     from costline.engine.breakeven import Breakeven
@@ -103,6 +104,12 @@ class Catalogs:
         from costline.catalog.latency import load_api_latency
 
         return load_api_latency()
+
+    @cached_property
+    def retirements(self) -> Retirements:
+        from costline.catalog.retirements import load_retirements
+
+        return load_retirements()
 
     @cached_property
     def model_tiers(self) -> ModelTiers:
@@ -307,6 +314,7 @@ class Costline:
                     api_latency=c.api_latency,
                     line_rules=c.line_rules,
                     line_model=c.line_model,
+                    retirements=c.retirements,
                 )
             except ScenarioError:
                 raise

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from costline.catalog._data import one_line, read_data
+from costline.catalog.retirements import load_retirements
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ModelFamily:
     models: tuple[str, ...]
     source: str
     shutdown: tuple[tuple[str, dt.date], ...] = ()
-    """(model, the day its vendor shuts it down), where sourced."""
+    """(model, the day its vendor shuts it down), where model_retirements.yml has one."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,12 @@ class ModelTiers:
 def load_model_tiers() -> ModelTiers:
     """The model families shipped with costline."""
     raw = read_data("model_tiers.yml") or {}
+    retirements = load_retirements()
+
+    def shutdowns(provider: str, models: list[str]) -> tuple[tuple[str, dt.date], ...]:
+        known = [(m, retirements.of(f"{provider}:{m}")) for m in models]
+        return tuple((m, r.shutdown) for m, r in known if r is not None)
+
     return ModelTiers(
         tuple(
             ModelFamily(
@@ -66,10 +73,7 @@ def load_model_tiers() -> ModelTiers:
                 family=str(row["family"]),
                 models=tuple(str(m) for m in row["models"]),
                 source=f"{one_line(row['source'])} (checked {row['checked']})",
-                shutdown=tuple(
-                    (str(model), dt.date.fromisoformat(str(day)))
-                    for model, day in (row.get("shutdown") or {}).items()
-                ),
+                shutdown=shutdowns(str(row["provider"]).lower(), [str(m) for m in row["models"]]),
             )
             for row in raw.get("families") or []
         )

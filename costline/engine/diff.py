@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from costline.engine.result import Result
+from costline.engine.result import CostWarning, Result
+from costline.engine.retirement import retirement_notices
 from costline.scenario.models import Scenario
 
 
@@ -63,6 +64,8 @@ class Diff(_Frozen):
     plans: list[Change]
     """Each plan's price (USD a month) and share of users."""
     notes: list[str] = []
+    warnings: list[CostWarning] = []
+    """Models shut down before or during the horizon, in either result."""
     """What the comparison cannot say (a price the catalog has no record of then)."""
 
 
@@ -145,6 +148,7 @@ def diff(
             "usd",
         ),
         notes=notes or [],
+        warnings=retirement_notices(before, after),
     )
 
 

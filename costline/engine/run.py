@@ -15,6 +15,7 @@ from costline._version import __version__
 from costline.catalog.gpus import HardwareCatalog
 from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
+from costline.catalog.retirements import Retirements
 from costline.catalog.types import CatalogInfo, ModelPricing, PublishedLatency, Rule, batch_key
 from costline.engine.breakeven import FleetPlan, selfhost_cost
 from costline.engine.classify import LOW_CONFIDENCE, TextModel, placement_warnings
@@ -57,6 +58,7 @@ from costline.engine.result import (
     Simulation,
     Stats,
 )
+from costline.engine.retirement import retirement_warnings
 from costline.engine.table import Rows
 from costline.engine.terms import cost_terms
 from costline.engine.training import TrainingEstimate, one_time_estimates
@@ -228,13 +230,15 @@ def run_scenario(
     api_latency: Mapping[str, PublishedLatency] | None = None,
     line_rules: tuple[Rule, ...] | None = None,
     line_model: TextModel | None = None,
+    retirements: Retirements | None = None,
 ) -> Result:
     """The unit economics of `scenario` priced from `book` (USD, per month); `hardware`
     (GPUs, training defaults, fine-tuning prices) estimates training rows, `open_models`
     prices self-hosted features, `lever_defaults` fills what a lever leaves unset and
     `api_latency` gives hosted models' latency where the scenario's `latency:` does not;
     `line_rules` (and the learned `line_model`) check that monthly and one-time rows sit in
-    the bucket they read as (training vs inference)."""
+    the bucket they read as (training vs inference); `retirements` warns of models shut
+    down before or during the horizon."""
     rng = np.random.default_rng(seed)
     months = scenario.month_dates()
     hosted = self_hosted_features(scenario, open_models, hardware)
@@ -369,6 +373,9 @@ def run_scenario(
 
     scale = [_scale_point(m, first, inference_at(m)) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
+    if retirements is not None:
+        # first: a figure for a model that cannot be bought undoes every other one
+        warnings = retirement_warnings(features, months, retirements) + warnings
     if line_rules is not None:
         warnings += [
             CostWarning(code=code, subject=subject, message=message)

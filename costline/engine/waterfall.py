@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from costline.engine.result import Result
+from costline.engine.result import CostWarning, Result
+from costline.engine.retirement import retirement_notices
 from costline.scenario.levers import LEVER_ORDER
 from costline.scenario.models import Scenario
 
@@ -75,6 +76,8 @@ class Waterfall(_Frozen):
     """saving_usd over the baseline monthly COGS."""
     result: Result
     """The full result with every lever on (what `costline run` shows)."""
+    warnings: list[CostWarning] = []
+    """Models shut down before or during the horizon, without or with the levers."""
     cases: list[CaseLevers] = []
     """The scenario's cases, `base` first, each with and without its levers (empty
     without `cases:`)."""
@@ -152,6 +155,7 @@ def lever_waterfall(scenario: Scenario, run: Callable[[Scenario], Result]) -> Wa
         saving_usd=saved,
         saving_share=saved / baseline.monthly_cost_usd if baseline.monthly_cost_usd else 0.0,
         result=previous_result,
+        warnings=retirement_notices(baseline_result, previous_result),
     )
 
 

@@ -68,5 +68,15 @@ def render_diff_markdown(d: Diff) -> str:
         ),
         *_table("Plans (price USD a month, share of users)", d.plans, show_same=False),
         *([f"- {note}" for note in d.notes] + [""] if d.notes else []),
+        *(
+            [
+                "### Warnings",
+                "",
+                *(f"- **{w.code}** ({cell(w.subject)}): {w.message}" for w in d.warnings),
+                "",
+            ]
+            if d.warnings
+            else []
+        ),
     ]
     return "\n".join(out).rstrip() + "\n"

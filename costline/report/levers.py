@@ -106,6 +106,8 @@ def render_levers_terminal(w: Waterfall, console: Console) -> None:
             style="dim",
         )
     )
+    for warning in w.warnings:
+        console.print(Text.assemble((warning.code, "bold yellow"), f"  {warning.message}"))
     if w.cases:
         cases = Table(
             title=f"Cases: monthly COGS in {w.month} without and with the levers",
@@ -141,6 +143,8 @@ def render_levers_markdown(w: Waterfall) -> str:
         "compound. Inference COGS / ARPU: "
         f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
     ]
+    if w.warnings:
+        out += ["", *(f"- **{x.code}** ({cell(x.subject)}): {x.message}" for x in w.warnings)]
     if w.cases:
         out += [
             "",

@@ -1,0 +1,70 @@
+"""Warnings for models a scenario prices that their vendors shut down.
+
+MODEL_RETIRED   shut down before the scenario's first month (or on its first day): the
+                figures price a model that cannot be bought
+MODEL_RETIRING  shuts down during the horizon: from that month the figures price a model
+                that is no longer sold
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from costline.catalog.retirements import Retirements
+from costline.engine.result import CostWarning, FeatureResult, Result
+
+CODES = ("MODEL_RETIRED", "MODEL_RETIRING")
+
+
+def retirement_notices(*results: Result) -> list[CostWarning]:
+    """The retirement warnings of `results`, one per model (the first result's wording
+    first): what a view of several results (levers, diff) repeats from them."""
+    out: dict[str, CostWarning] = {}
+    for result in results:
+        for w in result.warnings:
+            if w.code in CODES:
+                out.setdefault(w.subject, w)
+    return list(out.values())
+
+
+def retirement_warnings(
+    features: list[FeatureResult], months: list[dt.date], retirements: Retirements
+) -> list[CostWarning]:
+    """One warning per retired or retiring model the features send queries to, earliest
+    shutdown first; `months` are the first days of the horizon's months."""
+    users: dict[str, list[str]] = {}
+    for feature in features:
+        for model in feature.models:
+            if model.share > 0 and retirements.of(model.ref) is not None:
+                users.setdefault(model.ref, []).append(feature.name)
+    first, last = months[0], months[-1]
+    out = []
+    for ref in sorted(users, key=lambda r: (retirements.of(r).shutdown, r)):  # type: ignore[union-attr]
+        r = retirements.of(ref)
+        assert r is not None
+        if (r.shutdown.year, r.shutdown.month) > (last.year, last.month):
+            continue  # after the horizon
+        day = ("by " if r.by else "on ") + r.shutdown.isoformat()
+        names = ", ".join(sorted(set(users[ref])))
+        successor = (
+            f" Its vendor names {r.successor} as the replacement."
+            if r.successor
+            else " No replacement named by its vendor was found; `costline models search` "
+            "lists what can be bought."
+        )
+        if r.shutdown <= first:
+            code = "MODEL_RETIRED"
+            said = (
+                f"{ref} ({names}) was shut down by its vendor {day}, before the scenario's "
+                "first month: these figures price a model that cannot be bought."
+            )
+        else:
+            code = "MODEL_RETIRING"
+            said = (
+                f"{ref} ({names}) is shut down by its vendor {day}, within the horizon: from "
+                f"{r.shutdown:%Y-%m} the figures price a model that is no longer sold."
+            )
+        out.append(
+            CostWarning(code=code, subject=ref, message=f"{said}{successor} Source: {r.source}")
+        )
+    return out

@@ -1,0 +1,108 @@
+"""Models their vendors shut down: every view warns, with the date, source and successor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from costline.catalog.prices import PriceCatalog
+from costline.catalog.retirements import load_retirements
+from costline.catalog.tiers import load_model_tiers
+from costline.cli import app
+
+from .conftest import LIBRARY, ROOT
+
+SCENARIO = """
+name: retiring
+start: "{start}"
+horizon_months: 6
+users: {{start: 1000}}
+plans: [{{name: pro, price_usd_per_month: 20, share: 1}}]
+features:
+  - name: chat
+    model: {model}
+    trigger: {{queries_per_month: 30}}
+    usage: {{input_tokens: 1000, output_tokens: 200}}
+"""
+
+
+def _codes(start: str, model: str) -> list[tuple[str, str]]:
+    text = SCENARIO.format(start=start, model=model)
+    result = LIBRARY.run(yaml.safe_load(text), samples=500, users=100)
+    return [(w.code, w.subject) for w in result.warnings if w.code.startswith("MODEL_")]
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        ("2026-06", [("MODEL_RETIRING", "anthropic:claude-sonnet-4-5")]),  # shuts 2026-11-30
+        ("2026-11", [("MODEL_RETIRING", "anthropic:claude-sonnet-4-5")]),  # during month 1
+        ("2026-12", [("MODEL_RETIRED", "anthropic:claude-sonnet-4-5")]),
+        ("2026-05", []),  # horizon ends 2026-10, before the shutdown
+    ],
+)
+def test_a_model_shut_down_before_or_during_the_horizon_is_warned_of(start, expected):
+    assert _codes(start, "anthropic:claude-sonnet-4-5") == expected
+
+
+def test_a_current_model_has_no_warning():
+    assert _codes("2026-12", "anthropic:claude-sonnet-5-5") == []
+
+
+def test_the_warning_names_the_date_the_source_and_the_successor():
+    text = SCENARIO.format(start="2026-12", model="google:gemini-2.5-flash")
+    (w,) = [
+        w
+        for w in LIBRARY.run(yaml.safe_load(text), samples=500, users=100).warnings
+        if w.code == "MODEL_RETIRED"
+    ]
+    assert "on 2026-12-01" in w.message
+    assert "google:gemini-3.5-flash-lite as the replacement" in w.message
+    assert "Source: Google's Gemini API deprecations page" in w.message
+
+
+def test_every_retirement_names_a_model_and_successor_the_catalog_prices():
+    catalog = PriceCatalog()
+    for r in load_retirements().by_model.values():
+        catalog.resolve(r.model)
+        if r.successor:
+            catalog.resolve(r.successor)
+            assert load_retirements().of(r.successor) is None or (
+                load_retirements().of(r.successor).shutdown > r.shutdown  # type: ignore[union-attr]
+            )
+        assert r.source and "checked" in r.source
+    # the tier families take their shutdown dates from the same file
+    for family in load_model_tiers().families:
+        for model, day in family.shutdown:
+            assert load_retirements().of(f"{family.provider}:{model}").shutdown == day  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "examples/margin-levers.yaml", "--samples", "500", "--users", "100"],
+        ["levers", "examples/margin-levers.yaml"],
+        [
+            "run",
+            "examples/margin-levers.yaml",
+            "-f",
+            "markdown",
+            "--samples",
+            "500",
+            "--users",
+            "100",
+        ],
+        ["levers", "examples/margin-levers.yaml", "-f", "markdown"],
+        ["diff", "examples/margin-levers.yaml", "--prices-at", "2026-06-01", "--samples", "500"],
+        ["brief", "examples/margin-levers.yaml", "--no-solve", "--samples", "500"],
+    ],
+)
+def test_every_view_shows_the_warning(args, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    done = CliRunner().invoke(app, [*args, "--as-of", dt.date(2026, 12, 3).isoformat()])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "anthropic:claude-sonnet-4-5" in text and "2026-11-30" in text
