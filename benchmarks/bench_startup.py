@@ -76,9 +76,14 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _wall(cmd: list[str], cwd: Path = ROOT) -> tuple[float, str, str]:
+PLAIN = "costline --help, plain (TYPER_USE_RICH=0)"
+"""Typer's help without Rich: what giving up the boxed help would buy."""
+
+
+def _wall(cmd: list[str], cwd: Path = ROOT, plain: bool = False) -> tuple[float, str, str]:
+    env = _env() | ({"TYPER_USE_RICH": "0"} if plain else {})
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
@@ -105,6 +110,7 @@ def main() -> None:
             "python -c pass": [*python, "-c", "pass"],
             "bare Typer app --help": [*python, str(bare), "--help"],
             "costline --help": [*costline, "--help"],
+            PLAIN: [*costline, "--help"],
             f"costline run {EXAMPLE}": [*costline, "run", EXAMPLE, "-f", "json", "--as-of", AS_OF],
         }
         where = {name: ROOT for name in runs}
@@ -124,12 +130,12 @@ def main() -> None:
         warm: list[float] = []
         # one untimed round writes the bytecode and the cache entries
         for name, cmd in runs.items():
-            _wall(cmd, where[name])
+            _wall(cmd, where[name], name == PLAIN)
         _wall([*python, "-c", IN_PROCESS])
         cli_json = ""
         for _ in range(args.rounds):
             for name, cmd in runs.items():
-                took, out, _ = _wall(cmd, where[name])
+                took, out, _ = _wall(cmd, where[name], name == PLAIN)
                 times[name].append(took)
                 if name.startswith("costline run"):
                     cli_json = out
@@ -157,6 +163,8 @@ def main() -> None:
     print(f"  costline run / in-process run         {ran:5.1f}x  (target <= 2x)")
     typer_alone = med["bare Typer app --help"] / bare_python
     print(f"  bare Typer --help / python -c pass    {typer_alone:5.1f}x  (Typer's rich help alone)")
+    plain = med[PLAIN] / bare_python
+    print(f"  plain --help / python -c pass         {plain:5.1f}x  (Typer without Rich)")
 
 
 if __name__ == "__main__":
