@@ -161,6 +161,55 @@ def test_the_trajectory_starts_after_the_last_known_catalog_price(catalog):
     assert catalog.resolve("openai:gpt-4o-mini").trajectory_start(as_of) >= as_of
 
 
+def test_another_tiers_start_date_is_not_a_price_change(catalog):
+    """gpt-4o's batch and priority variants start on 2026-10-12 and 2026-10-14; its default
+    price never changes, so its trajectory starts at the as-of date, not in October."""
+    model = catalog.find("openai", "gpt-4o").model
+    variant_starts = sorted(
+        {
+            v.constraint.start_date
+            for v in model.price_variants
+            if hasattr(v.constraint, "start_date")
+        }
+    )
+    assert variant_starts == [dt.date(2026, 10, 12), dt.date(2026, 10, 14)]
+    pricing = catalog.resolve("openai:gpt-4o")
+    assert pricing.price_changes == ()
+    assert pricing.trajectory_start(dt.date(2026, 6, 1)) == dt.date(2026, 6, 1)
+
+
+def test_the_first_trajectory_month_bills_the_as_of_dates_factor():
+    """As of 2026-06-01 with prices falling 30% a year, a scenario starting 2026-07 on
+    gpt-4o pays (0.7)^(1/12) of the catalog price in its first month, and the timeline's
+    price_factor says so (by hand: 1000 users x 10 queries x (1000 x $2.50 + 100 x $10)
+    / 1M = $35.00 at catalog prices)."""
+    import yaml
+
+    from .conftest import LIBRARY
+
+    text = """
+name: trajectory
+start: "2026-07"
+horizon_months: 3
+users: {start: 1000}
+plans: [{name: pro, price_usd_per_month: 20, share: 1}]
+price_trajectory: {annual_change: -0.3}
+features:
+  - name: chat
+    model: openai:gpt-4o
+    trigger: {queries_per_month: 10}
+    usage: {input_tokens: 1000, output_tokens: 100}
+"""
+    from costline import Costline
+
+    cl = Costline(as_of="2026-06-01", prices=LIBRARY.catalogs.prices)
+    timeline = cl.run(yaml.safe_load(text), samples=200, users=100).timeline
+    factor = 0.7 ** (1 / 12)
+    assert timeline[0].price_factor == pytest.approx(factor, rel=1e-12)
+    assert timeline[0].inference_cost_usd == pytest.approx(35.0 * factor, rel=1e-9)
+    assert timeline[2].price_factor == pytest.approx(0.7 ** (3 / 12), rel=1e-12)
+
+
 def test_the_engine_and_the_log_sql_read_one_price_table(tmp_path, catalog):
     """One adapter: a logged call priced by the log SQL costs what the engine's rates for
     the same model, tier and day charge it, line by line (rows in the day-time hours, where

@@ -311,7 +311,9 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         schedule=tuple(schedule),
         source=label + (f" ({urls})" if urls else ""),
         service_tier=service_tier,
-        price_changes=tuple(dates),
+        # a change is a day this tier's rates change: another tier's start (a batch or
+        # priority variant's) is not a change of this one
+        price_changes=tuple(start for start, _ in schedule if start is not None),
         tier_since=tier_since,
     )
 

@@ -201,8 +201,10 @@ class Month(_Frozen):
     users: float
     queries: float
     price_factor: float
-    """The scenario's price trajectory since the as-of month (1 up to it). A model whose
-    catalog price changes after the as-of date starts its trajectory from that change."""
+    """The price trajectory's multiplier billed this month: the month's per-token spend
+    (LLM calls and retrieval) over the same spend at catalog prices. Each model's
+    trajectory starts after the as-of month, or after its last catalog price change when
+    that is later; 1 while none has started."""
     inference_cost_usd: float
     fixed_cost_usd: float
     amortised_one_time_usd: float

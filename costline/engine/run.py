@@ -160,8 +160,12 @@ class _FeatureRun:
         lift = 1 + self.sample.overhead
         out = np.empty(len(months))
         llm_out = np.empty(len(months))
+        self.list_by_month = np.empty(len(months))
+        """Mean USD per query of LLM calls and retrieval at catalog prices (no trajectory)."""
+        self.moved_by_month = np.empty(len(months))
+        """... and with each model's trajectory factor: their ratio is the factor billed."""
         for t, month in enumerate(months):
-            llm = retrieval = 0.0
+            llm = retrieval = listed = 0.0
             for key, factor in self.factors[t].items():
                 period = (key, book[key].period_index(month))
                 if period not in per_key:
@@ -172,6 +176,9 @@ class _FeatureRun:
                         )
                 llm += factor * per_key[period][0]
                 retrieval += factor * per_key[period][1]
+                listed += per_key[period][0] + per_key[period][1]
+            self.list_by_month[t] = listed * lift
+            self.moved_by_month[t] = (llm + retrieval) * lift
             llm_out[t] = llm * lift
             out[t] = (llm + retrieval) * lift + fixed
         return out, llm_out
@@ -214,6 +221,14 @@ class _FeatureRun:
 
     def moments(self) -> QueryCostMoments:
         return QueryCostMoments(mean=float(self.totals.mean()), std=float(self.totals.std()))
+
+
+def _billed_factor(runs: list[_FeatureRun], queries: list[float], t: int) -> float:
+    """The trajectory multiplier billed in month `t`: API spend with each model's factor
+    over the same spend at catalog prices (1 when nothing is billed per token)."""
+    listed = sum(q * r.list_by_month[t] for r, q in zip(runs, queries, strict=True))
+    moved = sum(q * r.moved_by_month[t] for r, q in zip(runs, queries, strict=True))
+    return float(moved / listed) if listed > 0 else 1.0
 
 
 def run_scenario(
@@ -289,8 +304,8 @@ def run_scenario(
                 month=month.strftime("%Y-%m"),
                 users=float(users[t]),
                 queries=float(queries),
-                price_factor=price_factor(
-                    scenario.price_trajectory.annual_change, catalog.as_of, month
+                price_factor=_billed_factor(
+                    runs, [users[t] * blended_q[r.feature.name] for r in runs], t
                 ),
                 inference_cost_usd=float(inference),
                 fixed_cost_usd=float(fixed[t]),
