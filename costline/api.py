@@ -394,8 +394,13 @@ class Costline:
         def price(variant: Scenario) -> Book:
             return price_book(variant, self.catalogs.prices, label, self.catalogs.lever_defaults)
 
+        reference: list[Result] = []
+
         def solver(target: str, goal: float) -> Solved:
-            return solve_for(loaded, price(loaded), solve_run, target, goal)
+            book = price(loaded)
+            if not reference:  # the brief's own figures are the "now" of each answer
+                reference.append(run_one(loaded, book))
+            return solve_for(loaded, book, solve_run, target, goal, reference[0])
 
         outcome = cto_brief(
             loaded,
@@ -517,7 +522,9 @@ class Costline:
         loaded, label = self.load(scenario), self._label(scenario)
         book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed, samples, SOLVE_USERS_SIMULATED, progress)
-        return solve_for(loaded, book, run_one, target, goal)
+        # "now" is the figure `run` prints, not the quicker search runs' own
+        reference = self._engine(label, seed)(loaded, book)
+        return solve_for(loaded, book, run_one, target, goal, reference)
 
     def diff(
         self,

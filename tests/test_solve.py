@@ -90,3 +90,18 @@ def test_solve_command_json_and_bad_targets():
             app, ["solve", str(EXAMPLES / "support-copilot.yaml"), "--target", bad]
         )
         assert out.exit_code == 2 and "--target" in out.output
+
+
+def test_the_current_figure_is_the_one_run_prints():
+    """solve searches with fewer simulated queries; its "now" must still be run's figure
+    (it printed 13.6% beside run's 13.7%)."""
+    import contextlib
+
+    from .conftest import LIBRARY, ROOT
+
+    with contextlib.chdir(ROOT):
+        ran = LIBRARY.run("examples/margin-levers.yaml")
+        solved = LIBRARY.solve("examples/margin-levers.yaml", "cogs-share", 0.05)
+        margin = LIBRARY.solve("examples/margin-levers.yaml", "gross-margin", 0.95)
+    assert solved.current == ran.blended.cogs_share_of_arpu
+    assert margin.current == ran.blended.gross_margin

@@ -92,11 +92,18 @@ def _bisect(ok: Callable[[float], bool], good: float, bad: float, integer: bool)
 
 
 def solve(
-    scenario: Scenario, book: dict[str, ModelPricing], run: Runner, target: str, goal: float
+    scenario: Scenario,
+    book: dict[str, ModelPricing],
+    run: Runner,
+    target: str,
+    goal: float,
+    reference: Result | None = None,
 ) -> Solved:
-    """The value of each variable that meets `target` at `goal`, the rest held fixed."""
+    """The value of each variable that meets `target` at `goal`, the rest held fixed.
+    `current` is the metric of `reference` (the scenario's own run, as `costline run`
+    prints it) where given: `run` may simulate fewer queries to search quickly."""
     base = run(scenario, book)
-    current = metric(base, target)
+    current = metric(reference if reference is not None else base, target)
 
     def check(s: Scenario, b: dict[str, ModelPricing] | None = None) -> tuple[bool, float | None]:
         value = metric(run(s, b or book), target)
