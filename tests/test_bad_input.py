@@ -63,11 +63,11 @@ CASES = [
     ),
     (
         "unknown model",
-        ("model: anthropic:claude-sonnet-4-5 ", "model: anthropic:claude-sonet-4.5 "),
+        ("model: anthropic:claude-sonnet-5-5 ", "model: anthropic:claude-sonet-5.5 "),
         [
             "features[0].model",
-            "unknown model 'anthropic:claude-sonet-4.5'",
-            "anthropic:claude-sonnet-4-5",
+            "unknown model 'anthropic:claude-sonet-5.5'",
+            "anthropic:claude-sonnet-5-5",
         ],
     ),
     (
@@ -77,12 +77,12 @@ CASES = [
     ),
     (
         "model and routing missing",
-        ("    model: anthropic:claude-sonnet-4-5 ", "    # no model "),
+        ("    model: anthropic:claude-sonnet-5-5 ", "    # no model "),
         ["features[0]", "exactly one of model, routing or deployment"],
     ),
     (
         "an embedding model serving chat",
-        ("model: anthropic:claude-sonnet-4-5 ", "model: openai:text-embedding-3-small "),
+        ("model: anthropic:claude-sonnet-5-5 ", "model: openai:text-embedding-3-small "),
         ["features[0].model", "no output token price"],
     ),
     (
@@ -94,6 +94,21 @@ CASES = [
         "growth as a percentage",
         ("monthly_growth: 0.08 ", "monthly_growth: 8 "),
         ["users.monthly_growth", "write 0.08 for 8%"],
+    ),
+    (
+        "a price change as a percentage",
+        ("annual_change: -0.3 ", "annual_change: 30 "),
+        ["price_trajectory.annual_change", "+3000%", "write -0.3 for 30% cheaper", "allow_extreme"],
+    ),
+    (
+        "an overhead as a percentage",
+        ("orchestration_overhead: 0.05 ", "orchestration_overhead: 5 "),
+        ["features[0].extras.orchestration_overhead", "+500%", "write 0.05 for 5%"],
+    ),
+    (
+        "a share as a percentage",
+        ("cached_input_share: 0.3 ", "cached_input_share: 30 "),
+        ["features[0].usage.cached_input_share", "write 0.3 for 30%"],
     ),
     (
         "more active days than a month has",
@@ -241,3 +256,13 @@ def test_a_negative_seed_is_refused_without_a_traceback():
     )
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_allow_extreme_accepts_a_price_rise_above_100_percent():
+    from costline.scenario.load import parse_scenario
+
+    text = (EXAMPLES / "support-copilot.yaml").read_text()
+    text = text.replace("annual_change: -0.3 ", "annual_change: 1.5 ")
+    assert (
+        parse_scenario(text + "allow_extreme: true\n", "yaml").price_trajectory.annual_change == 1.5
+    )

@@ -65,9 +65,39 @@ def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(name, None, "expected a mapping of scenario fields at the top level")
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(name, *_describe(err.errors(), data)) from None
+    slip = percent_slip(scenario)
+    if slip is not None:
+        raise ScenarioError(name, *slip)
+    return scenario
+
+
+def percent_slip(scenario: Scenario) -> tuple[str, str] | None:
+    """The first value that can only be a percentage written where a fraction goes (a
+    price rise above 100% a year, an overhead above 100%), as (field path, message);
+    None when there is none or the scenario sets `allow_extreme: true`."""
+    if scenario.allow_extreme:
+        return None
+    allow = " (if you mean it, set allow_extreme: true at the top of the scenario)"
+    change = scenario.price_trajectory.annual_change
+    if change > 1:
+        return (
+            "price_trajectory.annual_change",
+            f"{change:g} means prices x{1 + change:g} every year (+{change * 100:g}%); the "
+            f"change is a fraction: write -{change / 100:g} for {change:g}% cheaper a year, "
+            f"{change / 100:g} for {change:g}% dearer{allow}",
+        )
+    for i, feature in enumerate(scenario.features):
+        overhead = feature.extras.orchestration_overhead
+        if overhead > 1:
+            return (
+                f"features[{i}].extras.orchestration_overhead",
+                f"{overhead:g} means +{overhead * 100:g}% on every LLM call; the overhead is "
+                f"a fraction: write {overhead / 100:g} for {overhead:g}%{allow}",
+            )
+    return None
 
 
 def _parse(text: str, kind: str, name: str) -> Any:
@@ -144,7 +174,21 @@ def _message(error: Any) -> str:
         given = error["input"]
         if not isinstance(given, dict | list):
             text += f" (got {given!r})"
+        if is_percent(error):
+            text += f"; shares and rates are fractions: write {given / 100:g} for {given:g}%"
     return text
+
+
+def is_percent(error: Any) -> bool:
+    """A share written as a percentage: above a limit of 1, at most 100."""
+    given, limit = error.get("input"), (error.get("ctx") or {}).get("le")
+    return (
+        error["type"] == "less_than_equal"
+        and limit == 1
+        and isinstance(given, int | float)
+        and not isinstance(given, bool)
+        and 1 < given <= 100
+    )
 
 
 def _unknown_key_message(loc: tuple[str | int, ...], data: Any) -> str:

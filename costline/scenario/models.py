@@ -587,6 +587,9 @@ class Scenario(_Model):
     """Latency of hosted models, keyed by model reference (`openai:gpt-4o`) or by a
     price override's name; it replaces costline's catalog figure (api_latency.yml) for
     that model. `costline brief` reports each feature's p95 latency from it."""
+    allow_extreme: bool = False
+    """Accept values that are almost always a percentage written where a fraction goes (an
+    annual price rise above 100%, an orchestration overhead above 100%)."""
 
     @field_validator("plans")
     @classmethod

@@ -17,6 +17,7 @@ from costline.scenario.levers import (
     ResponseCache,
     RouteToCheaper,
 )
+from costline.scenario.load import is_percent
 from costline.scenario.models import SELF_HOSTED_LEVERS, Scenario
 
 LEVER_TYPES: dict[str, type[BaseModel]] = {
@@ -78,6 +79,8 @@ def validation_error(err: ValidationError, prefix: str = "") -> InputError:
     message = str(first["msg"]).removeprefix("Value error, ")
     given = first.get("input")
     got = f" (got {given!r})" if not isinstance(given, dict) and first["type"] != "missing" else ""
+    if is_percent(first):
+        got += f"; shares and rates are fractions: write {given / 100:g} for {given:g}%"
     if field is None:
         # a rule across fields names the rule (active_params, attention_term)
         field = {"active_params": "active_params", "attention_term": "attention_term"}.get(
