@@ -337,15 +337,22 @@ class Costline:
         per month), with the headline of each of its cases. `book` prices the scenario
         instead of the catalog (keys as `price_book` makes them); cases are priced from
         the catalog."""
-        from costline.engine.table import Rows
-
         loaded, label = self.load(scenario), self._label(scenario)
         run_one = self._engine(label, seed, samples, users)
         result = run_one(loaded, book)
-        if loaded.cases:
-            cases = self._case_summaries(loaded, label, result, run_one)
-            result = result.model_copy(update={"cases": Rows(cases)})
+        result = self._with_cases(loaded, label, result, run_one)
         return result
+
+    def _with_cases(
+        self, loaded: Scenario, label: str, result: Result, run_one: Callable[..., Result]
+    ) -> Result:
+        """`result` with the headline of each of the scenario's cases (as `run` has it)."""
+        from costline.engine.table import Rows
+
+        if not loaded.cases:
+            return result
+        cases = self._case_summaries(loaded, label, result, run_one)
+        return result.model_copy(update={"cases": Rows(cases)})
 
     def cases(self, scenario: ScenarioInput, *, seed: int = 0) -> list[CaseSummary]:
         """The headline of each case beside the scenario as written (`base`); empty when
@@ -1070,7 +1077,8 @@ class Costline:
         target = Path(out)
         check_out(target, (".xlsx",), force)
         loaded, label = self.load(scenario), self._label(scenario)
-        result = self._engine(label, seed, samples, users)(loaded)
+        run_one = self._engine(label, seed, samples, users)
+        result = self._with_cases(loaded, label, run_one(loaded), run_one)
         # written beside the target and renamed: an interrupted export leaves no half file
         tmp = target.with_name(f".{target.name}.tmp.xlsx")
         try:
@@ -1106,7 +1114,7 @@ class Costline:
         check_out(target, (".html", ".md"), force)
         loaded, label = self.load(scenario), self._label(scenario)
         run_one = self._engine(label, seed, samples, users)
-        result = run_one(loaded)
+        result = self._with_cases(loaded, label, run_one(loaded), run_one)
         waterfall = None
         if any(f.levers for f in loaded.features):
             book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)

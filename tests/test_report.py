@@ -61,6 +61,8 @@ def test_the_html_report_renders_every_chart_offline(chromium, tmp_path, example
             page.wait_for_selector(f"#{key} svg .mark-line, #{key} svg .mark-rect", timeout=20_000)
             marks = page.locator(f"#{key} svg path").count()
             assert marks > 3, key  # axes, grid and the marks themselves
+        headings = page.locator("h2").all_inner_texts()
+        assert ("Cases" in headings) == (example == "margin-levers.yaml")  # it has cases:
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     # it opens offline: nothing but the file itself was fetched
@@ -99,3 +101,18 @@ def test_report_refuses_a_bad_target(tmp_path):
     refused = runner.invoke(app, ["report", path, "-o", str(existing), *ARGS])
     assert refused.exit_code == 2 and existing.read_text() == "mine"
     assert not list(Path(tmp_path).glob(".*tmp"))
+
+
+def test_the_html_report_shows_the_cases_and_the_retirement_warning(tmp_path):
+    import html
+
+    for example in ("margin-levers.yaml", "consumer-chat.yaml"):
+        out = tmp_path / f"{example}.html"
+        done = CliRunner().invoke(app, ["report", str(EXAMPLES / example), "-o", str(out), *ARGS])
+        assert done.exit_code == 0, done.output
+        page = html.unescape(out.read_text())
+        if example == "margin-levers.yaml":
+            cases = page.split("<h2>Cases</h2>")[1].split("</table>")[0]
+            assert all(f"<th>{name}</th>" in cases for name in ("base", "low", "high"))
+        else:
+            assert "<b>MODEL_RETIRING</b> openai:gpt-4o-mini (chat-free)" in page

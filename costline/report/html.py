@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from costline.engine.result import Result
+from costline.report.cases import case_table
 from costline.report.charts import title_text
 from costline.report.format import catalog_label, count, pct, usd
 
@@ -97,9 +98,14 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
         ],
     )
     warnings = (
-        "".join(f'<p class="warning">{html.escape(w.message)}</p>' for w in result.warnings)
+        "".join(
+            f'<p class="warning"><b>{html.escape(w.code)}</b> {html.escape(w.message)}</p>'
+            for w in result.warnings
+        )
         or "<p>None.</p>"
     )
+    header, rows = case_table(result)
+    cases = f"<h2>Cases</h2>{_table(header, rows)}" if rows else ""
     charts = "".join(
         f'<h2>{html.escape(title_text(spec))}</h2><div class="chart" id="chart-{key}"></div>'
         for key, spec in specs.items()
@@ -120,6 +126,7 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
 <h2>Warnings</h2>{warnings}
 <h2>Features</h2>{features}
 <h2>Plans</h2>{plans}
+{cases}
 {charts}
 <script>
 const specs = {data};

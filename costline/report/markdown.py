@@ -132,7 +132,17 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
     if result.timeline[-1] not in shown:
         shown.append(result.timeline[-1])
     out += _table(
-        ["month", "users", "queries", "inference", "fixed", "amortised", "revenue", "gross margin"],
+        [
+            "month",
+            "users",
+            "queries",
+            "inference",
+            "fixed",
+            "amortised",
+            "COGS",
+            "revenue",
+            "gross margin",
+        ],
         [
             [
                 m.month,
@@ -141,6 +151,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
                 usd(m.inference_cost_usd),
                 usd(m.fixed_cost_usd),
                 usd(m.amortised_one_time_usd),
+                usd(m.cogs_usd),
                 usd(m.revenue_usd),
                 pct(m.gross_margin),
             ]
