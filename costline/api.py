@@ -170,6 +170,8 @@ class Fitted(_Dumps):
     placeholder_plans: bool
     path: Path | None = None
     """Where it was written, if it was."""
+    warnings: list[str] = field(default_factory=list)
+    """Why the month may not stand for the product: a partial month, a small sample."""
 
 
 @dataclass(frozen=True)
@@ -986,6 +988,7 @@ class Costline:
             "# Token and call distributions are empirical quantiles; edit plans and growth"
             + (" (the plans are a placeholder: give a plans file)" if extra is None else "")
             + ".\n"
+            + "".join(f"# Warning: {w}.\n" for w in observed["warnings"])
         )
         modelled = self._engine(label, 0)(scenario).timeline[0].inference_cost_usd
         cost = observed["cost_usd"]
@@ -999,6 +1002,7 @@ class Costline:
             gap=modelled / cost - 1 if cost else 0.0,
             placeholder_plans=extra is None,
             path=target,
+            warnings=list(observed["warnings"]),
         )
 
     def classify(

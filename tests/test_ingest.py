@@ -417,6 +417,34 @@ def test_a_fitted_scenario_reproduces_the_observed_monthly_cost(tmp_path):
     assert all(f.routing is not None for f in scenario.features if " [" not in f.name)
 
 
+def test_fit_chooses_the_last_complete_month_and_warns_of_a_partial_one(tmp_path):
+    from costline.ingest.fit import fit
+
+    # 2026-04-01 to 2026-05-06: April whole, six days of May
+    logs = write_logs(
+        tmp_path / "logs.parquet", "parquet", 40_000, seed=3, start="2026-04-01", days=36
+    )
+    out = tmp_path / "usage.parquet"
+    ingest([str(logs)], out, mapping=GENERIC_MAPPING)
+    chosen = fit(str(out))["observed"]
+    assert chosen["months_in_file"] == ["2026-04", "2026-05"]
+    assert chosen["month"] == "2026-04" and chosen["warnings"] == []
+    may = fit(str(out), month="2026-05")["observed"]
+    (partial,) = [w for w in may["warnings"] if "partial month" in w]
+    assert "from 2026-05-01 to 2026-05-06 (6 of 31 days)" in partial
+
+
+def test_fit_warns_of_a_small_sample(tmp_path):
+    from costline.ingest.fit import fit
+
+    logs = write_logs(tmp_path / "l.parquet", "parquet", 300, seed=3, start="2026-04-01", days=30)
+    out = tmp_path / "usage.parquet"
+    ingest([str(logs)], out, mapping=GENERIC_MAPPING)
+    observed = fit(str(out))["observed"]
+    (small,) = observed["warnings"]
+    assert small.startswith(f"small sample: {observed['calls']:,} calls from ")
+
+
 def test_fit_needs_user_ids_and_a_usage_file(tmp_path):
     from costline.ingest.fit import fit
 

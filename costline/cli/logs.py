@@ -153,7 +153,8 @@ def fit(
         ),
     ] = None,
     month: Annotated[
-        str | None, typer.Option(help="Month to fit (YYYY-MM); the latest in the file if unset.")
+        str | None,
+        typer.Option(help="Month to fit (YYYY-MM); the latest complete month if unset."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
     as_of: AsOfOption = None,
@@ -181,6 +182,8 @@ def fit(
         f"Check: the fitted scenario's inference cost at 1x is {usd(fitted.modelled_cost_usd)} "
         f"against {usd(observed['cost_usd'])} observed ({fitted.gap:+.1%})."
     )
+    for warning in fitted.warnings:
+        out_console.print(Text.assemble(("warning:", "bold yellow"), f" {warning}."))
     out_console.print(Text(f"Next: costline run {out}", style="dim"))
 
 

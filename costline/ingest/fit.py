@@ -19,8 +19,10 @@ the sample's, so the fitted scenario's cost at 1x is close to the observed cost.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -61,12 +63,73 @@ def choose_month(
     ]
     if not months:
         raise InputError(f"{path}: no priced rows")
-    chosen = month or months[-1]
+    if month is None:
+        # the latest month the logs cover from end to end; a month still being logged (or
+        # one the export cut) would be fitted as if it were a whole month
+        complete = [m for m in months if month_coverage(con, source, m).complete]
+        chosen = complete[-1] if complete else months[-1]
+    else:
+        chosen = month
     if chosen not in months:
         raise InputError(
             f"{chosen} has no rows; months in {path}: {', '.join(months)}", field=option
         )
     return months, chosen
+
+
+COMPLETE_SLACK_DAYS = 3
+"""A month counts as complete when its logged days span all but this many of its days
+(quiet days at either end of a real month are common; a cut-off export is not)."""
+SMALL_SAMPLE_CALLS = 1_000
+SMALL_SAMPLE_USERS = 30
+"""Below either, quantiles and shares fitted from one month are mostly noise."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a usage file holds of one month."""
+
+    first_day: dt.date
+    last_day: dt.date
+    days_in_month: int
+    calls: int
+
+    @property
+    def span_days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def complete(self) -> bool:
+        return self.span_days >= self.days_in_month - COMPLETE_SLACK_DAYS
+
+
+def month_coverage(con: duckdb.DuckDBPyConnection, source: str, month: str) -> Coverage:
+    """The first and last logged day of `month` (YYYY-MM) in `source`, and its calls."""
+    row = con.execute(
+        f"SELECT min(day), max(day), count(*) FROM {source} "
+        f"WHERE strftime(day, '%Y-%m') = {sql_text(month)}"
+    ).fetchone()
+    assert row is not None
+    year, number = (int(x) for x in month.split("-"))
+    return Coverage(row[0], row[1], calendar.monthrange(year, number)[1], int(row[2]))
+
+
+def sample_warnings(coverage: Coverage, users: int, month: str) -> list[str]:
+    """Why a month's fit may not stand for the product: a partial month, a small sample."""
+    out = []
+    if not coverage.complete:
+        out.append(
+            f"{month} is a partial month: the logs run from {coverage.first_day} to "
+            f"{coverage.last_day} ({coverage.span_days} of {coverage.days_in_month} days), so "
+            "users and calls per user are a part-month's, not a month's"
+        )
+    if coverage.calls < SMALL_SAMPLE_CALLS or users < SMALL_SAMPLE_USERS:
+        out.append(
+            f"small sample: {coverage.calls:,} calls from {users:,} users in {month}; token "
+            "quantiles, shares of users and the model mix are noisy (a close match to the "
+            "observed cost proves little)"
+        )
+    return out
 
 
 def catalog_prices_tier(catalog: PriceCatalog, ref: str, tier: str, day: dt.date) -> bool:
@@ -131,6 +194,7 @@ def fit(
                 + option("fields", "fields={'user': COLUMN}", "--map user=COLUMN")
                 + ")"
             )
+        warnings = sample_warnings(month_coverage(con, source, chosen), int(users), chosen)
         features = []
         groups = con.execute(
             "SELECT feature, tier_, count(*) AS n FROM m GROUP BY 1, 2 ORDER BY 1, n DESC"
@@ -196,5 +260,6 @@ def fit(
             "cost_usd": float(observed or 0.0),
             "months_in_file": months,
             "fitted_on": dt.date.today().isoformat(),
+            "warnings": warnings,
         },
     }
