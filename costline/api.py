@@ -578,6 +578,15 @@ class Costline:
                     )
                 else:
                     then[key] = prices_as_of(pricing, day)
+            undated = sorted(
+                {p.ref for p in book.values() if not p.is_override and not p.price_changes}
+            )
+            if undated:
+                notes.append(
+                    f"the catalog records a single price, with no dated change, for "
+                    f"{', '.join(undated)}: its history does not reach {day}, so they show no "
+                    "change; that is not evidence their prices held"
+                )
             dated = [d for p in book.values() if not p.is_override for d in p.price_changes]
             if dated and day < min(dated):
                 notes.append(

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from costline.catalog.prices import PriceCatalog, prices_as_of
 from costline.cli import app
 
+from .conftest import EXAMPLES
 from .test_levers import BASE
 
 ARGS = ["--samples", "2000", "--as-of", "2026-11-26"]
@@ -128,3 +129,48 @@ def test_lever_changes_name_each_added_changed_and_removed_lever():
     (line,) = lever_changes(before, after)
     assert line == "levers of chat: - response_cache; + caps {'max_output_tokens': 200.0}"
     assert lever_changes(before, before) == []
+
+
+def test_a_growth_change_shows_over_the_horizon_though_the_first_month_is_the_same(tmp_path):
+    """0.08 -> 0.12 a month: the first month is identical, the horizon is not. By hand:
+    users reach 10x the first month's when (1+g)^t >= 10, t = ceil(ln 10 / ln(1+g)) months
+    after the start: 30 at 8%, 21 at 12%."""
+    import math
+
+    from .conftest import LIBRARY
+
+    text = (EXAMPLES / "support-copilot.yaml").read_text()
+    assert text.count("monthly_growth: 0.08") == 1
+    faster = tmp_path / "faster.yaml"
+    faster.write_text(text.replace("monthly_growth: 0.08", "monthly_growth: 0.12"))
+    d = LIBRARY.diff(str(EXAMPLES / "support-copilot.yaml"), str(faster), samples=2000)
+    assert all(c.status == "same" for c in d.headline if "10x" not in c.name)
+    horizon = {c.name.split(" (")[0]: c for c in d.horizon}
+    assert horizon["revenue over the horizon"].after > horizon["revenue over the horizon"].before
+    assert horizon["gross margin in the last month"].status == "changed"
+    for growth, month in ((0.08, d.ten_x_month_before), (0.12, d.ten_x_month_after)):
+        t = math.ceil(math.log(10) / math.log(1 + growth))
+        start = dt.date(2026, 12, 1)
+        expected = dt.date(
+            start.year + (start.month - 1 + t) // 12, (start.month - 1 + t) % 12 + 1, 1
+        )
+        assert month == expected.strftime("%Y-%m")
+    assert d.months[0].inference_cost_usd.status == "same"
+    assert d.months[-1].revenue_usd.after > d.months[-1].revenue_usd.before
+    # the totals are the months summed
+    total = sum(m.revenue_usd.after for m in d.months)
+    assert horizon["revenue over the horizon"].after == pytest.approx(total, rel=1e-12)
+    text_out = (
+        CliRunner()
+        .invoke(app, ["diff", str(EXAMPLES / "support-copilot.yaml"), str(faster), *ARGS])
+        .output
+    )
+    assert "### Over the horizon" in text_out and "### By month" in text_out
+
+
+def test_prices_at_says_when_the_catalog_history_does_not_reach_the_date():
+    from .conftest import LIBRARY
+
+    d = LIBRARY.diff(str(EXAMPLES / "support-copilot.yaml"), prices_at="2026-06-01", samples=2000)
+    (note,) = [n for n in d.notes if "single price" in n]
+    assert "anthropic:claude-sonnet-5-5" in note and "does not reach 2026-06-01" in note

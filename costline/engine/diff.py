@@ -1,6 +1,8 @@
 """What changed between two results, line by line: the first month's money and margins,
-each feature's cost per query, each model's prices, each plan's price. Features and
-models are matched by name; one only on one side is added or removed."""
+each feature's cost per query, each model's prices, each plan's price, and the whole
+horizon (its totals, the margin at its end, the month users reach 10x, every month).
+Features and models are matched by name, months by month; one only on one side is added
+or removed."""
 
 from __future__ import annotations
 
@@ -47,6 +49,16 @@ class Change(_Frozen):
         return self.delta / abs(self.before)
 
 
+class MonthChange(_Frozen):
+    """One month of the two timelines (None where a side has no such month)."""
+
+    month: str
+    inference_cost_usd: Change
+    cogs_usd: Change
+    revenue_usd: Change
+    gross_margin: Change
+
+
 class Diff(_Frozen):
     """Every change between two results."""
 
@@ -64,9 +76,16 @@ class Diff(_Frozen):
     plans: list[Change]
     """Each plan's price (USD a month) and share of users."""
     notes: list[str] = []
+    """What the comparison cannot say (a price the catalog has no record of then)."""
     warnings: list[CostWarning] = []
     """Models shut down before or during the horizon, in either result."""
-    """What the comparison cannot say (a price the catalog has no record of then)."""
+    horizon: list[Change] = []
+    """Totals over the horizon (USD), its gross margin, the last month's margin."""
+    ten_x_month_before: str | None = None
+    """The first month users reach 10x the first month's (None: not within the horizon)."""
+    ten_x_month_after: str | None = None
+    months: list[MonthChange] = []
+    """Every month of either timeline, in order."""
 
 
 def _by_name(
@@ -149,7 +168,84 @@ def diff(
         ),
         notes=notes or [],
         warnings=retirement_notices(before, after),
+        horizon=_horizon(before, after),
+        ten_x_month_before=_ten_x_month(before),
+        ten_x_month_after=_ten_x_month(after),
+        months=_months(before, after),
     )
+
+
+def _margin(revenue: float, cogs: float) -> float | None:
+    return (revenue - cogs) / revenue if revenue > 0 else None
+
+
+def _horizon(before: Result, after: Result) -> list[Change]:
+    """The horizon's totals (USD) and margins, before and after."""
+
+    def total(r: Result, field: str) -> float:
+        return float(sum(getattr(m, field) for m in r.timeline))
+
+    out = [
+        Change(
+            name=f"{label} over the horizon",
+            before=total(before, field),
+            after=total(after, field),
+        )
+        for label, field in (
+            ("revenue", "revenue_usd"),
+            ("inference cost", "inference_cost_usd"),
+            ("COGS", "cogs_usd"),
+        )
+    ]
+    out.append(
+        Change(
+            name="gross margin over the horizon",
+            before=_margin(total(before, "revenue_usd"), total(before, "cogs_usd")),
+            after=_margin(total(after, "revenue_usd"), total(after, "cogs_usd")),
+            kind="share",
+        )
+    )
+    last_b, last_a = before.timeline[-1], after.timeline[-1]
+    name = (
+        f"gross margin in the last month ({last_a.month})"
+        if last_b.month == last_a.month
+        else f"gross margin in the last month ({last_b.month} / {last_a.month})"
+    )
+    out.append(
+        Change(name=name, before=last_b.gross_margin, after=last_a.gross_margin, kind="share")
+    )
+    return out
+
+
+def _ten_x_month(result: Result) -> str | None:
+    """The first month whose users are at least 10x the first month's."""
+    first = result.timeline[0].users
+    return next((m.month for m in result.timeline if first > 0 and m.users >= 10 * first), None)
+
+
+def _months(before: Result, after: Result) -> list[MonthChange]:
+    """Every month of either timeline, matched by month."""
+    b = {m.month: m for m in before.timeline}
+    a = {m.month: m for m in after.timeline}
+
+    def change(field: str, month: str, kind: str = "usd") -> Change:
+        return Change(
+            name=field,
+            before=getattr(b[month], field) if month in b else None,
+            after=getattr(a[month], field) if month in a else None,
+            kind=kind,
+        )
+
+    return [
+        MonthChange(
+            month=month,
+            inference_cost_usd=change("inference_cost_usd", month),
+            cogs_usd=change("cogs_usd", month),
+            revenue_usd=change("revenue_usd", month),
+            gross_margin=change("gross_margin", month, "share"),
+        )
+        for month in sorted({*b, *a})
+    ]
 
 
 def lever_changes(before: Scenario, after: Scenario) -> list[str]:

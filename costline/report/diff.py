@@ -48,6 +48,41 @@ def _table(title: str, changes: list[Change], show_same: bool) -> list[str]:
     return [*out, ""]
 
 
+def _when(month: str | None) -> str:
+    return month if month is not None else "not within the horizon"
+
+
+def _month_table(d: Diff) -> list[str]:
+    changed = [
+        m
+        for m in d.months
+        if any(
+            c.status != "same"
+            for c in (m.inference_cost_usd, m.cogs_usd, m.revenue_usd, m.gross_margin)
+        )
+    ]
+    if not changed:
+        return ["### By month", "", "No month changed.", ""]
+    out = [
+        "### By month (the months that changed)",
+        "",
+        "| month | inference before | after | COGS before | after | revenue before | after "
+        "| gross margin before | after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in changed:
+        cells = [
+            m.month,
+            *(
+                _value(v, c.kind)
+                for c in (m.inference_cost_usd, m.cogs_usd, m.revenue_usd, m.gross_margin)
+                for v in (c.before, c.after)
+            ),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
 def render_diff_markdown(d: Diff) -> str:
     """The diff: the headline figures, then what moved them."""
     month = (
@@ -56,6 +91,8 @@ def render_diff_markdown(d: Diff) -> str:
     out = [
         f"## costline diff: {cell(d.before_label)} -> {cell(d.after_label)}",
         "",
+        # what the comparison cannot say comes before the figures it qualifies
+        *([f"- {note}" for note in d.notes] + [""] if d.notes else []),
         f"First month ({month}), USD a month unless marked.",
         "",
         *_table("Headline", d.headline, show_same=True),
@@ -67,7 +104,11 @@ def render_diff_markdown(d: Diff) -> str:
             show_same=False,
         ),
         *_table("Plans (price USD a month, share of users)", d.plans, show_same=False),
-        *([f"- {note}" for note in d.notes] + [""] if d.notes else []),
+        *_table("Over the horizon", d.horizon, show_same=True),
+        f"Users reach 10x the first month's: {_when(d.ten_x_month_before)} before, "
+        f"{_when(d.ten_x_month_after)} after.",
+        "",
+        *_month_table(d),
         *(
             [
                 "### Warnings",
