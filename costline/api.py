@@ -419,10 +419,24 @@ class Costline:
             self.catalogs.model_tiers,
             seed=seed,
             observed=observed,
+            list_price=self._list_price,
         )
         quiet = self._engine(label, seed, samples, progress=progress)
         cases = self._case_summaries(loaded, label, outcome.result, quiet)
         return outcome.model_copy(update={"cases": cases})
+
+    def _list_price(self, ref: str) -> float | None:
+        """`ref`'s catalog price on the as-of date, USD per 1M input plus 1M output tokens
+        (None when the catalog cannot price both)."""
+        from costline.errors import UnknownModelError
+
+        try:
+            rates = self.catalogs.prices.resolve(ref).rates_at(self.as_of)
+        except UnknownModelError:
+            return None
+        if rates.input is None or rates.output is None:
+            return None
+        return rates.input.base + rates.output.base
 
     def observed(self, usage: str | os.PathLike[str], month: str | None = None) -> ObservedUsage:
         """Each feature of a usage file from `ingest` in `month` (YYYY-MM; the latest when

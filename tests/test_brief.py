@@ -343,3 +343,57 @@ def test_the_verdict_names_a_model_in_use_its_vendor_shuts_down():
 
     text = render_brief_markdown(b)
     assert "openai:gpt-4o is shut down by its vendor on 2026-12-01, before 2027-01" in text
+
+
+def _list_price(ref: str) -> float | None:
+    return LIBRARY._list_price(ref)
+
+
+def test_the_next_cheaper_tier_looks_across_the_providers_current_line_up():
+    """claude-sonnet-5 is the last tier of Claude 5, but Anthropic's current line-up has
+    claude-haiku-5-5 below it: the move offered is that one, priced by a full run."""
+    shipped = load_model_tiers()
+    s = on("anthropic:claude-sonnet-5")
+    within = brief(s, tiers=shipped, solver=False).features[0].cheaper_tier
+    assert within.moves == {} and "cheapest tier" in within.reason  # without prices
+    b = cto_brief(
+        s,
+        lambda v: price_book(v, CATALOG),
+        run,
+        None,
+        shipped,
+        list_price=_list_price,
+    )
+    move = b.features[0].cheaper_tier
+    lineup = shipped.lineup("anthropic")
+    assert lineup is not None
+    # the line-up's model priced next below sonnet-5's $2 + $10, by hand from the catalog
+    below = sorted(
+        (p, m)
+        for m in lineup.models
+        if (p := _list_price(f"anthropic:{m}")) is not None
+        and p < _list_price("anthropic:claude-sonnet-5")
+    )
+    assert move.moves == {"anthropic:claude-sonnet-5": f"anthropic:{below[-1][1]}"}
+    assert move.across == "line-up"
+    haiku = price_book(on(f"anthropic:{below[-1][1]}"), CATALOG)
+    rates = next(iter(haiku.values())).rates_at(s.month_dates()[0])
+    per_query = 2 * (1000 * rates.input.base + 200 * rates.output.base) / 1e6
+    assert move.cost_per_query_usd == pytest.approx(per_query, rel=1e-9)
+
+
+def test_another_providers_equivalent_is_the_cheapest_at_the_same_place_in_its_line_up():
+    shipped = load_model_tiers()
+    s = on("anthropic:claude-sonnet-5")
+    b = cto_brief(s, lambda v: price_book(v, CATALOG), run, None, shipped, list_price=_list_price)
+    other = b.features[0].cheaper_tier.other_provider
+    assert other is not None and other.across == "other provider"
+    (chosen,) = other.moves.values()
+    # haiku-5-5 is the bottom of Anthropic's line-up: the bottoms of the others, cheapest
+    bottoms = [
+        f"{f.provider}:{f.models[-1]}"
+        for f in shipped.families
+        if f is shipped.lineup(f.provider) and f.provider != "anthropic"
+    ]
+    assert chosen == min(bottoms, key=lambda r: _list_price(r) or float("inf"))
+    assert other.saving_usd is not None and other.cost_per_query_usd is not None

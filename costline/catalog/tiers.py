@@ -45,6 +45,10 @@ class ModelTiers:
         family, index = placed
         return dict(family.shutdown).get(family.models[index])
 
+    def lineup(self, provider: str) -> ModelFamily | None:
+        """The provider's current line-up: its first family in the data file (newest first)."""
+        return next((f for f in self.families if f.provider == provider.lower()), None)
+
     def cheaper(self, ref: str) -> str | None:
         """The `provider:model` one tier below `ref` in its family, if any."""
         placed = self.place(ref)

@@ -53,6 +53,9 @@ Book = dict[str, ModelPricing]
 Runner = Callable[[Scenario, Book], Result]
 Pricer = Callable[[Scenario], Book]
 Solver = Callable[[str, float], Solved]
+ListPrice = Callable[[str], float | None]
+"""A catalog model's list price today (USD per 1M input + 1M output tokens), None when
+the catalog cannot price it: how tiers across a line-up are ordered."""
 
 SCALE_MULTIPLE = 10.0
 TRIGGER_USERS_SIMULATED = 20_000
@@ -93,6 +96,13 @@ class TierMove(_Frozen):
     """Why there is no move (no cheaper tier known, self-hosted, explicit price)."""
     source: str | None = None
     """Where the family's tiers come from."""
+    across: str | None = None
+    """How the cheaper model was chosen: `family` (the next tier of the model's family),
+    `line-up` (the provider's current line-up, the next price below) or `other provider`
+    (another vendor's line-up, the same position in it, the cheapest such)."""
+    other_provider: TierMove | None = None
+    """The cheapest other provider's model at the cheaper tier's position in its own
+    line-up, priced by a full run (quality is not compared)."""
 
 
 class PlanTrigger(_Frozen):
@@ -260,12 +270,54 @@ def plan_trigger(plan: str, trigger: Trigger, quota: int | None, seed: int) -> P
     )
 
 
+def cheaper_model(ref: str, tiers: ModelTiers, list_price: ListPrice | None) -> str | None:
+    """The next cheaper model for `ref`: in its provider's current line-up, the one whose
+    list price is next below `ref`'s (skipping models already shut down); without prices,
+    or when the line-up has none, the next tier of `ref`'s own family."""
+    provider = ref.partition(":")[0].lower()
+    lineup = tiers.lineup(provider)
+    price = list_price(ref) if list_price is not None else None
+    if lineup is not None and list_price is not None and price is not None:
+        shut = dict(lineup.shutdown)
+        below = [
+            (p, f"{provider}:{m}")
+            for m in lineup.models
+            if m not in shut and (p := list_price(f"{provider}:{m}")) is not None and p < price
+        ]
+        if below:
+            return max(below)[1]
+    return tiers.cheaper(ref)
+
+
+def other_provider_model(ref: str, tiers: ModelTiers, list_price: ListPrice) -> str | None:
+    """The cheapest model, among the other providers' current line-ups, at the position
+    `ref` holds in its own (top, bottom, or the same fraction of the way down)."""
+    provider, _, model = ref.partition(":")
+    own = tiers.lineup(provider)
+    if own is None or model not in own.models:
+        return None
+    share = own.models.index(model) / max(len(own.models) - 1, 1)
+    found = []
+    for family in tiers.families:
+        if family is not tiers.lineup(family.provider) or family.provider == provider.lower():
+            continue
+        pick = family.models[round(share * (len(family.models) - 1))]
+        other = f"{family.provider}:{pick}"
+        if (p := list_price(other)) is not None:
+            found.append((p, other))
+    return min(found)[1] if found else None
+
+
 def tier_variant(
-    scenario: Scenario, index: int, tiers: ModelTiers, models: list[ModelUse]
+    scenario: Scenario,
+    index: int,
+    tiers: ModelTiers,
+    models: list[ModelUse],
+    list_price: ListPrice | None = None,
 ) -> tuple[Scenario | None, TierMove]:
     """`scenario` with feature `index` moved one tier down (see `_tier_variant`), with the
     shutdown dates of the models involved."""
-    variant, move = _tier_variant(scenario, index, tiers, models)
+    variant, move = _tier_variant(scenario, index, tiers, models, list_price)
     refs = [m.ref for m in models if m.share > 0 and m.provider != "override"]
     refs += list(move.moves.values())
     days = {ref: day.isoformat() for ref in refs if (day := tiers.shutdown(ref)) is not None}
@@ -273,7 +325,11 @@ def tier_variant(
 
 
 def _tier_variant(
-    scenario: Scenario, index: int, tiers: ModelTiers, models: list[ModelUse]
+    scenario: Scenario,
+    index: int,
+    tiers: ModelTiers,
+    models: list[ModelUse],
+    list_price: ListPrice | None = None,
 ) -> tuple[Scenario | None, TierMove]:
     """`scenario` with feature `index` moved one tier down in each of its models' families,
     or None and the reason there is no such move; `models` are the models the feature's
@@ -298,8 +354,20 @@ def _tier_variant(
     moves = {
         r.model: cheaper
         for r in routes
-        if isinstance(r.model, str) and (cheaper := tiers.cheaper(r.model)) is not None
+        if isinstance(r.model, str)
+        and (cheaper := cheaper_model(r.model, tiers, list_price)) is not None
     }
+
+    def in_lineup(ref: str) -> bool:
+        provider, _, model = ref.partition(":")
+        lineup = tiers.lineup(provider)
+        return lineup is not None and model in lineup.models
+
+    across = (
+        "line-up"
+        if list_price is not None and moves and all(in_lineup(c) for c in moves.values())
+        else "family"
+    )
     served = {m.ref for m in models if m.share > 0}
     if moves and not served & set(moves):
         listed = ", ".join(sorted(served)) or "none"
@@ -311,16 +379,40 @@ def _tier_variant(
     if not moves:
         if isinstance(main, PriceOverride):
             why = f"{main.name} has an explicit price; costline knows no tiers for it"
+        elif placed and list_price is not None:
+            why = (
+                f"{main} is the cheapest model costline knows in its family "
+                f"({placed[0].family}) and in its provider's current line-up"
+            )
         elif placed:
             why = f"{main} is the cheapest tier costline knows in its family ({placed[0].family})"
         else:
             why = f"costline knows no tier family for {main} (catalog/data/model_tiers.yml)"
         return None, TierMove(**family, reason=why, source=source)
-    new = _moved(feature, moves)
+    return _with_moves(scenario, index, moves), TierMove(
+        **family, moves=moves, source=source, across=across
+    )
+
+
+def _with_moves(scenario: Scenario, index: int, moves: dict[str, str]) -> Scenario:
     features = list(scenario.features)
-    features[index] = new
-    variant = scenario.model_copy(update={"features": features})
-    return variant, TierMove(**family, moves=moves, source=source)
+    features[index] = _moved(features[index], moves)
+    return scenario.model_copy(update={"features": features})
+
+
+def _priced(move: TierMove, moved: Result, fr: FeatureResult, i: int) -> TierMove:
+    """`move` with what its full run gives: the feature's cost per query, its saving and
+    the product's COGS share and margin."""
+    saving = fr.inference_cost_usd - moved.features[i].inference_cost_usd
+    return move.model_copy(
+        update={
+            "cost_per_query_usd": moved.features[i].cost_per_query.mean,
+            "saving_usd": saving,
+            "saving_share": saving / fr.inference_cost_usd if fr.inference_cost_usd else None,
+            "cogs_share_of_arpu": moved.blended.cogs_share_of_arpu,
+            "gross_margin": moved.blended.gross_margin,
+        }
+    )
 
 
 def _moved(feature: Feature, moves: dict[str, str]) -> Feature:
@@ -354,10 +446,12 @@ def cto_brief(
     *,
     seed: int = 0,
     observed: ObservedUsage | None = None,
+    list_price: ListPrice | None = None,
 ) -> Brief:
     """The brief of `scenario`: `price` gives a scenario's price book, `run` prices a
     scenario with a book, `solver` answers a target (skipped when None); `observed` adds
-    what pilot logs show of each feature."""
+    what pilot logs show of each feature; `list_price` orders tiers across a provider's
+    line-up and finds another provider's equivalent (within a family only when None)."""
     if SCALE_MULTIPLE not in scenario.scale_multiples:
         # a fleet grows in steps: the projection needs the run to size it at 10x
         multiples = [*scenario.scale_multiples, SCALE_MULTIPLE]
@@ -371,24 +465,28 @@ def cto_brief(
     features = []
     closes: dict[str, list[str]] = {"cogs-share": [], "gross-margin": []}
     for i, (feature, fr) in enumerate(zip(scenario.features, result.features, strict=True)):
-        variant, move = tier_variant(scenario, i, tiers, fr.models)
+        variant, move = tier_variant(scenario, i, tiers, fr.models, list_price)
         if variant is not None:
             moved = run(variant, price(variant))
-            saving = fr.inference_cost_usd - moved.features[i].inference_cost_usd
-            move = move.model_copy(
-                update={
-                    "cost_per_query_usd": moved.features[i].cost_per_query.mean,
-                    "saving_usd": saving,
-                    "saving_share": saving / fr.inference_cost_usd
-                    if fr.inference_cost_usd
-                    else None,
-                    "cogs_share_of_arpu": moved.blended.cogs_share_of_arpu,
-                    "gross_margin": moved.blended.gross_margin,
-                }
-            )
+            move = _priced(move, moved, fr, i)
             for target, gap in (("cogs-share", cogs), ("gross-margin", margin)):
                 if not gap.met and meets(metric(moved, target), target, gap.threshold):
                     closes[target].append(feature.name)
+            cheaper = {m for m in move.moves.values()}
+            others = {
+                m: o
+                for m in cheaper
+                if list_price is not None
+                and (o := other_provider_model(m, tiers, list_price)) is not None
+            }
+            if others:
+                # the same moves, each cheaper model swapped for its other-provider peer
+                swapped = {k: others.get(v, v) for k, v in move.moves.items()}
+                alt = _with_moves(scenario, i, swapped)
+                other = _priced(
+                    TierMove(moves=swapped, across="other provider"), run(alt, price(alt)), fr, i
+                )
+                move = move.model_copy(update={"other_provider": other})
         seen = (
             next((o for o in observed.features if o.name == feature.name), None)
             if observed

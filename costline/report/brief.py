@@ -215,17 +215,32 @@ def _tier(f: FeatureBrief, b: Brief) -> list[str]:
         )
     if t.moves and t.cost_per_query_usd is not None and t.saving_usd is not None:
         out.append(
-            f"- one tier down ({_moves(t)}): {usd(t.cost_per_query_usd)} per query, saving "
+            f"- {_down(t)} ({_moves(t)}): {usd(t.cost_per_query_usd)} per query, saving "
             f"{usd(t.saving_usd)} a month ({pct(t.saving_share)} of the feature); COGS share "
             f"{pct(t.cogs_share_of_arpu)}, gross margin {pct(t.gross_margin)}, if the "
             "cheaper model's answers are good enough: check on your own evals."
         )
     elif t.reason:
         out.append(f"- no cheaper tier: {t.reason}")
+    o = t.other_provider
+    if o is not None and o.cost_per_query_usd is not None and o.saving_usd is not None:
+        out.append(
+            f"- another provider at that tier ({_moves(o)}, the cheapest model at the same "
+            f"place in its vendor's current line-up): {usd(o.cost_per_query_usd)} per query, "
+            f"saving {usd(o.saving_usd)} a month ({pct(o.saving_share)}); COGS share "
+            f"{pct(o.cogs_share_of_arpu)}, gross margin {pct(o.gross_margin)}. Quality is not "
+            "compared: a place in a line-up is not a benchmark."
+        )
     for ref in t.moves.values():
         if ref in t.shutdowns:
             out.append(f"- note: {ref} itself is shut down by its vendor on {t.shutdowns[ref]}.")
     return out
+
+
+def _down(t: TierMove) -> str:
+    if t.across == "line-up":
+        return "the next cheaper model in its provider's current line-up"
+    return "one tier down"
 
 
 def _rate(t: PlanTrigger) -> str:
