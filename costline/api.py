@@ -824,7 +824,7 @@ class Costline:
     def _breakeven_of(
         self, result: Result, self_host: str, features: list[str] | None, **fleet_options: Any
     ) -> Breakeven:
-        from costline.engine.breakeven import api_features, query_tokens
+        from costline.engine.breakeven import api_features, default_features, query_tokens
         from costline.engine.breakeven import breakeven as crossing
         from costline.engine.selfhost import serve
         from costline.scenario.selfhost import SelfHostedDeployment
@@ -833,15 +833,56 @@ class Costline:
         model_id, sep, gpu_id = self_host.partition("@")
         if not sep or not model_id or not gpu_id:
             raise InputError(f"expected MODEL@GPU, got {self_host!r}", field="self_host")
+        d = models.defaults
+        notes = []
+        if "min_replicas" not in fleet_options:
+            fleet_options["min_replicas"] = int(d.breakeven_min_replicas.value)
+            notes.append(
+                f"{fleet_options['min_replicas']} replicas at least: "
+                f"{d.breakeven_min_replicas.source}"
+            )
+        if "staff_usd_per_month" not in fleet_options:
+            fleet_options["staff_usd_per_month"] = d.breakeven_staff_usd_per_month.value
+            notes.append(
+                f"ML-ops staff ${fleet_options['staff_usd_per_month']:,.0f} a month: "
+                f"{d.breakeven_staff_usd_per_month.source}"
+            )
         fleet = _validated(SelfHostedDeployment, model=model_id, gpu=gpu_id, **fleet_options)
-        moved = api_features(result, features)
+        left_out: dict[str, str] = {}
+        if features:
+            moved = api_features(result, features)
+        else:
+            api_features(result, None)  # refuses a scenario with no API feature
+            moved, left_out = default_features(
+                result,
+                models.model(model_id).params,
+                self._tier_place,
+                d.stand_in_small_params.value,
+                d.stand_in_frontier_params.value,
+            )
+            if not moved:
+                why = "; ".join(f"{name}: {reason}" for name, reason in left_out.items())
+                raise InputError(
+                    f"no feature is moved by default ({why}); name the ones to compare",
+                    field="features",
+                )
+        notes.append(
+            "Quality is not compared: the open model is assumed to answer as well as the "
+            "API model it replaces; check that on your own evals"
+            + (
+                f" (features left on the API: {', '.join(left_out)}; the open model is "
+                "matched to a vendor's tier by size only, a costline assumption)"
+                if left_out
+                else ""
+            )
+        )
         peak = fleet.peak_to_average or models.defaults.peak_to_average.value
         target = fleet.utilisation or models.defaults.utilisation_target.value
         _, input_tokens, output_tokens = query_tokens(result, moved)
         # the serving point's token prices at the fleet's average load
         spec = fleet.serving_spec(input_tokens, output_tokens, utilisation=target / peak)
         serving = serve(spec, models.model(model_id), hardware.gpu(gpu_id), models.defaults)
-        return crossing(
+        outcome = crossing(
             result,
             serving,
             moved,
@@ -850,6 +891,21 @@ class Costline:
             min_replicas=fleet.min_replicas,
             staff_usd_per_month=fleet.staff_usd_per_month,
         )
+        return outcome.model_copy(update={"left_out": left_out, "notes": notes})
+
+    def _tier_place(self, ref: str) -> float | None:
+        """Where `ref` sits in its vendor's current line-up (else its family): 0 = the top
+        tier, 1 = the bottom; None when costline knows no tiers for it."""
+        tiers = self.catalogs.model_tiers
+        provider, _, model = ref.partition(":")
+        lineup = tiers.lineup(provider)
+        if lineup is not None and model in lineup.models:
+            return lineup.models.index(model) / max(len(lineup.models) - 1, 1)
+        placed = tiers.place(ref)
+        if placed is None:
+            return None
+        family, index = placed
+        return index / max(len(family.models) - 1, 1)
 
     def gpus(self) -> HardwareCatalog:
         """The GPU catalog: peak dense FLOP/s, memory, bandwidth, rental prices, sources."""

@@ -118,6 +118,11 @@ def test_breakeven_command_reports_both_curves_and_the_month():
             str(EXAMPLES / "support-copilot.yaml"),
             "--self-host",
             "llama-3.1-70b@h100-sxm",
+            # one replica and no staff, so the fleet crosses the API within the horizon
+            "--min-replicas",
+            "1",
+            "--staff-usd-per-month",
+            "0",
             "--format",
             "json",
             "--as-of",
@@ -140,10 +145,14 @@ def test_breakeven_command_reports_both_curves_and_the_month():
         for s, a in zip(doc["timeline_selfhost_usd"][:i], doc["timeline_api_usd"][:i], strict=True)
     )
     assert doc["serving"]["tp"] == 4  # chosen: the smallest split leaving half for KV cache
-    lasting = doc["months"].index(doc["always_cheaper_from_month"])
     pairs = list(zip(doc["timeline_selfhost_usd"], doc["timeline_api_usd"], strict=True))
-    assert all(s < a for s, a in pairs[lasting:])
-    assert lasting == 0 or pairs[lasting - 1][0] >= pairs[lasting - 1][1]
+    if doc["always_cheaper_from_month"] is None:
+        # the API's falling prices catch up again: the last month is not self-hosting's
+        assert pairs[-1][0] >= pairs[-1][1]
+    else:
+        lasting = doc["months"].index(doc["always_cheaper_from_month"])
+        assert all(s < a for s, a in pairs[lasting:])
+        assert lasting == 0 or pairs[lasting - 1][0] >= pairs[lasting - 1][1]
 
 
 @pytest.mark.parametrize(
@@ -436,3 +445,63 @@ def test_a_self_hosted_feature_refuses_levers_that_leave_its_fleet():
     )
     with pytest.raises(ScenarioError, match=r"features\[0\].*self-hosted feature takes.*batch"):
         parse_scenario(text, "yaml")
+
+
+MIXED = """
+name: mixed tiers
+start: 2027-01
+horizon_months: 12
+users: {start: 5000}
+plans: [{name: pro, price_usd_per_month: 30, share: 1}]
+features:
+  - name: frontier
+    trigger: {queries_per_month: 20}
+    usage: {input_tokens: 2000, output_tokens: 400}
+    model: anthropic:claude-fable-5-2
+  - name: small
+    trigger: {queries_per_month: 50}
+    usage: {input_tokens: 800, output_tokens: 100}
+    model: openai:gpt-6-luna
+"""
+
+
+def test_breakeven_defaults_to_two_replicas_a_sourced_staff_cost_and_caveats(tmp_path):
+    from costline.catalog.open_models import load_open_models
+
+    from .conftest import LIBRARY
+
+    scenario = tmp_path / "mixed.yaml"
+    scenario.write_text(MIXED)
+    out = LIBRARY.breakeven(str(scenario), "llama-3.1-8b@l4")
+    defaults = load_open_models().defaults
+    assert out.fleet.min_replicas == 2 == defaults.breakeven_min_replicas.value
+    assert out.fleet.staff_usd_per_month == pytest.approx(133_080 / 12, abs=1)
+    assert any("Bureau of Labor Statistics" in n for n in out.notes)
+    assert any(n.startswith("Quality is not compared") for n in out.notes)
+    # an 8B model is assumed to stand in for the bottom tier only: fable stays on the API
+    assert out.features == ["small"]
+    assert "claude-fable-5-2 is a higher tier" in out.left_out["frontier"]
+    # named, it is compared anyway; given, the options replace the defaults
+    named = LIBRARY.breakeven(
+        str(scenario),
+        "llama-3.1-8b@l4",
+        features=["frontier"],
+        min_replicas=1,
+        staff_usd_per_month=0,
+    )
+    assert named.features == ["frontier"] and named.left_out == {}
+    assert (named.fleet.min_replicas, named.fleet.staff_usd_per_month) == (1, 0)
+    assert not any("Bureau" in n for n in named.notes)
+
+
+def test_breakeven_with_nothing_to_move_by_default_says_why(tmp_path):
+    from costline.errors import InputError
+
+    from .conftest import LIBRARY
+
+    scenario = tmp_path / "top.yaml"
+    scenario.write_text(MIXED.split("  - name: small")[0])
+    with pytest.raises(InputError) as err:
+        LIBRARY.breakeven(str(scenario), "llama-3.1-8b@l4")
+    assert err.value.field == "features"
+    assert "frontier: anthropic:claude-fable-5-2 is a higher tier" in str(err.value)

@@ -72,6 +72,14 @@ class SelfHostDefaults:
     peak_to_average: Sourced
     auto_tp_max_gpus: Sourced
     auto_tp_weights_share: Sourced
+    breakeven_min_replicas: Sourced
+    """Replicas `costline breakeven` keeps running when none are given."""
+    breakeven_staff_usd_per_month: Sourced
+    """ML-ops staff (USD per month) `costline breakeven` charges when none is given."""
+    stand_in_small_params: Sourced
+    stand_in_frontier_params: Sourced
+    """Total parameters from which an open model is assumed to stand in for a line-up's
+    middle tiers (small) and its top tier (frontier), choosing what breakeven moves."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,10 @@ def load_open_models() -> OpenModelCatalog:
         peak_to_average=sourced("peak_to_average"),
         auto_tp_max_gpus=sourced("auto_tp_max_gpus"),
         auto_tp_weights_share=sourced("auto_tp_weights_share"),
+        breakeven_min_replicas=sourced("breakeven_min_replicas"),
+        breakeven_staff_usd_per_month=sourced("breakeven_staff_usd_per_month"),
+        stand_in_small_params=sourced("stand_in_small_params"),
+        stand_in_frontier_params=sourced("stand_in_frontier_params"),
     )
     benchmarks = []
     for row in read_data("inference_benchmarks.yml")["points"]:

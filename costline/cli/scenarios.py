@@ -333,10 +333,17 @@ def breakeven(
         float | None,
         typer.Option(help="Share of capacity the busiest hour may use, (0, 1]; headroom."),
     ] = None,
-    min_replicas: Annotated[int, typer.Option(help="Replicas kept running, >= 1.")] = 1,
+    min_replicas: Annotated[
+        int | None,
+        typer.Option(help="Replicas kept running, >= 1; default 2, for availability (labelled)."),
+    ] = None,
     staff_usd_per_month: Annotated[
-        float, typer.Option(help="ML-ops staff for the fleet, USD per month.")
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            help="ML-ops staff for the fleet, USD per month; default one engineer at the "
+            "BLS median software-developer wage ($11,090; 0 for none)."
+        ),
+    ] = None,
     price_per_gpu_hour: Annotated[
         float | None, typer.Option(help="USD per GPU-hour; the catalog's price when unset.")
     ] = None,

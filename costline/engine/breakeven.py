@@ -17,13 +17,14 @@ same either way and left out of both sides.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costline.engine.result import FeatureResult, Result
 from costline.engine.selfhost import ServingPoint
-from costline.errors import InputError
+from costline.errors import InputError, option
 
 HOURS_PER_MONTH = 730.0  # 8,760 hours a year / 12
 SECONDS_PER_HOUR = 3600.0
@@ -90,6 +91,10 @@ class Breakeven(BaseModel):
     timeline_api_usd: list[float]
     timeline_selfhost_usd: list[float]
     replicas_by_month: list[int]
+    left_out: dict[str, str] = {}
+    """API features not moved (none were named), and why."""
+    notes: list[str] = []
+    """The defaults taken and their sources, and what the comparison leaves out."""
 
 
 def plan_fleet(
@@ -190,6 +195,47 @@ def query_tokens(result: Result, features: list[str] | None = None) -> tuple[flo
         float(sum(w * f.input_tokens_per_call for w, f in zip(share, chosen, strict=True))),
         float(sum(w * f.output_tokens_per_call for w, f in zip(share, chosen, strict=True))),
     )
+
+
+def stands_in(open_params: float, place: float | None, small: float, frontier: float) -> bool:
+    """Whether an open model of `open_params` total parameters is assumed to stand in for
+    an API model at `place` in its vendor's line-up (0 = the top tier, 1 = the bottom;
+    None: not placed, treated as a middle tier): from `small` parameters for the middle
+    tiers, from `frontier` for the top. A costline assumption, not a quality measure."""
+    if place is None or 0 < place < 1:
+        return open_params >= small
+    if place == 0:
+        return open_params >= frontier
+    return True
+
+
+def default_features(
+    result: Result,
+    open_params: float,
+    place_of: Callable[[str], float | None],
+    small: float,
+    frontier: float,
+) -> tuple[list[str], dict[str, str]]:
+    """The API features a breakeven moves when none are named: those with LLM tokens to
+    serve whose main model the open model is assumed to stand in for; and each left out
+    with why."""
+    chosen: list[str] = []
+    left: dict[str, str] = {}
+    for f in result.features:
+        if f.deployment == "self_hosted":
+            continue
+        main = max(f.models, key=lambda m: m.share, default=None)
+        if f.input_tokens_per_call + f.output_tokens_per_call <= 0 or main is None:
+            left[f.name] = "no LLM tokens to serve"
+        elif not stands_in(open_params, place_of(main.ref), small, frontier):
+            left[f.name] = (
+                f"{main.ref} is a higher tier than the open model is assumed to stand in for "
+                f"(name it with {option('features', 'features=[...]', '--feature')} to compare "
+                "anyway)"
+            )
+        else:
+            chosen.append(f.name)
+    return chosen, left
 
 
 def api_features(result: Result, names: list[str] | None) -> list[str]:

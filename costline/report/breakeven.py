@@ -89,6 +89,10 @@ def render_breakeven_terminal(result: Breakeven, console: Console, every: int = 
             str(result.replicas_by_month[i]),
         )
     console.print(months)
+    for name, why in result.left_out.items():
+        console.print(Text(f"Left on the API: {name}: {why}.", style="yellow"))
+    for note in result.notes:
+        console.print(Text(f"· {note}.", style="dim"))
     console.print(
         Text(
             "Both sides count the features' LLM calls only: retrieval, tools and infra are "
@@ -114,4 +118,8 @@ def render_breakeven_markdown(result: Breakeven) -> str:
             f"{usd(result.timeline_api_usd[i])} | {usd(result.timeline_selfhost_usd[i])} | "
             f"{result.replicas_by_month[i]} |"
         )
+    if result.left_out or result.notes:
+        out.append("")
+    out += [f"- left on the API: {name}: {why}" for name, why in result.left_out.items()]
+    out += [f"- {note}" for note in result.notes]
     return "\n".join(out)
