@@ -83,11 +83,11 @@ def test_every_retirement_names_a_model_and_successor_the_catalog_prices():
 @pytest.mark.parametrize(
     "args",
     [
-        ["run", "examples/margin-levers.yaml", "--samples", "500", "--users", "100"],
-        ["levers", "examples/margin-levers.yaml"],
+        ["run", "examples/consumer-chat.yaml", "--samples", "500", "--users", "100"],
+        ["levers", "examples/consumer-chat.yaml", "--cache-hit-rate", "0.1"],
         [
             "run",
-            "examples/margin-levers.yaml",
+            "examples/consumer-chat.yaml",
             "-f",
             "markdown",
             "--samples",
@@ -95,9 +95,9 @@ def test_every_retirement_names_a_model_and_successor_the_catalog_prices():
             "--users",
             "100",
         ],
-        ["levers", "examples/margin-levers.yaml", "-f", "markdown"],
-        ["diff", "examples/margin-levers.yaml", "--prices-at", "2026-06-01", "--samples", "500"],
-        ["brief", "examples/margin-levers.yaml", "--no-solve", "--samples", "500"],
+        ["levers", "examples/consumer-chat.yaml", "--cache-hit-rate", "0.1", "-f", "markdown"],
+        ["diff", "examples/consumer-chat.yaml", "--prices-at", "2026-06-01", "--samples", "500"],
+        ["brief", "examples/consumer-chat.yaml", "--no-solve", "--samples", "500"],
     ],
 )
 def test_every_view_shows_the_warning(args, monkeypatch):
@@ -105,4 +105,4 @@ def test_every_view_shows_the_warning(args, monkeypatch):
     done = CliRunner().invoke(app, [*args, "--as-of", dt.date(2026, 12, 3).isoformat()])
     assert done.exit_code == 0, done.output
     text = " ".join(done.output.split())
-    assert "anthropic:claude-sonnet-4-5" in text and "2026-11-30" in text
+    assert "openai:gpt-4o-mini" in text and "2027-01-14" in text

@@ -128,11 +128,11 @@ def copilot(catalog):
 
 def test_support_copilot_draft_reply_by_hand(copilot):
     day = dt.date(2026, 12, 1)
-    sonnet_in = per_mtok("claude-sonnet-4-5", "anthropic", day, input_tokens=1)
-    sonnet_out = per_mtok("claude-sonnet-4-5", "anthropic", day, output_tokens=1)
+    sonnet_in = per_mtok("claude-sonnet-5-5", "anthropic", day, input_tokens=1)
+    sonnet_out = per_mtok("claude-sonnet-5-5", "anthropic", day, output_tokens=1)
     # cache reads are part of input_tokens: 0.1M input that are all cache reads
     sonnet_cached = per_mtok(
-        "claude-sonnet-4-5", "anthropic", day, input_tokens=1, cache_read_tokens=1
+        "claude-sonnet-5-5", "anthropic", day, input_tokens=1, cache_read_tokens=1
     )
     embed = per_mtok("text-embedding-3-small", "openai", day, input_tokens=1)
     tokens_in = lognormal_mean(3500, 7000)
@@ -151,10 +151,10 @@ def test_support_copilot_draft_reply_by_hand(copilot):
 
 def test_support_copilot_routing_and_margin_by_hand(copilot):
     day = dt.date(2026, 12, 1)
-    mini_in = per_mtok("gpt-4o-mini", "openai", day, input_tokens=1)
-    mini_out = per_mtok("gpt-4o-mini", "openai", day, output_tokens=1)
-    sonnet_in = per_mtok("claude-sonnet-4-5", "anthropic", day, input_tokens=1)
-    sonnet_out = per_mtok("claude-sonnet-4-5", "anthropic", day, output_tokens=1)
+    mini_in = per_mtok("gpt-6-luna", "openai", day, input_tokens=1)
+    mini_out = per_mtok("gpt-6-luna", "openai", day, output_tokens=1)
+    sonnet_in = per_mtok("claude-sonnet-5-5", "anthropic", day, input_tokens=1)
+    sonnet_out = per_mtok("claude-sonnet-5-5", "anthropic", day, output_tokens=1)
     tokens_in = lognormal_mean(2500, 9000)
     summary = (
         0.8 * (tokens_in * mini_in + 200 * mini_out)

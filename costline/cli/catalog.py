@@ -23,7 +23,7 @@ def models_search(
 
     Example:
 
-        costline models search "gpt-4o"
+        costline models search "claude sonnet"
         costline models search claude sonnet --at 2025-06-01
     """
     from costline.api import parse_date
