@@ -106,6 +106,16 @@ CASES = [
         ["features[0].extras.orchestration_overhead", "+500%", "write 0.05 for 5%"],
     ),
     (
+        "a monthly row with no amount",
+        ("{name: vector DB cluster, usd_per_month: 600}", "{name: vector DB cluster}"),
+        ["monthly[0]", "give usd_per_month, usd_per_user, usd_per_paying_user or share_of_revenue"],
+    ),
+    (
+        "a revenue share as a percentage",
+        ("share_of_revenue: 0.029", "share_of_revenue: 2.9"),
+        ["monthly[2].share_of_revenue", "write 0.029 for 2.9%"],
+    ),
+    (
         "a share as a percentage",
         ("cached_input_share: 0.3 ", "cached_input_share: 30 "),
         ["features[0].usage.cached_input_share", "write 0.3 for 30%"],

@@ -168,7 +168,11 @@ def test_support_copilot_routing_and_margin_by_hand(copilot):
     draft = copilot.features[0]
     inference = draft.inference_cost_usd + summary * summary_queries
     revenue = 2000 * (0.7 * 29 + 0.3 * 59)
-    cogs = inference + 600 + 250 + 30000 / 12
+    # monthly rows: fixed, then card fees (2.9% of revenue + $0.30 a paying user: both
+    # plans charge) and helpdesk seats at $0.50 a user
+    variable = 0.029 * revenue + 0.30 * 2000 + 0.50 * 2000
+    assert copilot.blended.variable_cost_usd == pytest.approx(variable, rel=1e-12)
+    cogs = inference + 600 + 250 + variable + 30000 / 12
     assert copilot.blended.revenue_usd == pytest.approx(revenue)
     assert copilot.blended.gross_margin == pytest.approx((revenue - cogs) / revenue, abs=0.005)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from costline.scenario.models import Scenario, Users, add_months, parse_year_month
+from costline.scenario.models import MonthlyRow, Scenario, Users, add_months, parse_year_month
 
 
 def users_by_month(users: Users, months: int) -> np.ndarray:
@@ -36,15 +36,39 @@ def price_factor(annual_change: float, as_of: dt.date, day: dt.date) -> float:
     return (1 + annual_change) ** (months / 12)
 
 
+def _active(row: MonthlyRow, months: list[dt.date]) -> np.ndarray:
+    first = parse_year_month(row.start) if row.start else months[0]
+    last = parse_year_month(row.end) if row.end else months[-1]
+    return np.array([first <= m <= last for m in months])
+
+
 def fixed_costs(scenario: Scenario) -> np.ndarray:
-    """USD of fixed monthly rows in each month of the horizon."""
+    """USD of the monthly rows' fixed part (`usd_per_month`) in each month of the horizon."""
     months = scenario.month_dates()
     out = np.zeros(len(months))
     for row in scenario.monthly:
-        first = parse_year_month(row.start) if row.start else months[0]
-        last = parse_year_month(row.end) if row.end else months[-1]
-        active = np.array([first <= m <= last for m in months])
-        out += np.where(active, row.usd_per_month, 0.0)
+        out += np.where(_active(row, months), row.usd_per_month, 0.0)
+    return out
+
+
+def paying_share(scenario: Scenario) -> float:
+    """The share of users on a plan that charges (price above 0)."""
+    return float(sum(p.share for p in scenario.plans if p.price_usd_per_month > 0))
+
+
+def variable_costs(scenario: Scenario, users: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """USD of the monthly rows' parts that grow with the business in each month: per user,
+    per paying user and as a share of revenue (`users` and `revenue` by month)."""
+    months = scenario.month_dates()
+    paying = paying_share(scenario)
+    out = np.zeros(len(months))
+    for row in scenario.monthly:
+        amount = (
+            row.usd_per_user * users
+            + row.usd_per_paying_user * paying * users
+            + row.share_of_revenue * revenue
+        )
+        out += np.where(_active(row, months), amount, 0.0)
     return out
 
 

@@ -167,6 +167,8 @@ class Blended(_Frozen):
     inference_cost_per_user_usd: float
     fixed_cost_usd: float
     amortised_one_time_usd: float
+    variable_cost_usd: float = 0.0
+    """Monthly rows per user, per paying user and as a share of revenue."""
     cogs_usd: float
     """Inference + fixed monthly + amortised one-time."""
     gross_margin: float | None
@@ -188,6 +190,9 @@ class ScalePoint(_Frozen):
     amortised_one_time_usd: float
     fixed_and_amortised_usd: float
     """The COGS that does not grow with the users: fixed rows plus amortised one-time rows."""
+    variable_cost_usd: float = 0.0
+    """Monthly rows per user, per paying user and as a share of revenue: they grow with
+    the users."""
     revenue_usd: float
     cost_per_user_usd: float
     gross_margin: float | None
@@ -210,6 +215,9 @@ class Month(_Frozen):
     amortised_one_time_usd: float
     one_time_spend_usd: float
     """Cash spent on one-time rows this month (not in COGS; amortised instead)."""
+    variable_cost_usd: float = 0.0
+    """Monthly rows that grow with the business: per user, per paying user and shares of
+    revenue (payment fees, seats), in COGS."""
     cogs_usd: float
     revenue_usd: float
     gross_margin: float | None

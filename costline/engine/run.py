@@ -39,7 +39,13 @@ from costline.engine.per_query import (
     simulate_queries,
     total,
 )
-from costline.engine.projection import fixed_costs, one_time_costs, price_factor, users_by_month
+from costline.engine.projection import (
+    fixed_costs,
+    one_time_costs,
+    price_factor,
+    users_by_month,
+    variable_costs,
+)
 from costline.engine.result import (
     Blended,
     CatalogUsed,
@@ -293,12 +299,13 @@ def run_scenario(
             amounts.append(row.amount_usd)
     amortised, spent = one_time_costs(scenario, amounts)
     arpu = sum(p.share * p.price_usd_per_month for p in scenario.plans)
+    variable = variable_costs(scenario, users, users * arpu)
     timeline = []
     for t, month in enumerate(months):
         queries = users[t] * sum(blended_q.values())
         inference = sum(r.monthly_cost(users[t] * blended_q[r.feature.name], t) for r in runs)
         revenue = users[t] * arpu
-        cogs = inference + fixed[t] + amortised[t]
+        cogs = inference + fixed[t] + variable[t] + amortised[t]
         timeline.append(
             Month(
                 month=month.strftime("%Y-%m"),
@@ -311,6 +318,7 @@ def run_scenario(
                 fixed_cost_usd=float(fixed[t]),
                 amortised_one_time_usd=float(amortised[t]),
                 one_time_spend_usd=float(spent[t]),
+                variable_cost_usd=float(variable[t]),
                 cogs_usd=float(cogs),
                 revenue_usd=float(revenue),
                 gross_margin=_margin(revenue, cogs),
@@ -376,6 +384,7 @@ def run_scenario(
         inference_cost_per_user_usd=first.inference_cost_usd / first.users if first.users else 0.0,
         fixed_cost_usd=first.fixed_cost_usd,
         amortised_one_time_usd=first.amortised_one_time_usd,
+        variable_cost_usd=first.variable_cost_usd,
         cogs_usd=first.cogs_usd,
         gross_margin=first.gross_margin,
         inference_gross_margin=_margin(first.revenue_usd, first.inference_cost_usd),
@@ -639,7 +648,9 @@ def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:
     users = first.users * multiple
     revenue = first.revenue_usd * multiple
     flat = first.fixed_cost_usd + first.amortised_one_time_usd
-    cogs = inference + first.fixed_cost_usd + first.amortised_one_time_usd
+    # per-user and revenue-share rows grow with the users, as revenue does
+    variable = first.variable_cost_usd * multiple
+    cogs = inference + flat + variable
     return ScalePoint(
         multiple=multiple,
         users=users,
@@ -648,6 +659,7 @@ def _scale_point(multiple: float, first: Month, inference: float) -> ScalePoint:
         fixed_cost_usd=first.fixed_cost_usd,
         amortised_one_time_usd=first.amortised_one_time_usd,
         fixed_and_amortised_usd=flat,
+        variable_cost_usd=variable,
         revenue_usd=revenue,
         cost_per_user_usd=cogs / users if users else 0.0,
         gross_margin=_margin(revenue, cogs),

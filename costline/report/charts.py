@@ -131,6 +131,11 @@ def chart_specs(
                 ("revenue", p.revenue_usd),
                 ("inference", p.inference_cost_usd),
                 ("fixed + amortised", p.fixed_and_amortised_usd),
+                *(
+                    (("per user + revenue share", p.variable_cost_usd),)
+                    if p.variable_cost_usd
+                    else ()
+                ),
             )
         ],
         mark="bar",

@@ -22,7 +22,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from costline.engine.projection import price_factor
+from costline.engine.projection import paying_share, price_factor
 from costline.engine.result import FeatureResult, Result
 from costline.scenario.models import Scenario
 
@@ -170,6 +170,17 @@ def write_workbook(
         book.money,
     )
     wb.define_name("arpu", f"=Assumptions!{_cell(row, 1, True)}")
+    row += 1
+    book.text(a, row, 0, "Share of users on a paid plan", book.bold)
+    book.formula(
+        a,
+        row,
+        1,
+        f"=SUMPRODUCT((B{plan_first + 1}:B{plan_last + 1}>0)*C{plan_first + 1}:C{plan_last + 1})",
+        paying_share(scenario),
+        book.pct,
+    )
+    wb.define_name("paying_share", f"=Assumptions!{_cell(row, 1, True)}")
     row += 2
 
     # features
@@ -260,8 +271,20 @@ def write_workbook(
         row += 1
 
     # monthly rows (staff of fleets included, as the engine bills it)
-    book.text(a, row, 0, "Fixed monthly rows", book.bold)
-    book.header(a, row, 1, ("USD a month", "first month", "last month"))
+    book.text(a, row, 0, "Monthly rows", book.bold)
+    book.header(
+        a,
+        row,
+        1,
+        (
+            "USD a month",
+            "first month",
+            "last month",
+            "USD a user",
+            "USD a paying user",
+            "share of revenue",
+        ),
+    )
     row += 1
     fixed_first = row
     start_date, end_date = months[0], months[-1]
@@ -272,6 +295,9 @@ def write_workbook(
         a.write_number(row, 1, row_in.usd_per_month, book.in_money)
         a.write_datetime(row, 2, dt.datetime.combine(first_day, dt.time()), book.in_month)
         a.write_datetime(row, 3, dt.datetime.combine(last, dt.time()), book.in_month)
+        a.write_number(row, 4, row_in.usd_per_user, book.in_money)
+        a.write_number(row, 5, row_in.usd_per_paying_user, book.in_money)
+        a.write_number(row, 6, row_in.share_of_revenue, book.in_pct)
         row += 1
     for feature in scenario.features:
         if feature.deployment is not None and feature.deployment.staff_usd_per_month:
@@ -279,6 +305,8 @@ def write_workbook(
             a.write_number(row, 1, feature.deployment.staff_usd_per_month, book.in_money)
             a.write_datetime(row, 2, dt.datetime.combine(start_date, dt.time()), book.in_month)
             a.write_datetime(row, 3, dt.datetime.combine(end_date, dt.time()), book.in_month)
+            for col in (4, 5, 6):
+                a.write_number(row, col, 0, book.in_money)
             row += 1
     fixed_last = max(row - 1, fixed_first)
     row += 1
@@ -431,6 +459,7 @@ def write_workbook(
         "revenue",
         "gross margin",
         "inference / revenue",
+        "per user and revenue share",
     ]
     book.header(mo, 1, 0, heads)
     by_month_users = scenario.users.by_month is not None
@@ -500,7 +529,26 @@ def write_workbook(
             m.one_time_spend_usd,
             book.money,
         )
-        book.formula(mo, r, 8, f"=E{excel_row}+F{excel_row}+G{excel_row}", m.cogs_usd, book.money)
+        span = f"{fixed_first + 1}:${{c}}${fixed_last + 1}"
+        in_rows = {c: f"Assumptions!${c}${span.format(c=c)}" for c in "BCDEFG"}
+        active = f"({in_rows['C']}<=A{excel_row})*({in_rows['D']}>=A{excel_row})"
+        book.formula(
+            mo,
+            r,
+            12,
+            f"=SUMPRODUCT(({in_rows['E']}+{in_rows['F']}*paying_share)*B{excel_row}"
+            f"+{in_rows['G']}*J{excel_row},{active})",
+            m.variable_cost_usd,
+            book.money,
+        )
+        book.formula(
+            mo,
+            r,
+            8,
+            f"=E{excel_row}+F{excel_row}+G{excel_row}+M{excel_row}",
+            m.cogs_usd,
+            book.money,
+        )
         book.formula(mo, r, 9, f"=C{excel_row}*arpu", m.revenue_usd, book.money)
         book.formula(
             mo,
@@ -536,6 +584,7 @@ def write_workbook(
         "cost per user",
         "gross margin",
         "inference / revenue",
+        "per user and revenue share",
     ]
     book.header(sc, 1, 0, heads)
     for i, point in enumerate(result.scale):
@@ -561,11 +610,22 @@ def write_workbook(
         book.formula(sc, r, 4, "=Monthly!$F$3", point.fixed_cost_usd, book.money)
         book.formula(sc, r, 5, "=Monthly!$G$3", point.amortised_one_time_usd, book.money)
         book.formula(sc, r, 6, f"=Monthly!$J$3*A{x}", point.revenue_usd, book.money)
+        book.formula(sc, r, 10, f"=Monthly!$M$3*A{x}", point.variable_cost_usd, book.money)
         book.formula(
-            sc, r, 7, f"=IF(B{x}>0,(D{x}+E{x}+F{x})/B{x},0)", point.cost_per_user_usd, book.money
+            sc,
+            r,
+            7,
+            f"=IF(B{x}>0,(D{x}+E{x}+F{x}+K{x})/B{x},0)",
+            point.cost_per_user_usd,
+            book.money,
         )
         book.formula(
-            sc, r, 8, f'=IF(G{x}>0,(G{x}-D{x}-E{x}-F{x})/G{x},"")', point.gross_margin, book.pct
+            sc,
+            r,
+            8,
+            f'=IF(G{x}>0,(G{x}-D{x}-E{x}-F{x}-K{x})/G{x},"")',
+            point.gross_margin,
+            book.pct,
         )
         book.formula(sc, r, 9, f'=IF(G{x}>0,D{x}/G{x},"")', point.cogs_share_of_arpu, book.pct)
 

@@ -386,16 +386,40 @@ class Users(_Model):
 
 
 class MonthlyRow(_Model):
-    """A fixed monthly cost: vector DB cluster, monitoring, an ML-ops seat."""
+    """A monthly cost in COGS: fixed (a vector DB cluster, monitoring, an ML-ops seat), per
+    user (a per-seat licence, support tooling), per paying user (a card charge's fixed
+    fee) or a share of revenue (payment processing, an app store's cut), or any mix."""
 
     name: Annotated[str, Field(min_length=1)]
     """What the cost is."""
-    usd_per_month: NonNegative
-    """USD per month."""
+    usd_per_month: NonNegative = 0.0
+    """USD per month, whatever the users."""
+    usd_per_user: NonNegative = 0.0
+    """USD per monthly active user per month."""
+    usd_per_paying_user: NonNegative = 0.0
+    """USD per month per user on a plan that charges (price above 0)."""
+    share_of_revenue: Share = 0.0
+    """Fraction of the month's revenue, e.g. 0.029 for a 2.9% card fee."""
     start: YearMonth | None = None
     """First month it is paid; the scenario start when unset."""
     end: YearMonth | None = None
     """Last month it is paid; the horizon when unset."""
+
+    @model_validator(mode="after")
+    def _some_amount(self) -> MonthlyRow:
+        amounts = {"usd_per_month", "usd_per_user", "usd_per_paying_user", "share_of_revenue"}
+        if not amounts & self.model_fields_set:
+            raise PydanticCustomError(
+                "monthly_amount",
+                "give usd_per_month, usd_per_user, usd_per_paying_user or share_of_revenue",
+                {},
+            )
+        return self
+
+    @property
+    def varies(self) -> bool:
+        """Whether the row grows with users or revenue."""
+        return bool(self.usd_per_user or self.usd_per_paying_user or self.share_of_revenue)
 
 
 class TrainingSpec(_Model):
