@@ -397,3 +397,16 @@ def test_another_providers_equivalent_is_the_cheapest_at_the_same_place_in_its_l
     ]
     assert chosen == min(bottoms, key=lambda r: _list_price(r) or float("inf"))
     assert other.saving_usd is not None and other.cost_per_query_usd is not None
+
+
+def test_every_published_latency_is_a_priced_model_with_sources():
+    from costline.catalog._data import read_data
+
+    raw = read_data("api_latency.yml")["models"]
+    for ref, figures in raw.items():
+        CATALOG.resolve(ref)  # a model the price catalog prices
+        for name in ("time_to_first_token_s", "output_tokens_per_s"):
+            figure = figures[name]
+            assert figure["value"] > 0 and figure["source"] and figure["checked"], (ref, name)
+    # the current line-ups' models found on 2026-12-03
+    assert {"openai:gpt-6-luna", "anthropic:claude-sonnet-4-6", "openai:gpt-5.4"} <= set(raw)
