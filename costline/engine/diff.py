@@ -71,6 +71,8 @@ class Diff(_Frozen):
     """Mean cost per query of each feature (USD)."""
     features_monthly: list[Change] = []
     """Each feature's inference cost in the first month (USD)."""
+    actions: list[Change] = []
+    """Mean cost of each user action that spans features (USD)."""
     models: list[Change]
     """First-month USD per 1M tokens of each model's input and output."""
     plans: list[Change]
@@ -164,6 +166,11 @@ def diff(
         features_monthly=_by_name(
             {f.name: f.inference_cost_usd for f in before.features},
             {f.name: f.inference_cost_usd for f in after.features},
+            "usd",
+        ),
+        actions=_by_name(
+            {x.name: x.cost_per_action.mean for x in before.actions},
+            {x.name: x.cost_per_action.mean for x in after.actions},
             "usd",
         ),
         notes=notes or [],

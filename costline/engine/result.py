@@ -319,6 +319,17 @@ def case_summary(name: str, result: Result) -> CaseSummary:
     )
 
 
+class ActionResult(_Frozen):
+    """A user action that runs several features: its cost, at the start month's prices."""
+
+    name: str
+    features: dict[str, int]
+    """Feature -> queries one action makes."""
+    cost_per_action: Stats
+    """USD per action: the sum of its queries' costs (each drawn from its feature's
+    simulated queries); the mean is exact (counts x each feature's mean cost per query)."""
+
+
 class Result(_Frozen):
     """Everything `costline run` reports."""
 
@@ -334,5 +345,7 @@ class Result(_Frozen):
     one_time: Rows[OneTimeResult]
     warnings: Rows[CostWarning]
     notes: list[str]
+    actions: Rows[ActionResult] = Rows()
+    """The scenario's user actions that span features, each priced per action."""
     cases: Rows[CaseSummary] = Rows()
     """The scenario's cases side by side, `base` first (empty without `cases:`)."""

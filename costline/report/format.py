@@ -51,3 +51,8 @@ def catalog_label(result: Result) -> str:
 def cell(text: object) -> str:
     """Text safe inside a Markdown table cell: pipes escaped, newlines flattened."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def action_queries(features: dict[str, int]) -> str:
+    """An action's queries, e.g. `transcribe x1 + summarise x1 + index x3`."""
+    return " + ".join(f"{name} x{n}" for name, n in features.items())

@@ -11,7 +11,7 @@ from typing import Any
 from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.charts import title_text
-from costline.report.format import catalog_label, count, pct, usd
+from costline.report.format import action_queries, catalog_label, count, pct, usd
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 980px; color: #222; }
@@ -104,6 +104,24 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
         )
         or "<p>None.</p>"
     )
+    actions = (
+        "<h2>Cost per action</h2>"
+        + _table(
+            ["action", "queries", "mean", "median", "p95"],
+            [
+                [
+                    a.name,
+                    action_queries(a.features),
+                    usd(a.cost_per_action.mean),
+                    usd(a.cost_per_action.median),
+                    usd(a.cost_per_action.p95),
+                ]
+                for a in result.actions
+            ],
+        )
+        if result.actions
+        else ""
+    )
     header, rows = case_table(result)
     cases = f"<h2>Cases</h2>{_table(header, rows)}" if rows else ""
     charts = "".join(
@@ -125,6 +143,7 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
 <h2>Summary</h2>{summary}
 <h2>Warnings</h2>{warnings}
 <h2>Features</h2>{features}
+{actions}
 <h2>Plans</h2>{plans}
 {cases}
 {charts}

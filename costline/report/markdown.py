@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from costline.engine.result import Result
 from costline.report.cases import case_table
-from costline.report.format import catalog_label, cell, count, months, multiple, pct, usd
+from costline.report.format import (
+    action_queries,
+    catalog_label,
+    cell,
+    count,
+    months,
+    multiple,
+    pct,
+    usd,
+)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -81,6 +90,21 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
             for f in result.features
         ],
     )
+    if result.actions:
+        out += ["## Cost per action", ""]
+        out += _table(
+            ["action", "queries", "mean", "median", "p95"],
+            [
+                [
+                    a.name,
+                    action_queries(a.features),
+                    usd(a.cost_per_action.mean),
+                    usd(a.cost_per_action.median),
+                    usd(a.cost_per_action.p95),
+                ]
+                for a in result.actions
+            ],
+        )
     out += ["## Plans (inference cost per user per month)", ""]
     out += _table(
         [

@@ -660,6 +660,11 @@ def write_workbook(
         su.write_number(r, 1, p.cost_per_user.median, book.money)
         su.write_number(r, 2, p.cost_per_user.p95, book.money)
         r += 1
+    for action in result.actions:
+        book.text(su, r, 0, f"{action.name} (an action): cost per action median / p95")
+        su.write_number(r, 1, action.cost_per_action.median, book.small_money)
+        su.write_number(r, 2, action.cost_per_action.p95, book.small_money)
+        r += 1
     r += 1
     book.text(su, r, 0, "Warnings", book.bold)
     for w in result.warnings:

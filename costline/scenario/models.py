@@ -572,6 +572,17 @@ class ApiLatency(_Model):
     """Where the figures come from (your measurement, a benchmark and its date)."""
 
 
+class Action(_Model):
+    """Something a user does that runs several features: "a meeting" is one transcription,
+    one summary and three index writes; "a ticket" is a classification, a draft and a
+    retrieval. Reported as cost per action beside cost per query."""
+
+    name: Annotated[str, Field(min_length=1)]
+    """What the user does, e.g. `meeting`."""
+    features: Annotated[dict[str, Annotated[int, Field(ge=1, le=1_000)]], Field(min_length=1)]
+    """Feature name -> how many of its queries one action makes."""
+
+
 class Scenario(_Model):
     """An AI product: its users, plans, AI features and cost rows."""
 
@@ -614,6 +625,8 @@ class Scenario(_Model):
     allow_extreme: bool = False
     """Accept values that are almost always a percentage written where a fraction goes (an
     annual price rise above 100%, an orchestration overhead above 100%)."""
+    actions: list[Action] = Field(default_factory=list)
+    """User actions that span features, each priced per action (median, p95)."""
 
     @field_validator("plans")
     @classmethod
@@ -674,6 +687,15 @@ def _reference_problems(scenario: Scenario) -> list[str]:
                 except ValidationError as err:
                     message = err.errors()[0]["msg"]
                     problems.append(f"features[{i}].trigger_by_plan.{plan}: {message}")
+    feature_names = [feature.name for feature in scenario.features]
+    problems += _duplicates("actions", [action.name for action in scenario.actions])
+    for i, action in enumerate(scenario.actions):
+        for name in action.features:
+            if name not in feature_names:
+                problems.append(
+                    f"actions[{i}].features.{name}: unknown feature {name!r}; features are "
+                    + ", ".join(feature_names)
+                )
     if "base" in scenario.cases:
         problems.append("cases.base: `base` is the scenario as written; name the case otherwise")
     used = {name for feature in scenario.features for name in model_names(feature)}
