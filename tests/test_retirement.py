@@ -106,3 +106,37 @@ def test_every_view_shows_the_warning(args, monkeypatch):
     assert done.exit_code == 0, done.output
     text = " ".join(done.output.split())
     assert "openai:gpt-4o-mini" in text and "2027-01-14" in text
+
+
+def _warnings(model: str) -> list[tuple[str, str]]:
+    text = SCENARIO.format(start="2026-12", model=model)
+    return [
+        (w.code, w.message)
+        for w in LIBRARY.run(yaml.safe_load(text), samples=300, users=100).warnings
+        if w.code == "UNITS_NOT_MODELLED"
+    ]
+
+
+def test_a_model_priced_by_audio_is_never_silently_priced_as_text():
+    """gpt-4o-transcribe charges audio input tokens at their own rate: the run says so,
+    with the rate calc_price applies (1M audio input tokens)."""
+    import datetime as dt
+
+    import genai_prices
+
+    ((code, message),) = _warnings("openai:gpt-4o-transcribe")
+    audio = genai_prices.calc_price(
+        genai_prices.Usage(input_tokens=1_000_000, input_audio_tokens=1_000_000),
+        "gpt-4o-transcribe",
+        provider_id="openai",
+        genai_request_timestamp=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC),
+    ).total_price
+    assert f"input_audio_mtok at ${float(audio):g}" in message
+    assert _warnings("openai:gpt-6-luna") == []
+
+
+def test_a_model_with_no_token_price_names_the_units_it_is_priced_by():
+    from costline.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="priced by audio_hours, input_audio_hours"):
+        LIBRARY.run(yaml.safe_load(SCENARIO.format(start="2026-12", model="openai:whisper-1")))

@@ -48,6 +48,28 @@ _EARLIEST = dt.date(2000, 1, 1)
 _PROBE = 1_000
 """Input tokens of the probe usages above a tier's start (a one-token cache probe then
 never exceeds the input)."""
+_TOKEN_KEYS = frozenset(
+    {
+        "input_mtok",
+        "output_mtok",
+        "cache_read_mtok",
+        "cache_write_mtok",
+        "cache_write_5m_mtok",
+        "cache_write_1h_mtok",
+        "requests_kcount",
+    }
+)
+"""Price keys a scenario's text usage (tokens, cache reads and writes, calls) covers."""
+_TOOL_FEES = frozenset(
+    {
+        "web_searches_kcount",
+        "storage_searches_kcount",
+        "code_executions_kcount",
+        "rerank_searches_kcount",
+        "social_searches_kcount",
+    }
+)
+"""Per-use fees of optional tools: charged only when a call uses the tool."""
 _MTOK = Decimal(1_000_000)
 _KREQ = Decimal(1_000)
 # Which price keys make each of the engine's token parts "priced": a part the model does
@@ -315,7 +337,25 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         # priority variant's) is not a change of this one
         price_changes=tuple(start for start, _ in schedule if start is not None),
         tier_since=tier_since,
+        other_units=_other_units(entry, context),
     )
+
+
+def _other_units(
+    entry: CatalogEntry, context: dict[str, str] | None
+) -> tuple[tuple[str, float], ...]:
+    """The units besides text tokens and tool fees the model's newest price is set in, with
+    their (base) prices."""
+    use_context = None if entry.borrowed else context
+    newest = max(_day_breaks(entry.model), default=_EARLIEST)
+    price = entry.model.get_prices(dt.datetime.combine(newest, dt.time(12), dt.UTC), use_context)
+    out = []
+    for key, value in sorted(price.__dict__.items()):
+        if value is None or key in _TOKEN_KEYS or key in _TOOL_FEES or key.startswith("_"):
+            continue
+        base = value.base if isinstance(value, gp.TieredPrices) else value
+        out.append((key, float(base)))
+    return tuple(out)
 
 
 def _rates(cells: list[PriceCell]) -> Rates:

@@ -82,6 +82,10 @@ class ModelPricing:
     """First day the catalog prices `service_tier` (None: always, or the default tier)."""
     follows_trajectory: bool = True
     """False for a fixed contract price the scenario's price trajectory must not move."""
+    other_units: tuple[tuple[str, float], ...] = ()
+    """Units the catalog prices this model by that a scenario cannot declare yet (audio or
+    image tokens, audio hours, characters, pages), each with its price in the unit its
+    genai-prices key names (`input_audio_mtok`: USD per 1M audio input tokens)."""
 
     def trajectory_start(self, as_of: dt.date) -> dt.date:
         """The day after which the price trajectory applies: the as-of date, or this model's

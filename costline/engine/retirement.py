@@ -4,13 +4,17 @@ MODEL_RETIRED   shut down before the scenario's first month (or on its first day
                 figures price a model that cannot be bought
 MODEL_RETIRING  shuts down during the horizon: from that month the figures price a model
                 that is no longer sold
+UNITS_NOT_MODELLED  a model also priced by units a scenario cannot declare yet (audio,
+                images, characters): what the feature sends in them is not in the figures
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from costline.catalog.retirements import Retirements
+from costline.catalog.types import ModelPricing
 from costline.engine.result import CostWarning, FeatureResult, Result
 
 CODES = ("MODEL_RETIRED", "MODEL_RETIRING")
@@ -68,3 +72,28 @@ def retirement_warnings(
             CostWarning(code=code, subject=ref, message=f"{said}{successor} Source: {r.source}")
         )
     return out
+
+
+def unmodelled_unit_warnings(
+    features: list[FeatureResult], book: Mapping[str, ModelPricing]
+) -> list[CostWarning]:
+    """UNITS_NOT_MODELLED: a model the features use that its catalog entry also prices by
+    a unit a scenario cannot declare yet (audio or image tokens, audio hours, characters,
+    pages): whatever the feature sends in that unit is not in the figures."""
+    used = {m.ref for f in features for m in f.models if m.share > 0}
+    out: dict[str, CostWarning] = {}
+    for pricing in book.values():
+        if pricing.ref not in used or not pricing.other_units or pricing.ref in out:
+            continue
+        units = ", ".join(f"{unit} at ${price:g}" for unit, price in pricing.other_units)
+        out[pricing.ref] = CostWarning(
+            code="UNITS_NOT_MODELLED",
+            subject=pricing.ref,
+            message=(
+                f"{pricing.ref} is also priced by {units} (genai-prices' units), which a "
+                "scenario cannot declare yet: audio, images or characters the feature sends "
+                "are not in these figures, which count text tokens only. A transcription or "
+                "speech feature is underpriced; give an explicit price that folds them in."
+            ),
+        )
+    return list(out.values())

@@ -65,7 +65,7 @@ from costline.engine.result import (
     Simulation,
     Stats,
 )
-from costline.engine.retirement import retirement_warnings
+from costline.engine.retirement import retirement_warnings, unmodelled_unit_warnings
 from costline.engine.table import Rows
 from costline.engine.terms import cost_terms
 from costline.engine.training import TrainingEstimate, one_time_estimates
@@ -398,6 +398,7 @@ def run_scenario(
 
     scale = [_scale_point(m, first, inference_at(m)) for m in scenario.scale_multiples]
     warnings = find_warnings(scenario.thresholds, features, plans, blended, timeline)
+    warnings = unmodelled_unit_warnings(features, book) + warnings
     if retirements is not None:
         # first: a figure for a model that cannot be bought undoes every other one
         warnings = retirement_warnings(features, months, retirements) + warnings

@@ -73,13 +73,17 @@ def price_book(
             missing = [name for name in needs if getattr(rates, name) is None]
             if missing:
                 start_text = f" from {start}" if start else ""
+                units = [unit for unit, _ in book[key].other_units]
+                priced_by = (
+                    f"; it is priced by {', '.join(units)}, which a scenario cannot declare yet"
+                    if units
+                    else " (an embedding or audio model where a chat model is expected?)"
+                )
                 raise ScenarioError(
                     file,
                     path,
                     f"the catalog has no {' or '.join(missing)} token price for {model!r}"
-                    f"{start_text}"
-                    " (an embedding or audio model where a chat model is expected?); "
-                    "choose another model or give an explicit price",
+                    f"{start_text}{priced_by}; choose another model or give an explicit price",
                 )
     _batch_prices(scenario, catalog, book, file, lever_defaults or load_lever_defaults())
     return book
