@@ -38,7 +38,7 @@ from costline.settings import (
 if TYPE_CHECKING:
     from costline.catalog.gpus import HardwareCatalog
     from costline.catalog.levers import LeverDefaults
-    from costline.catalog.open_models import OpenModelCatalog
+    from costline.catalog.open_models import OpenModel, OpenModelCatalog
     from costline.catalog.prices import CatalogModel, PriceCatalog
     from costline.catalog.retirements import Retirements
     from costline.catalog.tiers import ModelTiers
@@ -922,6 +922,11 @@ class Costline:
             raise InputError(f"expected a whole number >= 1, got {limit!r}", field="limit")
         when = self.as_of if at is None else parse_date(at, "at")
         return self.catalogs.prices.search(query, when, limit)
+
+    def open_models(self) -> list[OpenModel]:
+        """The open-weight models costline can self-host (`selfhost`, `breakeven`), largest
+        first: parameters, attention, context and the sources of their shapes."""
+        return sorted(self.catalogs.open_models.models.values(), key=lambda m: -m.params)
 
     @staticmethod
     def schema() -> dict[str, Any]:

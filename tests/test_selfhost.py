@@ -249,3 +249,41 @@ def test_every_open_model_and_benchmark_has_a_source_and_a_date():
         items = rows.values() if isinstance(rows, dict) else rows
         for row in items:
             assert row["source"] and row["checked"]
+
+
+def test_every_dense_open_models_params_follow_from_its_shapes():
+    """An independent check of the data file: a dense transformer's parameters are its
+    embeddings, its layers' attention and MLP matrices (tied or untied output head); the
+    published or derived count must agree within 3%."""
+    from costline.catalog._data import read_data
+
+    checked = []
+    for model_id, m in read_data("open_models.yml")["models"].items():
+        if m.get("routed_experts") or m["attention"] not in ("gqa", "mha"):
+            continue
+        h, hd = m["hidden_size"], m["head_dim"]
+        attention = h * hd * (2 * m["attention_heads"] + 2 * m["kv_heads"])
+        mlp = 3 * h * m["intermediate_size"]
+        body = m["layers"] * (attention + mlp)
+        embed = m["vocab_size"] * h
+        counts = (body + embed, body + 2 * embed)  # tied, untied output head
+        assert min(abs(float(m["params"]) / c - 1) for c in counts) < 0.03, model_id
+        checked.append(model_id)
+    assert {"qwen3-8b", "qwen3-32b", "gemma-3-27b", "llama-3.1-70b"} <= set(checked)
+
+
+def test_models_open_lists_every_open_model(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from costline.catalog.open_models import load_open_models
+    from costline.cli import app
+
+    done = CliRunner().invoke(app, ["models", "--open", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    listed = [m["id"] for m in json.loads(done.output)]
+    assert sorted(listed) == sorted(load_open_models().models)
+    params = [m["params"] for m in json.loads(done.output)]
+    assert params == sorted(params, reverse=True)
+    assert {"llama-4-maverick", "qwen3-235b-a22b", "gpt-oss-120b", "deepseek-r1"} <= set(listed)

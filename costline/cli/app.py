@@ -29,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 models_app = typer.Typer(
-    help="Look up models and their prices in the catalog.", no_args_is_help=True
+    help="Look up models: the price catalog (search), and the open models to self-host (--open)."
 )
 app.add_typer(models_app, name="models")
 

@@ -9,6 +9,37 @@ import typer
 from costline.cli.app import Format, FormatOption, app, emit, handled, library, models_app
 
 
+@models_app.callback(invoke_without_command=True)
+@handled()
+def models(
+    ctx: typer.Context,
+    open_: Annotated[
+        bool,
+        typer.Option("--open", help="List the open models costline can self-host."),
+    ] = False,
+    format: FormatOption = Format.terminal,
+) -> None:
+    """Look up models: the price catalog (`models search WORDS`), or with --open the open
+    models costline can self-host, with their shapes' sources.
+
+    Example:
+
+        costline models search "claude sonnet"
+        costline models --open
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not open_:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+    emit(
+        library().open_models(),
+        format,
+        "models:render_open_models_terminal",
+        "models:render_open_models_markdown",
+    )
+
+
 @models_app.command("search", short_help="Find models in the price catalog, with their prices.")
 @handled()
 def models_search(

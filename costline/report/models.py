@@ -1,4 +1,4 @@
-"""`costline models search` on the terminal: the models found and their prices."""
+"""`costline models search` and `costline models --open` on the terminal and as Markdown."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from costline.catalog.open_models import OpenModel
 from costline.catalog.prices import CatalogModel, PriceCatalog
 from costline.report.format import usd
 
@@ -50,3 +51,47 @@ def render_models_terminal(
     console.print(
         Text(f"{catalog.info(when).source}; tiered prices show the base tier.", style="dim")
     )
+
+
+def _open_rows(models: list[OpenModel]) -> list[list[str]]:
+    return [
+        [
+            m.id,
+            m.name,
+            f"{m.params / 1e9:,.1f}B",
+            f"{m.active_params / 1e9:,.1f}B" if m.active_params < m.params else "dense",
+            "MLA" if m.latent_attention else f"{m.attention_heads}/{m.kv_heads} heads",
+            f"{m.context_length:,}" if m.context_length else "",
+            m.default_dtype,
+        ]
+        for m in models
+    ]
+
+
+OPEN_HEADER = ["id", "name", "params", "active", "attention (q/kv)", "context", "weights"]
+
+
+def render_open_models_terminal(models: list[OpenModel], console: Console) -> None:
+    """The open models costline can self-host, largest first."""
+    table = Table(title="Open models for costline selfhost and breakeven", title_justify="left")
+    for name in OPEN_HEADER:
+        table.add_column(name, justify="left" if name in ("id", "name") else "right")
+    for row in _open_rows(models):
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        Text(
+            "Shapes from each model's config.json and card (catalog/data/open_models.yml has "
+            "the sources; --format json prints them). Example: costline selfhost --model "
+            "qwen3-32b --gpu h100-sxm",
+            style="dim",
+        )
+    )
+
+
+def render_open_models_markdown(models: list[OpenModel]) -> str:
+    """The open models as a Markdown table."""
+    out = ["## Open models", "", "| " + " | ".join(OPEN_HEADER) + " |"]
+    out.append("|" + " --- |" * len(OPEN_HEADER))
+    out += ["| " + " | ".join(row) + " |" for row in _open_rows(models)]
+    return "\n".join(out) + "\n"
