@@ -124,7 +124,7 @@ def test_a_model_priced_by_audio_is_never_silently_priced_as_text():
 
     import genai_prices
 
-    ((code, message),) = _warnings("openai:gpt-4o-transcribe")
+    ((_code, message),) = _warnings("openai:gpt-4o-transcribe")
     audio = genai_prices.calc_price(
         genai_prices.Usage(input_tokens=1_000_000, input_audio_tokens=1_000_000),
         "gpt-4o-transcribe",

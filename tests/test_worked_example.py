@@ -172,6 +172,14 @@ def test_support_copilot_routing_and_margin_by_hand(copilot):
     # plans charge) and helpdesk seats at $0.50 a user
     variable = 0.029 * revenue + 0.30 * 2000 + 0.50 * 2000
     assert copilot.blended.variable_cost_usd == pytest.approx(variable, rel=1e-12)
+    # per user of each plan: $0.50 seat + $0.30 card fee + 2.9% of its price
+    for plan in copilot.plans:
+        other = 0.50 + 0.30 + 0.029 * plan.price_usd_per_month
+        assert plan.variable_cost_per_user_usd == pytest.approx(other, rel=1e-12)
+        per_user = plan.cost_per_user.mean
+        assert plan.contribution_margin == pytest.approx(
+            1 - (per_user + other) / plan.price_usd_per_month, rel=1e-12
+        )
     cogs = inference + 600 + 250 + variable + 30000 / 12
     assert copilot.blended.revenue_usd == pytest.approx(revenue)
     assert copilot.blended.gross_margin == pytest.approx((revenue - cogs) / revenue, abs=0.005)
@@ -229,3 +237,34 @@ def test_warnings_for_a_product_without_revenue_and_a_loosely_matched_model(cata
     codes = {w.code for w in result.warnings}
     assert {"NO_REVENUE", "MODEL_MATCHED_AS"} <= codes
     assert all(p.share_of_users_costing_more_than_price is None for p in result.plans)
+
+
+def test_a_plan_whose_per_user_rows_outweigh_its_margin_is_flagged():
+    """$4 a month; inference 20 x (1000 x $2 + 200 x $8) / 1M = $0.072 a user; a $3.50
+    seat and a 2.9% + $0.30 card fee: 0.072 + 3.5 + 0.116 + 0.3 = $3.988 < $4, so a $3.60
+    seat tips it below zero."""
+    import yaml
+
+    from .conftest import LIBRARY
+
+    base = """
+name: thin plan
+start: 2027-01
+horizon_months: 2
+users: {start: 100}
+plans: [{name: basic, price_usd_per_month: 4, share: 1}]
+features:
+  - name: ask
+    trigger: {queries_per_month: 20}
+    usage: {input_tokens: 1000, output_tokens: 200}
+    model: {name: contract, input_usd_per_mtok: 2, output_usd_per_mtok: 8}
+monthly:
+  - {name: card fees, share_of_revenue: 0.029, usd_per_paying_user: 0.30}
+  - {name: seat, usd_per_user: SEAT}
+"""
+    for seat, negative in ((3.5, False), (3.6, True)):
+        result = LIBRARY.run(yaml.safe_load(base.replace("SEAT", str(seat))), samples=200, users=50)
+        (plan,) = result.plans
+        assert plan.variable_cost_per_user_usd == pytest.approx(seat + 0.116 + 0.3, rel=1e-12)
+        codes = [w.code for w in result.warnings]
+        assert ("PLAN_NEGATIVE_MARGIN" in codes) is negative

@@ -90,3 +90,18 @@ def one_time_costs(scenario: Scenario, amounts: list[float]) -> tuple[np.ndarray
             if month == first:
                 spent[i] += amount
     return amortised, spent
+
+
+def plan_variable_cost(scenario: Scenario, price_usd_per_month: float) -> float:
+    """USD a month the monthly rows active in the first month charge one user of a plan
+    priced `price_usd_per_month`: per user, per paying user (price above 0) and the
+    revenue share of the price."""
+    first = scenario.month_dates()[0]
+    total = 0.0
+    for row in scenario.monthly:
+        if not _active(row, [first])[0]:
+            continue
+        total += row.usd_per_user + row.share_of_revenue * price_usd_per_month
+        if price_usd_per_month > 0:
+            total += row.usd_per_paying_user
+    return total

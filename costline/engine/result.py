@@ -154,6 +154,12 @@ class PlanResult(_Frozen):
     plan, where every user who uses anything does."""
     revenue_usd: float
     inference_cost_usd: float
+    variable_cost_per_user_usd: float = 0.0
+    """USD a month the monthly rows charge per user of this plan: per user, per paying
+    user (a priced plan) and the revenue share of its price, in the start month."""
+    contribution_margin: float | None = None
+    """1 - (mean inference + variable_cost_per_user_usd) / price: what a user of the plan
+    leaves after the costs that grow with them (None on a free plan)."""
 
 
 class Blended(_Frozen):

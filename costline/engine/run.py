@@ -42,6 +42,7 @@ from costline.engine.per_query import (
 from costline.engine.projection import (
     fixed_costs,
     one_time_costs,
+    plan_variable_cost,
     price_factor,
     users_by_month,
     variable_costs,
@@ -355,6 +356,7 @@ def run_scenario(
         plan_users = float(users[0] * plan.share)
         costs = simulated[plan.name]
         price = plan.price_usd_per_month
+        variable_per_user = plan_variable_cost(scenario, price)
         plans.append(
             PlanResult(
                 name=plan.name,
@@ -372,6 +374,8 @@ def run_scenario(
                 ),
                 revenue_usd=plan_users * price,
                 inference_cost_usd=plan_users * mean,
+                variable_cost_per_user_usd=variable_per_user,
+                contribution_margin=_margin(price, mean + variable_per_user),
             )
         )
 

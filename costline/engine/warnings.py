@@ -3,6 +3,7 @@
 COGS_SHARE_HIGH          blended inference COGS above the threshold share of ARPU (30%)
 GROSS_MARGIN_LOW         blended gross margin below the threshold (50%)
 PLAN_NEGATIVE_MARGIN     a paid plan whose mean user costs more than the plan price
+                         (inference, and the monthly rows that grow with each user)
 HEAVY_USER_UNPROFITABLE  a paid plan whose p95 user costs more than the plan price
 OUTPUT_DOMINATES         output tokens are most of a feature's cost per query
 MARGIN_FALLS_BELOW       a later month's gross margin drops below the threshold
@@ -60,14 +61,17 @@ def find_warnings(
     for plan in plans:
         if plan.price_usd_per_month <= 0:
             continue
-        if plan.gross_margin is not None and plan.gross_margin < 0:
+        other = plan.variable_cost_per_user_usd
+        plan_margin = plan.contribution_margin if other else plan.gross_margin
+        if plan_margin is not None and plan_margin < 0:
+            plus = f" plus ${other:.2f} of per-user and revenue-share rows" if other else ""
             out.append(
                 CostWarning(
                     code="PLAN_NEGATIVE_MARGIN",
                     subject=plan.name,
                     message=f"Plan {plan.name!r}: the average user costs "
-                    f"${plan.cost_per_user.mean:.2f} a month in inference against a price of "
-                    f"${plan.price_usd_per_month:.2f}.",
+                    f"${plan.cost_per_user.mean:.2f} a month in inference{plus} against a "
+                    f"price of ${plan.price_usd_per_month:.2f}.",
                 )
             )
         if plan.cost_per_user.p95 > plan.price_usd_per_month:
