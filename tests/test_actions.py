@@ -117,3 +117,7 @@ def test_every_view_shows_the_cost_per_action(tmp_path):
         assert "resolved ticket" in (tmp_path / "r.html").read_text()
         out = CliRunner().invoke(app, ["run", "examples/support-copilot.yaml", "--samples", "2000"])
         assert "ticket-summary x1 + draft-reply x2" in out.output
+        brief = CliRunner().invoke(
+            app, ["brief", "examples/support-copilot.yaml", "--no-solve", "--samples", "2000"]
+        )
+        assert "## Cost per action" in brief.output and "resolved ticket" in brief.output

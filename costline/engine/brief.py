@@ -28,6 +28,7 @@ from costline.catalog.types import ModelPricing
 from costline.engine.distributions import percentile95
 from costline.engine.per_query import COMPONENTS
 from costline.engine.result import (
+    ActionResult,
     CaseSummary,
     CatalogUsed,
     CostWarning,
@@ -217,6 +218,8 @@ class Brief(_Frozen):
     only_in_logs: list[str] = []
     """Features the logs have and the scenario does not."""
     retiring: list[Retirement] = []
+    actions: list[ActionResult] = []
+    """The scenario's user actions that span features, each priced per action."""
     """Models in use whose vendor shuts them down (costline's tier data)."""
     warnings: list[CostWarning] = []
     """The scenario's warnings (as `costline run` gives them)."""
@@ -513,6 +516,7 @@ def cto_brief(
         catalog=result.catalog,
         simulation=result.simulation,
         retiring=_retiring(result, tiers),
+        actions=list(result.actions),
         warnings=result.warnings,
         scenario=scenario.name,
         month=first.month,

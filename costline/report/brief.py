@@ -7,7 +7,7 @@ import json
 from costline.engine.brief import Brief, FeatureBrief, Gap, PlanTrigger, TierMove
 from costline.engine.result import Latency
 from costline.report.cases import case_table
-from costline.report.format import catalog_label, cell, count, pct, usd
+from costline.report.format import action_queries, catalog_label, cell, count, pct, usd
 from costline.report.levers import LABELS as LEVER_LABELS
 from costline.report.solve import LABELS as SOLVE_LABELS
 from costline.report.solve import solved_value
@@ -428,6 +428,20 @@ def render_brief_markdown(b: Brief) -> str:
         ]
     for f in b.features:
         out += _feature(f, b)
+    if b.actions:
+        out += [
+            "## Cost per action",
+            "",
+            "| action | queries | mean | median | p95 |",
+            "| --- | --- | --- | --- | --- |",
+            *(
+                f"| {cell(a.name)} | {cell(action_queries(a.features))} | "
+                f"{usd(a.cost_per_action.mean)} | {usd(a.cost_per_action.median)} | "
+                f"{usd(a.cost_per_action.p95)} |"
+                for a in b.actions
+            ),
+            "",
+        ]
     if b.result.warnings:
         out += ["## Warnings", "", *(f"- {w.message}" for w in b.result.warnings), ""]
     return "\n".join(out).rstrip() + "\n"
