@@ -341,7 +341,8 @@ def breakeven(
         float | None,
         typer.Option(
             help="ML-ops staff for the fleet, USD per month; default one engineer at the "
-            "BLS median software-developer wage ($11,090; 0 for none)."
+            "median software-developer wage (selfhost_defaults.yml, with its source; 0 for "
+            "none)."
         ),
     ] = None,
     price_per_gpu_hour: Annotated[

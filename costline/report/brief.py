@@ -7,7 +7,15 @@ import json
 from costline.engine.brief import Brief, FeatureBrief, Gap, PlanTrigger, TierMove
 from costline.engine.result import Latency
 from costline.report.cases import case_table
-from costline.report.format import action_queries, catalog_label, cell, count, pct, usd
+from costline.report.format import (
+    ACTION_HEADER,
+    action_rows,
+    catalog_label,
+    cell,
+    count,
+    pct,
+    usd,
+)
 from costline.report.levers import LABELS as LEVER_LABELS
 from costline.report.solve import LABELS as SOLVE_LABELS
 from costline.report.solve import solved_value
@@ -432,14 +440,9 @@ def render_brief_markdown(b: Brief) -> str:
         out += [
             "## Cost per action",
             "",
-            "| action | queries | mean | median | p95 |",
-            "| --- | --- | --- | --- | --- |",
-            *(
-                f"| {cell(a.name)} | {cell(action_queries(a.features))} | "
-                f"{usd(a.cost_per_action.mean)} | {usd(a.cost_per_action.median)} | "
-                f"{usd(a.cost_per_action.p95)} |"
-                for a in b.actions
-            ),
+            "| " + " | ".join(ACTION_HEADER) + " |",
+            "|" + " --- |" * len(ACTION_HEADER),
+            *("| " + " | ".join(cell(c) for c in row) + " |" for row in action_rows(b.actions)),
             "",
         ]
     if b.result.warnings:

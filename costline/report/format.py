@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from costline.engine.result import Result
+from costline.engine.result import ActionResult, Result
 
 
 def usd(value: float) -> str:
@@ -56,3 +57,20 @@ def cell(text: object) -> str:
 def action_queries(features: dict[str, int]) -> str:
     """An action's queries, e.g. `transcribe x1 + summarise x1 + index x3`."""
     return " + ".join(f"{name} x{n}" for name, n in features.items())
+
+
+ACTION_HEADER = ["action", "queries", "mean", "median", "p95"]
+
+
+def action_rows(actions: Iterable[ActionResult]) -> list[list[str]]:
+    """The cost-per-action table's rows (every view shows the same)."""
+    return [
+        [
+            a.name,
+            action_queries(a.features),
+            usd(a.cost_per_action.mean),
+            usd(a.cost_per_action.median),
+            usd(a.cost_per_action.p95),
+        ]
+        for a in actions
+    ]

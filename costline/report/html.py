@@ -11,7 +11,7 @@ from typing import Any
 from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.charts import title_text
-from costline.report.format import action_queries, catalog_label, count, pct, usd
+from costline.report.format import ACTION_HEADER, action_rows, catalog_label, count, pct, usd
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 980px; color: #222; }
@@ -105,20 +105,7 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
         or "<p>None.</p>"
     )
     actions = (
-        "<h2>Cost per action</h2>"
-        + _table(
-            ["action", "queries", "mean", "median", "p95"],
-            [
-                [
-                    a.name,
-                    action_queries(a.features),
-                    usd(a.cost_per_action.mean),
-                    usd(a.cost_per_action.median),
-                    usd(a.cost_per_action.p95),
-                ]
-                for a in result.actions
-            ],
-        )
+        f"<h2>Cost per action</h2>{_table(ACTION_HEADER, action_rows(result.actions))}"
         if result.actions
         else ""
     )

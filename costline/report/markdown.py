@@ -5,7 +5,8 @@ from __future__ import annotations
 from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.format import (
-    action_queries,
+    ACTION_HEADER,
+    action_rows,
     catalog_label,
     cell,
     count,
@@ -92,19 +93,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
     )
     if result.actions:
         out += ["## Cost per action", ""]
-        out += _table(
-            ["action", "queries", "mean", "median", "p95"],
-            [
-                [
-                    a.name,
-                    action_queries(a.features),
-                    usd(a.cost_per_action.mean),
-                    usd(a.cost_per_action.median),
-                    usd(a.cost_per_action.p95),
-                ]
-                for a in result.actions
-            ],
-        )
+        out += _table(ACTION_HEADER, action_rows(result.actions))
     out += ["## Plans (inference cost per user per month)", ""]
     out += _table(
         [

@@ -10,7 +10,15 @@ from rich.text import Text
 
 from costline.engine.result import Result
 from costline.report.cases import case_table
-from costline.report.format import action_queries, catalog_label, count, multiple, pct, usd
+from costline.report.format import (
+    ACTION_HEADER,
+    action_rows,
+    catalog_label,
+    count,
+    multiple,
+    pct,
+    usd,
+)
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], text_columns: int = 1) -> Table:
@@ -75,17 +83,8 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
         console.print(
             _table(
                 "Cost per action (a user action spanning features)",
-                ["action", "queries", "mean", "median", "p95"],
-                [
-                    [
-                        a.name,
-                        action_queries(a.features),
-                        usd(a.cost_per_action.mean),
-                        usd(a.cost_per_action.median),
-                        usd(a.cost_per_action.p95),
-                    ]
-                    for a in result.actions
-                ],
+                ACTION_HEADER,
+                action_rows(result.actions),
                 text_columns=2,
             )
         )
