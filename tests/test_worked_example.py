@@ -172,6 +172,7 @@ def test_support_copilot_routing_and_margin_by_hand(copilot):
     # plans charge) and helpdesk seats at $0.50 a user
     variable = 0.029 * revenue + 0.30 * 2000 + 0.50 * 2000
     assert copilot.blended.variable_cost_usd == pytest.approx(variable, rel=1e-12)
+    assert copilot.blended.paying_share == 1.0  # team and enterprise both charge
     # per user of each plan: $0.50 seat + $0.30 card fee + 2.9% of its price
     for plan in copilot.plans:
         other = 0.50 + 0.30 + 0.029 * plan.price_usd_per_month

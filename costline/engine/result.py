@@ -175,6 +175,8 @@ class Blended(_Frozen):
     amortised_one_time_usd: float
     variable_cost_usd: float = 0.0
     """Monthly rows per user, per paying user and as a share of revenue."""
+    paying_share: float = 0.0
+    """Share of users on a plan that charges (price above 0)."""
     cogs_usd: float
     """Inference + fixed monthly + amortised one-time."""
     gross_margin: float | None

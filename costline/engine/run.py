@@ -42,6 +42,7 @@ from costline.engine.per_query import (
 from costline.engine.projection import (
     fixed_costs,
     one_time_costs,
+    paying_share,
     plan_variable_cost,
     price_factor,
     users_by_month,
@@ -390,6 +391,7 @@ def run_scenario(
         fixed_cost_usd=first.fixed_cost_usd,
         amortised_one_time_usd=first.amortised_one_time_usd,
         variable_cost_usd=first.variable_cost_usd,
+        paying_share=paying_share(scenario),
         cogs_usd=first.cogs_usd,
         gross_margin=first.gross_margin,
         inference_gross_margin=_margin(first.revenue_usd, first.inference_cost_usd),

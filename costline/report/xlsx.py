@@ -22,7 +22,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from costline.engine.projection import paying_share, price_factor
+from costline.engine.projection import price_factor
 from costline.engine.result import FeatureResult, Result
 from costline.scenario.models import Scenario
 
@@ -177,7 +177,7 @@ def write_workbook(
         row,
         1,
         f"=SUMPRODUCT((B{plan_first + 1}:B{plan_last + 1}>0)*C{plan_first + 1}:C{plan_last + 1})",
-        paying_share(scenario),
+        result.blended.paying_share,
         book.pct,
     )
     wb.define_name("paying_share", f"=Assumptions!{_cell(row, 1, True)}")
