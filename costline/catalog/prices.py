@@ -35,6 +35,13 @@ from genai_prices import Usage, data_snapshot
 from genai_prices import types as gp
 
 from costline.catalog.types import CatalogInfo, ModelPricing, Rates, TieredRate
+from costline.catalog.units import (
+    DECLARABLE_PRICE_KEYS,
+    UNITS,
+    USAGE_UNITS,
+    UsageUnit,
+    load_unit_needs,
+)
 from costline.errors import UnknownModelError
 
 SERVICE_TIERS = ("default", "batch", "flex", "priority")
@@ -149,6 +156,9 @@ class PriceCell:
     usd_per_request: Decimal
     priced: frozenset[str]
     """The genai-prices price keys the model sets in this cell (`input_mtok`, ...)."""
+    usd_per_unit: tuple[tuple[str, Decimal], ...] = ()
+    """USD one more unit of each usage unit the cell prices (`costline.catalog.units`)
+    adds, all in: an input audio token's includes its being an input token."""
 
     @property
     def usd_per_cached_token(self) -> Decimal:
@@ -274,6 +284,11 @@ class PriceCatalog:
     def _find(self, ref: str) -> CatalogEntry:
         provider_id, model_ref = _split_ref(ref, {p.id for p in self._snapshot.providers})
         entry = self.find(provider_id, model_ref)
+        if entry is None and provider_id is not None:
+            # a catalog id its own match rule does not match (`models search` lists it)
+            listed = self._refs().get(f"{provider_id}:{model_ref}")
+            if listed is not None:
+                entry = CatalogEntry(provider_id, model_ref, *listed)
         if entry is None:
             raise UnknownModelError(ref, self.suggest(ref))
         return entry
@@ -326,6 +341,7 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         if not schedule or schedule[-1][1] != rates:
             schedule.append((start, rates))
     urls = ", ".join(entry.provider.pricing_urls or [])
+    needs, why = _needs(entry, schedule[-1][1])
     return ModelPricing(
         ref=ref,
         provider=entry.provider_id,
@@ -338,7 +354,25 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         price_changes=tuple(start for start, _ in schedule if start is not None),
         tier_since=tier_since,
         other_units=_other_units(entry, context),
+        needs_one_of=needs,
+        needs_why=why,
     )
+
+
+def _needs(entry: CatalogEntry, rates: Rates) -> tuple[tuple[str, ...], str]:
+    """The usage units a call on `entry` must declare one of (see `unit_needs.yml`), and
+    why; none when text tokens will do."""
+    priced = [name for name, _ in rates.units]
+    if not priced:
+        return (), ""
+    for need in load_unit_needs():
+        if need.pattern.search(entry.model_id):
+            units = tuple(u for u in need.units if u in priced)
+            if units:
+                return units, need.why
+    if rates.input is None and rates.output is None:
+        return tuple(priced), "it is priced by no text token"
+    return (), ""
 
 
 def _other_units(
@@ -351,7 +385,14 @@ def _other_units(
     price = entry.model.get_prices(dt.datetime.combine(newest, dt.time(12), dt.UTC), use_context)
     out = []
     for key, value in sorted(price.__dict__.items()):
-        if value is None or key in _TOKEN_KEYS or key in _TOOL_FEES or key.startswith("_"):
+        # cached audio or image reads are left out of the figures, which price every such
+        # token uncached: an upper bound, not a price in disguise
+        if (
+            value is None
+            or key in _TOKEN_KEYS
+            or key in DECLARABLE_PRICE_KEYS
+            or key.startswith(("_", "cache_"))
+        ):
             continue
         base = value.base if isinstance(value, gp.TieredPrices) else value
         out.append((key, float(base)))
@@ -382,7 +423,20 @@ def _rates(cells: list[PriceCell]) -> Rates:
         requests_per_k=(
             float(first.usd_per_request * _KREQ) if "requests_kcount" in first.priced else None
         ),
+        units=tuple((name, _unit_rate(cells, name)) for name, _ in first.usd_per_unit),
     )
+
+
+def _unit_rate(cells: list[PriceCell], name: str) -> TieredRate:
+    """USD per `per` units of usage unit `name` in each input tier of one day's cells."""
+    per = Decimal(UNITS[name].per)
+    prices = [float(dict(c.usd_per_unit).get(name, Decimal(0)) * per) for c in cells]
+    tiers = tuple(
+        (c.input_above, price)
+        for c, price, before in zip(cells[1:], prices[1:], prices, strict=False)
+        if price != before
+    )
+    return TieredRate(prices[0], tiers)
 
 
 def _cells(
@@ -409,9 +463,11 @@ def _cells(
             price = model.get_prices(at, use_context)
             priced = frozenset(k for k, v in price.__dict__.items() if v is not None)
             bounds = [-1, *_tier_breaks(price), NO_LIMIT]
+            units = [u for u in USAGE_UNITS if u.own_prices & priced]
             for lo, hi in itertools.pairwise(bounds):
                 coef = _coefficients(price, lo, hi)
-                cells.append(PriceCell(start, end, s_from, s_to, lo, hi, *coef, priced))
+                per_unit = _unit_coefficients(price, lo, hi, units, coef[0])
+                cells.append(PriceCell(start, end, s_from, s_to, lo, hi, *coef, priced, per_unit))
     return cells
 
 
@@ -468,11 +524,40 @@ def _variants(model: gp.ModelInfo, context: dict[str, str]) -> list[gp.PriceVari
     ]
 
 
-def _price(price: gp.ModelPrice, inputs: int, read: int, write: int, output: int) -> Decimal:
+def _price(
+    price: gp.ModelPrice, inputs: int, read: int, write: int, output: int, **more: int
+) -> Decimal:
     usage = Usage(
-        input_tokens=inputs, cache_read_tokens=read, cache_write_tokens=write, output_tokens=output
+        input_tokens=inputs,
+        cache_read_tokens=read,
+        cache_write_tokens=write,
+        output_tokens=output,
+        **more,
     )
     return price.calc_price(usage)["total_price"]
+
+
+def _unit_coefficients(
+    price: gp.ModelPrice,
+    lo: int,
+    hi: int,
+    units: list[UsageUnit],
+    per_input: Decimal,
+) -> tuple[tuple[str, Decimal], ...]:
+    """USD one more unit of each of `units` adds to a call whose input tokens are in
+    (lo, hi], all in (probing genai-prices' own arithmetic there)."""
+    n = min(hi, lo + _PROBE)
+    base = _price(price, n, 0, 0, 0)
+    out = []
+    for unit in units:
+        more = dict(unit.usage)
+        # an input-token unit is probed as one of the n input tokens, so the call stays
+        # in its tier; its all-in price is then an input token's plus the difference
+        added = per_input if more.pop("input_tokens", 0) else Decimal(0)
+        # an output-token unit adds its output token in the probe itself
+        probed = _price(price, n, 0, 0, more.pop("output_tokens", 0), **more)
+        out.append((unit.name, probed - base + added))
+    return tuple(out)
 
 
 def _coefficients(

@@ -42,6 +42,17 @@ class Rates:
     cache_read: TieredRate | None = None
     cache_write: TieredRate | None = None
     requests_per_k: float | None = None
+    units: tuple[tuple[str, TieredRate], ...] = ()
+    """Usage besides text tokens the model prices (`costline.catalog.units`), each in USD
+    per its unit's `per` (per 1M audio tokens, per audio minute, per 1K searches), all in:
+    an input audio token's price includes its being an input token."""
+
+    def unit(self, name: str) -> TieredRate | None:
+        """The price of usage unit `name`, None when the model has none."""
+        for unit, rate in self.units:
+            if unit == name:
+                return rate
+        return None
 
     def scaled(self, factor: float) -> Rates:
         """Every price multiplied by `factor`, e.g. a price trajectory."""
@@ -55,6 +66,7 @@ class Rates:
             cache_read=scale(self.cache_read),
             cache_write=scale(self.cache_write),
             requests_per_k=None if self.requests_per_k is None else self.requests_per_k * factor,
+            units=tuple((name, rate.scaled(factor)) for name, rate in self.units),
         )
 
 
@@ -83,9 +95,13 @@ class ModelPricing:
     follows_trajectory: bool = True
     """False for a fixed contract price the scenario's price trajectory must not move."""
     other_units: tuple[tuple[str, float], ...] = ()
-    """Units the catalog prices this model by that a scenario cannot declare yet (audio or
-    image tokens, audio hours, characters, pages), each with its price in the unit its
-    genai-prices key names (`input_audio_mtok`: USD per 1M audio input tokens)."""
+    """Units the catalog prices this model by that a scenario cannot declare (none of
+    `costline.catalog.units`), each with its price in the unit its genai-prices key names."""
+    needs_one_of: tuple[str, ...] = ()
+    """Usage units a call on this model must declare one of (a speech-to-text model's audio):
+    priced without them it would be a price in disguise. Empty: text tokens will do."""
+    needs_why: str = ""
+    """Why it needs them, for the error a user sees."""
 
     def trajectory_start(self, as_of: dt.date) -> dt.date:
         """The day after which the price trajectory applies: the as-of date, or this model's

@@ -209,6 +209,12 @@ def stands_in(open_params: float, place: float | None, small: float, frontier: f
     return True
 
 
+_BILLED_BY_UNITS = (
+    "billed for audio, images, pages or searches (usage besides text tokens), which a "
+    "fleet serving an open LLM's text tokens does not replace"
+)
+
+
 def default_features(
     result: Result,
     open_params: float,
@@ -227,6 +233,10 @@ def default_features(
         main = max(f.models, key=lambda m: m.share, default=None)
         if f.input_tokens_per_call + f.output_tokens_per_call <= 0 or main is None:
             left[f.name] = "no LLM tokens to serve"
+        elif f.breakdown.other_units_usd > 0:
+            left[f.name] = _BILLED_BY_UNITS
+        elif main.output_usd_per_mtok is None and not main.is_override:
+            left[f.name] = f"{main.ref} has no output price (an embedding model?): not an LLM"
         elif not stands_in(open_params, place_of(main.ref), small, frontier):
             left[f.name] = (
                 f"{main.ref} is a higher tier than the open model is assumed to stand in for "
@@ -244,6 +254,14 @@ def api_features(result: Result, names: list[str] | None) -> list[str]:
     hosted = [f.name for f in result.features if f.deployment == "self_hosted"]
     if names:
         already = [n for n in names if n in hosted]
+        by_units = [
+            f.name for f in result.features if f.name in names and f.breakdown.other_units_usd > 0
+        ]
+        if by_units:
+            raise InputError(
+                f"{', '.join(by_units)}: {_BILLED_BY_UNITS}, so a breakeven cannot compare it",
+                "feature",
+            )
         if already:
             raise InputError(
                 f"{', '.join(already)} is self-hosted already (deployment: self_hosted), so "

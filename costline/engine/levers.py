@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -73,10 +73,15 @@ class _Calls:
     output: np.ndarray
     cached: np.ndarray
     write: np.ndarray
+    units: dict[str, np.ndarray] = field(default_factory=dict)
+    """Usage units of each call (audio minutes, searches), which no lever rescales."""
+
+    _COLUMNS = ("query", "route", "input", "output", "cached", "write")
 
     def keep(self, mask: np.ndarray) -> None:
-        for name in ("query", "route", "input", "output", "cached", "write"):
+        for name in self._COLUMNS:
             setattr(self, name, getattr(self, name)[mask])
+        self.units = {name: counts[mask] for name, counts in self.units.items()}
 
     def scale_tokens(self, mask: np.ndarray, ratio: float) -> None:
         for name in ("input", "output", "cached", "write"):
@@ -85,11 +90,15 @@ class _Calls:
             setattr(self, name, column)
 
     def append(self, other: _Calls) -> None:
-        for name in ("query", "route", "input", "output", "cached", "write"):
+        for name in self._COLUMNS:
             setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+        self.units = {
+            name: np.concatenate([counts, other.units[name]]) for name, counts in self.units.items()
+        }
 
     def subset(self, mask: np.ndarray) -> _Calls:
-        return _Calls(*(getattr(self, n)[mask] for n in _Calls.__dataclass_fields__))
+        columns = {n: getattr(self, n)[mask] for n in self._COLUMNS}
+        return _Calls(**columns, units={name: c[mask] for name, c in self.units.items()})
 
 
 def apply_levers(
@@ -112,6 +121,7 @@ def apply_levers(
             if sample.call_cache_write is None
             else sample.call_cache_write.astype(float)
         ),
+        units={name: counts.astype(float) for name, counts in sample.call_units.items()},
     )
     keys = list(sample.route_keys)
     own = np.arange(len(keys))
@@ -181,6 +191,7 @@ def apply_levers(
         call_output=calls.output,
         call_cached=calls.cached,
         call_cache_write=calls.write,
+        call_units=calls.units,
         calls_per_query=per_query,
         retrieval_tokens=retrieval,
         tools_usd=tools,

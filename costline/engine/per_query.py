@@ -7,11 +7,13 @@ with its own input and output tokens, plus retrieval, tool calls and per-query i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from costline.catalog.types import ModelPricing, Rates, TieredRate
+from costline.catalog.units import UNITS
 from costline.engine.distributions import draw, stochastic_round
 from costline.scenario.models import Feature
 
@@ -23,6 +25,7 @@ COMPONENTS = (
     "cached_input_usd",
     "output_usd",
     "request_fees_usd",
+    "other_units_usd",
     "retrieval_usd",
     "tools_usd",
     "infra_usd",
@@ -42,18 +45,33 @@ def _rate_per_token(rate: TieredRate, total_input_tokens: np.ndarray) -> np.ndar
     return price / TOKENS_PER_MTOK
 
 
+def tier_tokens(input_tokens: np.ndarray, units: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each call's total input tokens, which set its long-context tier: its text input and
+    any audio, image or video input tokens."""
+    total = np.asarray(input_tokens, dtype=float)
+    for name, counts in units.items():
+        if UNITS[name].adds_input_tokens:
+            total = total + counts
+    return total
+
+
 def token_cost_usd(
     rates: Rates,
     input_tokens: np.ndarray,
     output_tokens: np.ndarray,
     cache_read_tokens: np.ndarray | None = None,
     cache_write_tokens: np.ndarray | None = None,
+    units: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """USD per call by line (input, cache_read, cache_write, output, requests).
+    """USD per call by line (input, cache_read, cache_write, output, requests, and
+    `units`: the usage units the call declares, at their all-in prices).
 
-    `input_tokens` counts all prompt tokens, cached ones included (genai-prices' convention).
-    """
+    `input_tokens` counts all text prompt tokens, cached ones included (genai-prices'
+    convention); `units` are counts per call by unit name (`costline.catalog.units`), which
+    the model must price (the price book checks it)."""
+    units = units or {}
     input_tokens = np.asarray(input_tokens, dtype=float)
+    total_input = tier_tokens(input_tokens, units) if units else input_tokens
     zeros = np.zeros_like(input_tokens)
     cache_read = zeros if cache_read_tokens is None else np.asarray(cache_read_tokens, float)
     cache_write = zeros if cache_write_tokens is None else np.asarray(cache_write_tokens, float)
@@ -64,16 +82,23 @@ def token_cost_usd(
     out = {"input": zeros, "cache_read": zeros, "cache_write": zeros, "output": zeros}
     if rates.cache_read is not None:
         uncached -= cache_read
-        out["cache_read"] = cache_read * _rate_per_token(rates.cache_read, input_tokens)
+        out["cache_read"] = cache_read * _rate_per_token(rates.cache_read, total_input)
     if rates.cache_write is not None:
         uncached -= cache_write
-        out["cache_write"] = cache_write * _rate_per_token(rates.cache_write, input_tokens)
+        out["cache_write"] = cache_write * _rate_per_token(rates.cache_write, total_input)
     if rates.input is not None:
-        out["input"] = uncached * _rate_per_token(rates.input, input_tokens)
+        out["input"] = uncached * _rate_per_token(rates.input, total_input)
     if rates.output is not None:
-        out["output"] = output_tokens * _rate_per_token(rates.output, input_tokens)
+        out["output"] = output_tokens * _rate_per_token(rates.output, total_input)
     requests = rates.requests_per_k or 0.0
     out["requests"] = np.full(input_tokens.shape, requests / REQUESTS_PER_K)
+    other = zeros
+    for name, counts in units.items():
+        rate = rates.unit(name)
+        if rate is not None:
+            per = _rate_per_token(rate, total_input) * TOKENS_PER_MTOK / UNITS[name].per
+            other = other + np.asarray(counts, dtype=float) * per
+    out["units"] = other
     return out
 
 
@@ -103,6 +128,9 @@ class QuerySample:
     """Input tokens of each call written to the prompt cache; none when None."""
     lever_usd: np.ndarray | None = None
     """USD per query the levers themselves cost (cache lookup, router, compressor)."""
+    call_units: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """For each LLM call, its usage units besides text tokens (audio minutes, image
+    tokens, searches), by unit name."""
 
 
 def simulate_queries(
@@ -129,6 +157,10 @@ def simulate_queries(
     tools_usd = (
         draw(tools.per_query, n, rng) * tools.usd_per_call if tools is not None else np.zeros(n)
     )
+    # drawn last, so a scenario without them keeps every other draw as it was
+    call_units = {
+        name: draw(quantity, total_calls, rng) for name, quantity in feature.usage.units().items()
+    }
     return QuerySample(
         n=n,
         route_keys=tuple(route_keys),
@@ -143,13 +175,21 @@ def simulate_queries(
         tools_usd=tools_usd,
         infra_usd=np.full(n, extras.infra_usd_per_query),
         overhead=extras.orchestration_overhead,
+        call_units=call_units,
     )
 
 
-MODEL_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "retrieval_usd")
+MODEL_LINES = (
+    "input_usd",
+    "cached_input_usd",
+    "output_usd",
+    "request_fees_usd",
+    "other_units_usd",
+    "retrieval_usd",
+)
 """The lines paid to a model provider, which move with its prices."""
 
-LLM_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd")
+LLM_LINES = ("input_usd", "cached_input_usd", "output_usd", "request_fees_usd", "other_units_usd")
 """The lines of a feature's LLM calls: what self-hosting the model replaces (retrieval's
 embedding model stays on its API)."""
 
@@ -169,6 +209,7 @@ def model_lines_by_key(
             sample.call_output[calls],
             sample.call_cached[calls],
             None if sample.call_cache_write is None else sample.call_cache_write[calls],
+            {name: counts[calls] for name, counts in sample.call_units.items()},
         )
         where = sample.call_query[calls]
         lines = out.setdefault(key, {name: np.zeros(n) for name in MODEL_LINES})
@@ -177,6 +218,7 @@ def model_lines_by_key(
             ("cached_input_usd", ("cache_read", "cache_write")),
             ("output_usd", ("output",)),
             ("request_fees_usd", ("requests",)),
+            ("other_units_usd", ("units",)),
         ):
             per_call = sum(cost[part] for part in parts)
             lines[line] += np.bincount(where, weights=per_call, minlength=n)

@@ -20,6 +20,19 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
 
+class UnitPrice(_Frozen):
+    """The price of one usage unit a feature declares (audio minutes, web searches), in
+    the start month after the scenario's trajectory."""
+
+    unit: str
+    """The usage field (`input_audio_minutes`, `web_searches`, ...)."""
+    usd: float
+    """USD per `per` units."""
+    per: int
+    label: str
+    """How the price reads: `USD per input audio minute`, `USD per 1K web searches`."""
+
+
 class ModelUse(_Frozen):
     """A model serving a share of a feature's queries, with its prices at the start month."""
 
@@ -38,6 +51,8 @@ class ModelUse(_Frozen):
     list_output_usd_per_mtok: float | None = None
     catalog_since: str | None = None
     """First day the catalog prices this model's service tier (None: no start recorded)."""
+    unit_prices: list[UnitPrice] = []
+    """Prices of the usage besides text tokens the feature declares."""
 
 
 class CostBreakdown(_Frozen):
@@ -47,6 +62,9 @@ class CostBreakdown(_Frozen):
     cached_input_usd: float
     output_usd: float
     request_fees_usd: float
+    other_units_usd: float = 0.0
+    """Usage besides text tokens: audio minutes or tokens, images, characters, pages, the
+    provider's own search and code tools."""
     retrieval_usd: float
     tools_usd: float
     infra_usd: float

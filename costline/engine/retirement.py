@@ -4,8 +4,8 @@ MODEL_RETIRED   shut down before the scenario's first month (or on its first day
                 figures price a model that cannot be bought
 MODEL_RETIRING  shuts down during the horizon: from that month the figures price a model
                 that is no longer sold
-UNITS_NOT_MODELLED  a model also priced by units a scenario cannot declare yet (audio,
-                images, characters): what the feature sends in them is not in the figures
+UNITS_NOT_MODELLED  a model also priced by a unit no usage field declares: what the
+                feature sends in it is not in the figures
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def unmodelled_unit_warnings(
     features: list[FeatureResult], book: Mapping[str, ModelPricing]
 ) -> list[CostWarning]:
     """UNITS_NOT_MODELLED: a model the features use that its catalog entry also prices by
-    a unit a scenario cannot declare yet (audio or image tokens, audio hours, characters,
-    pages): whatever the feature sends in that unit is not in the figures."""
+    a unit no scenario field declares (none of `costline.catalog.units`): whatever the
+    feature sends in that unit is not in the figures."""
     used = {m.ref for f in features for m in f.models if m.share > 0}
     out: dict[str, CostWarning] = {}
     for pricing in book.values():
@@ -90,10 +90,9 @@ def unmodelled_unit_warnings(
             code="UNITS_NOT_MODELLED",
             subject=pricing.ref,
             message=(
-                f"{pricing.ref} is also priced by {units} (genai-prices' units), which a "
-                "scenario cannot declare yet: audio, images or characters the feature sends "
-                "are not in these figures, which count text tokens only. A transcription or "
-                "speech feature is underpriced; give an explicit price that folds them in."
+                f"{pricing.ref} is also priced by {units} (genai-prices' units), which no "
+                "usage field declares: what the feature sends in that unit is not in these "
+                "figures. Give an explicit price that folds it in."
             ),
         )
     return list(out.values())

@@ -17,6 +17,7 @@ from costline.catalog.levers import LeverDefaults
 from costline.catalog.open_models import OpenModelCatalog
 from costline.catalog.retirements import Retirements
 from costline.catalog.types import CatalogInfo, ModelPricing, PublishedLatency, Rule, batch_key
+from costline.catalog.units import UNITS
 from costline.engine.breakeven import FleetPlan, selfhost_cost
 from costline.engine.classify import LOW_CONFIDENCE, TextModel, placement_warnings
 from costline.engine.classify import classify as classify_line
@@ -66,6 +67,7 @@ from costline.engine.result import (
     ScenarioInfo,
     Simulation,
     Stats,
+    UnitPrice,
 )
 from costline.engine.retirement import retirement_warnings, unmodelled_unit_warnings
 from costline.engine.table import Rows
@@ -517,6 +519,16 @@ def _feature_result(
                 list_input_usd_per_mtok=listed.input.base if listed.input else None,
                 list_output_usd_per_mtok=listed.output.base if listed.output else None,
                 catalog_since=pricing.tier_since.isoformat() if pricing.tier_since else None,
+                unit_prices=[
+                    UnitPrice(
+                        unit=unit,
+                        usd=rate.base,
+                        per=UNITS[unit].per,
+                        label=UNITS[unit].price_label,
+                    )
+                    for unit in feature.usage.units()
+                    if (rate := rates.unit(unit)) is not None
+                ],
             )
         )
     sample = run.sample

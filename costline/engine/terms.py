@@ -16,7 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costline.catalog.types import ModelPricing, Rates, TieredRate
-from costline.engine.per_query import REQUESTS_PER_K, TOKENS_PER_MTOK, QuerySample
+from costline.catalog.units import UNITS
+from costline.engine.per_query import REQUESTS_PER_K, TOKENS_PER_MTOK, QuerySample, tier_tokens
 
 LINES = ("input", "cached_input", "cache_write", "output", "requests")
 
@@ -31,16 +32,19 @@ class CostTerm(BaseModel):
     key: str
     """Its price-book key (model, service tier)."""
     line: str
-    """input (uncached), cached_input (cache reads), cache_write, output, requests, or
-    retrieval (the embedding model's input tokens)."""
+    """input (uncached), cached_input (cache reads), cache_write, output, requests,
+    retrieval (the embedding model's input tokens), or a usage unit's name
+    (input_audio_minutes, web_searches, ...: `costline.catalog.units`)."""
     tier_above: int
     """Calls whose total input tokens exceed this (-1: from zero) and reach the next
     term's; the long-context tier they pay."""
     units_per_query: float
-    """Mean tokens (or requests) per query."""
+    """Mean tokens (requests, audio minutes, searches...) per query."""
     usd_per_mtok_by_month: list[float]
-    """Catalog USD per 1M tokens (per 1K requests for `requests`) in each month, before
-    the price trajectory."""
+    """Catalog USD per `per` units (1M tokens, 1K requests, one audio minute) in each
+    month, before the price trajectory."""
+    per: int = TOKENS_PER_MTOK
+    """How many units the price is for."""
 
 
 def _price(rate: TieredRate | None, total_input: float) -> float:
@@ -66,7 +70,8 @@ def _line_rate(rates: Rates, line: str) -> TieredRate | None:
 def _thresholds(pricing: ModelPricing) -> list[int]:
     starts: set[int] = set()
     for _, rates in pricing.schedule:
-        for rate in (rates.input, rates.output, rates.cache_read, rates.cache_write):
+        parts = (rates.input, rates.output, rates.cache_read, rates.cache_write)
+        for rate in (*parts, *(rate for _, rate in rates.units)):
             if rate is not None:
                 starts |= {start for start, _ in rate.tiers}
     return sorted(starts)
@@ -87,9 +92,11 @@ def cost_terms(
     for r, key in enumerate(sample.route_keys):
         pricing = book[key]
         calls = sample.call_route == r
-        total = sample.call_input[calls]
+        declared = {name: counts[calls] for name, counts in sample.call_units.items()}
+        total = tier_tokens(sample.call_input[calls], declared)
+        text = sample.call_input[calls]
         units = {
-            "input": total - sample.call_cached[calls] - write[calls],
+            "input": text - sample.call_cached[calls] - write[calls],
             "cached_input": sample.call_cached[calls],
             "cache_write": write[calls],
             "output": sample.call_output[calls],
@@ -115,6 +122,24 @@ def cost_terms(
                         tier_above=lo,
                         units_per_query=amount,
                         usd_per_mtok_by_month=prices,
+                        per=REQUESTS_PER_K if line == "requests" else TOKENS_PER_MTOK,
+                    )
+                )
+            for unit, counts in declared.items():
+                amount = float(counts[chosen].sum()) / n
+                if amount == 0:
+                    continue
+                terms.append(
+                    CostTerm(
+                        model=name.get(key, pricing.model_id),
+                        key=key,
+                        line=unit,
+                        tier_above=lo,
+                        units_per_query=amount,
+                        usd_per_mtok_by_month=[
+                            _price(pricing.rates_at(m).unit(unit), probe) for m in months
+                        ],
+                        per=UNITS[unit].per,
                     )
                 )
     if sample.retrieval_key is not None:
@@ -147,6 +172,7 @@ def cost_terms(
                     tier_above=-1,
                     units_per_query=1.0,
                     usd_per_mtok_by_month=requests,
+                    per=REQUESTS_PER_K,
                 )
             )
     return terms
@@ -154,5 +180,4 @@ def cost_terms(
 
 def term_usd(term: CostTerm, month: int, factor: float = 1.0) -> float:
     """USD per query of `term` in month index `month` at a trajectory `factor`."""
-    per = REQUESTS_PER_K if term.line in ("requests", "retrieval_requests") else TOKENS_PER_MTOK
-    return term.units_per_query * term.usd_per_mtok_by_month[month] * factor / per
+    return term.units_per_query * term.usd_per_mtok_by_month[month] * factor / term.per

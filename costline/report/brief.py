@@ -14,6 +14,7 @@ from costline.report.format import (
     cell,
     count,
     pct,
+    unit_prices,
     usd,
 )
 from costline.report.levers import LABELS as LEVER_LABELS
@@ -25,6 +26,7 @@ LINE_LABELS = {
     "cached_input_usd": "cached input tokens",
     "output_usd": "output tokens",
     "request_fees_usd": "request fees",
+    "other_units_usd": "audio, images, pages and search fees",
     "retrieval_usd": "retrieval (embeddings)",
     "tools_usd": "tool calls",
     "infra_usd": "infrastructure",
@@ -211,8 +213,10 @@ def _tier(f: FeatureBrief, b: Brief) -> list[str]:
         prices = (
             f"{usd(m.input_usd_per_mtok)} in / {usd(m.output_usd_per_mtok)} out per 1M tokens"
             if m.input_usd_per_mtok is not None and m.output_usd_per_mtok is not None
-            else "priced per request"
+            else ("" if m.unit_prices else "priced per request")
         )
+        if m.unit_prices:
+            prices = "; ".join(p for p in (prices, unit_prices(m.unit_prices)) if p)
         tier = "" if f.deployment == "self_hosted" else f", {m.service_tier} tier"
         out.append(f"- {m.ref} ({pct(m.share)} of calls{tier}): {prices}")
     t = f.cheaper_tier

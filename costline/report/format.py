@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from costline.engine.result import ActionResult, Result
+from costline.engine.result import ActionResult, Result, UnitPrice
 
 
 def usd(value: float) -> str:
@@ -74,3 +74,8 @@ def action_rows(actions: Iterable[ActionResult]) -> list[list[str]]:
         ]
         for a in actions
     ]
+
+
+def unit_prices(prices: Iterable[UnitPrice]) -> str:
+    """`$0.0045 per input audio minute; $10.00 per 1K web searches`."""
+    return "; ".join(f"{usd(p.usd)} {p.label.removeprefix('USD ')}" for p in prices)

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from costline.catalog.units import UNITS
+
 
 def render_json(result: BaseModel) -> str:
     """A pydantic result as indented JSON."""
@@ -83,6 +85,10 @@ def _catalog_model(m: Any) -> dict[str, Any]:
         "input_usd_per_mtok": rates.input.base if rates.input else None,
         "output_usd_per_mtok": rates.output.base if rates.output else None,
         "cached_input_usd_per_mtok": rates.cache_read.base if rates.cache_read else None,
+        "other_usage": {
+            name: {"usd": rate.base, "per": UNITS[name].per, "label": UNITS[name].price_label}
+            for name, rate in rates.units
+        },
         "context_window": m.context_window,
         "deprecated": m.deprecated,
         "service_tiers": list(m.tiers),

@@ -10,7 +10,29 @@ from rich.text import Text
 
 from costline.catalog.open_models import OpenModel
 from costline.catalog.prices import CatalogModel, PriceCatalog
+from costline.catalog.units import UNITS
 from costline.report.format import usd
+
+_TOOL_UNITS = ("web_searches", "storage_searches")
+"""Search-tool fees, which most chat models have: left out of the listing's "other usage"."""
+
+
+def other_usage(m: CatalogModel) -> str:
+    """The model's prices besides text tokens and search tools, as a reader says them."""
+    units = dict(m.rates.units)
+    said = []
+    for name, rate in units.items():
+        if name in _TOOL_UNITS:
+            continue
+        short = UNITS[name].short
+        # a model billed by audio time alone prices both directions at one rate
+        both = units.get("input_audio_minutes") == units.get("output_audio_minutes")
+        if name.endswith("audio_minutes") and both:
+            if name.startswith("output"):
+                continue
+            short = "audio min"
+        said.append(f"{usd(rate.base)}/{short}")
+    return "; ".join(said)
 
 
 def render_models_terminal(
@@ -27,8 +49,12 @@ def render_models_terminal(
         title=f"Models matching {query!r}, prices on {when} (USD per 1M tokens)",
         title_justify="left",
     )
-    for column in ("reference", "name", "input", "cached input", "output", "context", "tiers"):
-        is_text = column in {"reference", "name"}
+    others = [other_usage(m) for m in found]
+    columns = ["reference", "name", "input", "cached input", "output", "context", "tiers"]
+    if any(others):
+        columns.append("other usage")
+    for column in columns:
+        is_text = column in {"reference", "name", "other usage"}
         # a reference must stay whole: users copy it into their scenario
         table.add_column(
             column,
@@ -36,7 +62,7 @@ def render_models_terminal(
             no_wrap=column == "reference",
             overflow="fold" if column == "name" else "ellipsis",
         )
-    for m in found:
+    for m, other in zip(found, others, strict=True):
         rates = m.rates
         table.add_row(
             m.ref + (" (deprecated)" if m.deprecated else ""),
@@ -46,6 +72,7 @@ def render_models_terminal(
             usd(rates.output.base) if rates.output else "-",
             f"{m.context_window:,}" if m.context_window else "-",
             ", ".join(m.tiers),
+            *([other] if any(others) else []),
         )
     console.print(table)
     console.print(

@@ -17,6 +17,7 @@ from costline.report.format import (
     count,
     multiple,
     pct,
+    unit_prices,
     usd,
 )
 
@@ -88,10 +89,12 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
                 text_columns=2,
             )
         )
+    with_units = any(m.unit_prices for f in result.features for m in f.models)
     console.print(
         _table(
             f"Models: USD per 1M tokens in {result.blended.month}",
-            ["feature", "model", "share", "input", "cached", "output"],
+            ["feature", "model", "share", "input", "cached", "output"]
+            + (["other usage"] if with_units else []),
             [
                 [
                     f.name,
@@ -101,6 +104,7 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
                     _rate(m.cached_input_usd_per_mtok),
                     _rate(m.output_usd_per_mtok),
                 ]
+                + ([unit_prices(m.unit_prices)] if with_units else [])
                 for f in result.features
                 for m in f.models
             ],

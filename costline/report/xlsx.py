@@ -27,8 +27,6 @@ from costline.engine.result import FeatureResult, Result
 from costline.scenario.models import Scenario
 
 LLM_LINES = ("input", "cached_input", "cache_write", "output", "requests")
-PER_UNIT = {"requests": 1_000, "retrieval_requests": 1_000}
-"""Prices per 1K requests; every other term is priced per 1M tokens."""
 MC = "Monte Carlo mean (value)"
 
 
@@ -312,7 +310,7 @@ def write_workbook(
     row += 1
 
     # prices: one row a cost term, one column a month
-    book.text(a, row, 0, "Prices (catalog USD per 1M tokens, per 1K requests)", book.bold)
+    book.text(a, row, 0, "Prices (catalog USD per the row's 'per' units)", book.bold)
     row += 1
     price_head = row
     heads = ["feature", "model", "line", "tier above", "units a query", "per", "trajectory from"]
@@ -333,7 +331,7 @@ def write_workbook(
             book.text(a, row, 2, term.line)
             a.write_number(row, 3, term.tier_above)
             a.write_number(row, 4, term.units_per_query, book.value)
-            a.write_number(row, 5, PER_UNIT.get(term.line, 1_000_000))
+            a.write_number(row, 5, term.per)
             start = f.trajectory_start_by_key.get(term.key)
             if start is not None:
                 a.write_datetime(

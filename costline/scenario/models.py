@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from costline.catalog.units import USAGE_UNIT_NAMES
 from costline.scenario.common import (
     DAYS_IN_MONTH,
     SHARE_SUM_TOLERANCE,
@@ -117,6 +118,15 @@ class Quantity(_Model):
         return {"anyOf": [{"type": "number", "minimum": 0}, handler(schema)]}
 
     @property
+    def is_zero(self) -> bool:
+        """True when every draw is 0."""
+        if self.value is not None:
+            return self.value == 0
+        if self.samples is not None:
+            return max(self.samples) == 0
+        return self.p95 == 0
+
+    @property
     def is_constant(self) -> bool:
         """True when every draw gives the same amount."""
         if self.value is not None:
@@ -183,14 +193,73 @@ class TriggerOverride(_Model):
 
 
 class Usage(_Model):
-    """Tokens of one LLM call."""
+    """What one LLM call uses: text tokens, and any audio, images, characters, pages or
+    searches its model bills (each per call, priced from the catalog)."""
 
-    input_tokens: Quantity
-    """Prompt tokens per call: system prompt, history, retrieved context and the question."""
-    output_tokens: Quantity
-    """Completion tokens per call (reasoning tokens included)."""
+    input_tokens: Quantity = _quantity(0)
+    """Text prompt tokens per call: system prompt, history, retrieved context and the
+    question (audio, image and video input tokens are declared apart)."""
+    output_tokens: Quantity = _quantity(0)
+    """Text completion tokens per call (reasoning tokens included, except for a model that
+    prices them apart: see reasoning_tokens)."""
     cached_input_share: Share = 0.0
-    """Share of input tokens read from the provider's prompt cache at the cache-read price."""
+    """Share of text input tokens read from the provider's prompt cache at the cache-read
+    price."""
+    input_audio_minutes: Quantity | None = None
+    """Minutes of audio the model hears per call (speech-to-text such as
+    openai:whisper-1), for a model that prices audio by the minute or hour."""
+    output_audio_minutes: Quantity | None = None
+    """Minutes of audio the model speaks per call, for a model priced by audio time."""
+    input_audio_tokens: Quantity | None = None
+    """Audio input tokens per call, on top of input_tokens (openai:gpt-4o-transcribe,
+    realtime models)."""
+    output_audio_tokens: Quantity | None = None
+    """Audio output tokens per call, on top of output_tokens (speech generation)."""
+    input_image_tokens: Quantity | None = None
+    """Image input tokens per call, on top of input_tokens, for a model that prices them
+    apart (image editing)."""
+    output_image_tokens: Quantity | None = None
+    """Image output tokens per call, on top of output_tokens (image generation; the
+    vendor's page gives the tokens of an image at each size and quality)."""
+    input_video_tokens: Quantity | None = None
+    """Video input tokens per call, on top of input_tokens."""
+    output_video_tokens: Quantity | None = None
+    """Video output tokens per call, on top of output_tokens."""
+    reasoning_tokens: Quantity | None = None
+    """Reasoning tokens per call, on top of output_tokens, for a model that prices them
+    apart (Perplexity Sonar Deep Research)."""
+    citation_tokens: Quantity | None = None
+    """Citation tokens per call, on top of output_tokens, where a model prices them."""
+    input_characters: Quantity | None = None
+    """Characters of text per call, for a model priced per character (openai:tts-1)."""
+    text_messages: Quantity | None = None
+    """Text messages per call, for a voice model priced per message."""
+    document_pages: Quantity | None = None
+    """Document pages read per call (OCR such as Mistral OCR)."""
+    annotated_document_pages: Quantity | None = None
+    """Document pages read with annotations per call (priced instead of plain pages)."""
+    web_searches: Quantity | None = None
+    """Web searches the provider's own search tool runs per call, at its catalog fee."""
+    storage_searches: Quantity | None = None
+    """File-search (vector store) tool calls per call, at the provider's catalog fee."""
+
+    @model_validator(mode="after")
+    def _something_used(self) -> Usage:
+        if not ({"input_tokens", "output_tokens"} & self.model_fields_set) and not self.units():
+            raise PydanticCustomError(
+                "usage_empty",
+                "give input_tokens and output_tokens (text tokens per call), or the other "
+                "usage the call's model bills (input_audio_minutes, input_characters, "
+                "output_image_tokens, web_searches, ...)",
+                {},
+            )
+        return self
+
+    def units(self) -> dict[str, Quantity]:
+        """The usage besides text tokens this call declares, by field name."""
+        return {
+            name: value for name in USAGE_UNIT_NAMES if (value := getattr(self, name)) is not None
+        }
 
 
 class Route(_Model):
@@ -273,6 +342,14 @@ class Feature(_Model):
                 "model_or_routing",
                 "give exactly one of model, routing or deployment (self-hosted)",
                 {},
+            )
+        if self.deployment is not None and self.usage.units():
+            raise PydanticCustomError(
+                "units_self_hosted",
+                "a self-hosted feature is modelled as a fleet serving text tokens; its usage "
+                "cannot declare {units} (they are billed by an API's catalog price): serve it "
+                "from an API model, or fold that work into the fleet's tokens",
+                {"units": ", ".join(self.usage.units())},
             )
         if self.levers is not None and self.deployment is not None:
             refused = [k for k in self.levers.kinds() if k not in SELF_HOSTED_LEVERS]

@@ -6,11 +6,13 @@ scenario for its models, so the catalog knows nothing of scenarios."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 
 from costline.catalog.levers import LeverDefaults, load_lever_defaults
 from costline.catalog.prices import PriceCatalog
 from costline.catalog.types import ModelPricing, Rates, TieredRate, batch_key
+from costline.catalog.units import UNITS
 from costline.errors import ScenarioError, UnknownModelError
 from costline.scenario.models import Feature, PriceOverride, Scenario
 
@@ -50,7 +52,7 @@ def price_book(
     """Every model the scenario names, priced; an unknown one raises a located ScenarioError.
     `lever_defaults` documents each provider's batch discount (the shipped ones when None)."""
     book: dict[str, ModelPricing] = {}
-    for path, model, tier, needs in _models_of(scenario):
+    for path, model, tier, needs, units in _models_of(scenario):
         key = pricing_key(model, tier)
         if key not in book:
             if isinstance(model, PriceOverride):
@@ -69,22 +71,7 @@ def price_book(
                 f"the scenario starts {scenario.start}. Start later, use service_tier: default, "
                 "or give an explicit price",
             )
-        for start, rates in book[key].schedule:
-            missing = [name for name in needs if getattr(rates, name) is None]
-            if missing:
-                start_text = f" from {start}" if start else ""
-                units = [unit for unit, _ in book[key].other_units]
-                priced_by = (
-                    f"; it is priced by {', '.join(units)}, which a scenario cannot declare yet"
-                    if units
-                    else " (an embedding or audio model where a chat model is expected?)"
-                )
-                raise ScenarioError(
-                    file,
-                    path,
-                    f"the catalog has no {' or '.join(missing)} token price for {model!r}"
-                    f"{start_text}{priced_by}; choose another model or give an explicit price",
-                )
+        _check_usage(book[key], model, needs, units, scenario.start_date, file, path)
     _batch_prices(scenario, catalog, book, file, lever_defaults or load_lever_defaults())
     return book
 
@@ -102,7 +89,7 @@ def _batch_prices(
         if lever is None:
             continue
         where = f"features[{i}].levers.batch"
-        for _, model, tier, _ in _feature_models(i, feature, with_retrieval=False):
+        for _, model, tier, _, _ in _feature_models(i, feature, with_retrieval=False):
             key = pricing_key(model, tier)
             if batch_key(key) in book:
                 continue
@@ -145,29 +132,113 @@ def _discounted(base: ModelPricing, discount: float, source: str) -> ModelPricin
     )
 
 
-def _models_of(
-    scenario: Scenario,
-) -> Iterable[tuple[str, str | PriceOverride, str, tuple[str, ...]]]:
-    """(field path, model, tier, the token prices it must have) for every model named."""
+_Named = tuple[str, str | PriceOverride, str, tuple[str, ...], tuple[str, ...]]
+"""(field path, model, tier, the token prices it must have, the usage units it must price)."""
+
+
+def _models_of(scenario: Scenario) -> Iterable[_Named]:
+    """Every model the scenario names, with what it must price."""
     for i, feature in enumerate(scenario.features):
         yield from _feature_models(i, feature)
 
 
-def _feature_models(
-    i: int, feature: Feature, with_retrieval: bool = True
-) -> Iterable[tuple[str, str | PriceOverride, str, tuple[str, ...]]]:
-    chat = ("input", "output")
+def _feature_models(i: int, feature: Feature, with_retrieval: bool = True) -> Iterable[_Named]:
+    usage = feature.usage
+    chat = tuple(
+        part
+        for part, quantity in (("input", usage.input_tokens), ("output", usage.output_tokens))
+        if not quantity.is_zero
+    )
+    units = tuple(usage.units())
     tier = feature.service_tier
     # a self-hosted feature is priced by the engine from its serving point
     if feature.model is not None:
-        yield f"features[{i}].model", feature.model, tier, chat
+        yield f"features[{i}].model", feature.model, tier, chat, units
     for j, route in enumerate(feature.routing or []):
-        yield f"features[{i}].routing[{j}].model", route.model, tier, chat
+        yield f"features[{i}].routing[{j}].model", route.model, tier, chat, units
     levers = feature.levers
     if levers is not None and levers.routing is not None:
-        yield f"features[{i}].levers.routing.model", levers.routing.model, tier, chat
+        path = f"features[{i}].levers.routing.model"
+        yield path, levers.routing.model, tier, chat, units
     if levers is not None and levers.distillation is not None:
-        yield f"features[{i}].levers.distillation.model", levers.distillation.model, tier, chat
+        path = f"features[{i}].levers.distillation.model"
+        yield path, levers.distillation.model, tier, chat, units
     retrieval = feature.extras.retrieval
     if with_retrieval and retrieval is not None:
-        yield f"features[{i}].extras.retrieval.model", retrieval.model, "default", ("input",)
+        path = f"features[{i}].extras.retrieval.model"
+        yield path, retrieval.model, "default", ("input",), ()
+
+
+def _check_usage(
+    pricing: ModelPricing,
+    model: str | PriceOverride,
+    needs: tuple[str, ...],
+    units: tuple[str, ...],
+    start: dt.date,
+    file: str,
+    path: str,
+) -> None:
+    """A located error unless `pricing` prices every token part and usage unit the call
+    declares, and the call declares a unit the model needs (a speech-to-text model's
+    audio): anything else would be a price in disguise."""
+    name = _name(pricing)
+    schedule = pricing.schedule
+    for k, (since, rates) in enumerate(schedule):
+        ends = schedule[k + 1][0] if k + 1 < len(schedule) else None
+        if ends is not None and ends <= start:
+            continue  # over before the scenario starts
+        since_text = f" from {since}" if since and since > start else ""
+        priced = [unit for unit, _ in rates.units]
+        priced_text = _unit_list(priced)
+        missing = [part for part in needs if getattr(rates, part) is None]
+        if missing:
+            if priced:
+                by = _unit_list(list(pricing.needs_one_of or priced), "or")
+                hint = (
+                    f"; it is priced by {by}: declare that under usage and leave "
+                    f"out {' and '.join(p + '_tokens' for p in missing)}"
+                )
+            elif pricing.other_units:
+                hint = (
+                    f"; it is priced by {', '.join(u for u, _ in pricing.other_units)}, which a "
+                    "scenario cannot declare"
+                )
+            else:
+                hint = " (an embedding model where a chat model is expected?)"
+            raise ScenarioError(
+                file,
+                path,
+                f"the catalog has no {' or '.join(missing)} token price for {name!r}"
+                f"{since_text}{hint}; choose another model or give an explicit price",
+            )
+        unpriced = [unit for unit in units if unit not in priced]
+        if unpriced:
+            if isinstance(model, PriceOverride):
+                hint = "an explicit price covers text tokens only"
+            elif priced:
+                hint = f"it prices {priced_text}"
+            else:
+                hint = "it prices text tokens only"
+            raise ScenarioError(
+                file,
+                path.split(".", 1)[0] + ".usage",
+                f"the call declares {_unit_list(unpriced)}, which the catalog does not price "
+                f"for {name!r}{since_text}; {hint}. Declare what its price is set in, or "
+                "choose a model that prices it",
+            )
+    if pricing.needs_one_of and not set(pricing.needs_one_of) & set(units):
+        raise ScenarioError(
+            file,
+            path.split(".", 1)[0] + ".usage",
+            f"{name!r} needs usage its price is set in ({pricing.needs_why}): declare "
+            f"{_unit_list(list(pricing.needs_one_of), 'or')} per call; priced on text tokens "
+            "alone, its calls would cost too little",
+        )
+
+
+def _unit_list(names: list[str], joiner: str = "and") -> str:
+    """`input_audio_minutes (USD per input audio minute) and web_searches (...)`."""
+    said = [f"{n} ({UNITS[n].price_label})" for n in names]
+    if len(said) <= 1:
+        return "".join(said)
+    return ", ".join(said[:-1]) + f" {joiner} {said[-1]}"
