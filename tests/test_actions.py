@@ -119,3 +119,27 @@ def test_every_view_shows_the_cost_per_action(tmp_path):
             app, ["brief", "examples/support-copilot.yaml", "--no-solve", "--samples", "2000"]
         )
         assert "## Cost per action" in brief.output and "resolved ticket" in brief.output
+
+
+def test_the_levers_view_prices_each_action_without_and_with_the_levers():
+    from typer.testing import CliRunner
+
+    from costline.cli import app
+    from costline.engine.waterfall import with_levers
+
+    from .conftest import EXAMPLES
+
+    path = EXAMPLES / "margin-levers.yaml"
+    waterfall = LIBRARY.levers(path)
+    (action,) = waterfall.actions
+    assert action.features == {"draft": 8, "summary": 1}
+    # the ends are the runs with no lever and with every lever, as `run` prices them
+    scenario = LIBRARY.load(path)
+    bare = LIBRARY.run(with_levers(scenario, set()))
+    assert action.baseline == bare.actions["document written"].cost_per_action
+    assert action.combined == waterfall.result.actions["document written"].cost_per_action
+    assert action.combined.mean < action.baseline.mean
+    for fmt in ("terminal", "markdown"):
+        done = CliRunner().invoke(app, ["levers", str(path), "-f", fmt])
+        assert done.exit_code == 0, done.output
+        assert "document written" in done.output and "draft x8 + summary x1" in done.output

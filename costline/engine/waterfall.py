@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from costline.engine.result import CostWarning, Result
+from costline.engine.result import CostWarning, Result, Stats
 from costline.engine.retirement import retirement_notices
 from costline.scenario.levers import LEVER_ORDER
 from costline.scenario.models import Scenario
@@ -63,6 +63,17 @@ class CaseLevers(_Frozen):
     saving_share: float
 
 
+class ActionLevers(_Frozen):
+    """A user action spanning features, per action without and with every lever (USD,
+    at the start month's prices)."""
+
+    name: str
+    features: dict[str, int]
+    """Feature -> queries one action makes."""
+    baseline: Stats
+    combined: Stats
+
+
 class Waterfall(_Frozen):
     """Baseline, each lever's step, and all levers together."""
 
@@ -81,6 +92,8 @@ class Waterfall(_Frozen):
     cases: list[CaseLevers] = []
     """The scenario's cases, `base` first, each with and without its levers (empty
     without `cases:`)."""
+    actions: list[ActionLevers] = []
+    """The scenario's user actions, each per action without and with the levers."""
 
     def as_case(self, name: str) -> CaseLevers:
         """This waterfall's ends as case `name`."""
@@ -156,6 +169,15 @@ def lever_waterfall(scenario: Scenario, run: Callable[[Scenario], Result]) -> Wa
         saving_share=saved / baseline.monthly_cost_usd if baseline.monthly_cost_usd else 0.0,
         result=previous_result,
         warnings=retirement_notices(baseline_result, previous_result),
+        actions=[
+            ActionLevers(
+                name=before.name,
+                features=before.features,
+                baseline=before.cost_per_action,
+                combined=previous_result.actions[before.name].cost_per_action,
+            )
+            for before in baseline_result.actions
+        ],
     )
 
 

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 
 from costline.engine.result import ActionResult, Result, UnitPrice
+from costline.engine.waterfall import ActionLevers
 
 
 def usd(value: float) -> str:
@@ -71,6 +72,35 @@ def action_rows(actions: Iterable[ActionResult]) -> list[list[str]]:
             usd(a.cost_per_action.mean),
             usd(a.cost_per_action.median),
             usd(a.cost_per_action.p95),
+        ]
+        for a in actions
+    ]
+
+
+ACTION_LEVERS_HEADER = [
+    "action",
+    "queries",
+    "mean",
+    "median",
+    "p95",
+    "with levers: mean",
+    "median",
+    "p95",
+]
+
+
+def action_lever_rows(actions: Iterable[ActionLevers]) -> list[list[str]]:
+    """Cost per action without and with the levers (the levers view)."""
+    return [
+        [
+            a.name,
+            action_queries(a.features),
+            usd(a.baseline.mean),
+            usd(a.baseline.median),
+            usd(a.baseline.p95),
+            usd(a.combined.mean),
+            usd(a.combined.median),
+            usd(a.combined.p95),
         ]
         for a in actions
     ]

@@ -8,7 +8,13 @@ from rich.table import Table
 from rich.text import Text
 
 from costline.engine.waterfall import Waterfall, WaterfallPoint
-from costline.report.format import cell, pct, usd
+from costline.report.format import (
+    ACTION_LEVERS_HEADER,
+    action_lever_rows,
+    cell,
+    pct,
+    usd,
+)
 
 LABELS = {
     "response_cache": "response cache",
@@ -106,6 +112,18 @@ def render_levers_terminal(w: Waterfall, console: Console) -> None:
             style="dim",
         )
     )
+    if w.actions:
+        actions = Table(
+            title=f"Cost per action in {w.month}, without and with the levers",
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+        )
+        for i, name in enumerate(ACTION_LEVERS_HEADER):
+            actions.add_column(name, justify="left" if i < 2 else "right", no_wrap=i != 1)
+        for row in action_lever_rows(w.actions):
+            actions.add_row(*row)
+        console.print(actions)
     for warning in w.warnings:
         console.print(Text.assemble((warning.code, "bold yellow"), f"  {warning.message}"))
     if w.cases:
@@ -143,6 +161,18 @@ def render_levers_markdown(w: Waterfall) -> str:
         "compound. Inference COGS / ARPU: "
         f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
     ]
+    if w.actions:
+        out += [
+            "",
+            f"### Cost per action in {w.month}, without and with the levers",
+            "",
+            "| " + " | ".join(ACTION_LEVERS_HEADER) + " |",
+            "|" + " --- |" * len(ACTION_LEVERS_HEADER),
+            *(
+                "| " + " | ".join(cell(x) for x in row) + " |"
+                for row in action_lever_rows(w.actions)
+            ),
+        ]
     if w.warnings:
         out += ["", *(f"- **{x.code}** ({cell(x.subject)}): {x.message}" for x in w.warnings)]
     if w.cases:
