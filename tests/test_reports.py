@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from rich.console import Console
 
 from costline.catalog.types import CatalogInfo
@@ -110,3 +111,23 @@ def test_brief_markdown_matches_golden(catalog, update_golden):
     if update_golden:
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_plans_show_fees_per_user_and_the_margin_after_them():
+    from .conftest import EXAMPLES, LIBRARY
+
+    result = LIBRARY.run(EXAMPLES / "support-copilot.yaml", samples=2000, users=2000)
+    team = result.plans["team"]
+    # by hand from the scenario's rows: card fees 2.9% of $29 + $0.30 a paying user, and
+    # helpdesk seats at $0.50 a user
+    fees = 0.029 * 29 + 0.30 + 0.50
+    assert team.variable_cost_per_user_usd == pytest.approx(fees, rel=1e-9)
+    assert team.contribution_margin == pytest.approx(
+        1 - (team.cost_per_user.mean + fees) / 29, rel=1e-9
+    )
+    text = render_markdown(result)
+    assert "margin after fees" in text
+    assert f"| {usd(fees)} | {pct(team.contribution_margin)} |" in text
+    console = Console(file=io.StringIO(), width=200)
+    render_terminal(result, console)
+    assert "margin after fees" in console.file.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from costline.engine.result import ActionResult, Result, UnitPrice
+from costline.engine.result import ActionResult, PlanResult, Result, UnitPrice
 from costline.engine.waterfall import ActionLevers
 
 
@@ -104,6 +104,19 @@ def action_lever_rows(actions: Iterable[ActionLevers]) -> list[list[str]]:
         ]
         for a in actions
     ]
+
+
+PLAN_FEE_HEADER = ["fees/user", "margin after fees"]
+"""Columns a plans table adds when a plan carries per-user or revenue-linked costs."""
+
+
+def plan_fee_cells(plans: Iterable[PlanResult]) -> list[list[str]]:
+    """Each plan's per-user costs besides inference (payment fees, seats) and its margin
+    after them; no cells when no plan has any (the table then keeps its columns)."""
+    plans = list(plans)
+    if not any(p.variable_cost_per_user_usd for p in plans):
+        return [[] for _ in plans]
+    return [[usd(p.variable_cost_per_user_usd), pct(p.contribution_margin)] for p in plans]
 
 
 def unit_prices(prices: Iterable[UnitPrice]) -> str:

@@ -11,7 +11,16 @@ from typing import Any
 from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.charts import title_text
-from costline.report.format import ACTION_HEADER, action_rows, catalog_label, count, pct, usd
+from costline.report.format import (
+    ACTION_HEADER,
+    PLAN_FEE_HEADER,
+    action_rows,
+    catalog_label,
+    count,
+    pct,
+    plan_fee_cells,
+    usd,
+)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 980px; color: #222; }
@@ -84,8 +93,10 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
             for f in result.features
         ],
     )
+    fees = plan_fee_cells(result.plans)
     plans = _table(
-        ["plan", "price", "cost per user mean", "p95 user", "COGS / price"],
+        ["plan", "price", "cost per user mean", "p95 user", "COGS / price"]
+        + (PLAN_FEE_HEADER if any(fees) else []),
         [
             [
                 p.name,
@@ -93,8 +104,9 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
                 usd(p.cost_per_user.mean),
                 usd(p.cost_per_user.p95),
                 pct(p.cogs_share_of_arpu),
+                *fee,
             ]
-            for p in result.plans
+            for p, fee in zip(result.plans, fees, strict=True)
         ],
     )
     warnings = (

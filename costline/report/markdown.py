@@ -6,6 +6,7 @@ from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.format import (
     ACTION_HEADER,
+    PLAN_FEE_HEADER,
     action_rows,
     catalog_label,
     cell,
@@ -13,6 +14,7 @@ from costline.report.format import (
     months,
     multiple,
     pct,
+    plan_fee_cells,
     usd,
 )
 
@@ -95,6 +97,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
         out += ["## Cost per action", ""]
         out += _table(ACTION_HEADER, action_rows(result.actions))
     out += ["## Plans (inference cost per user per month)", ""]
+    fees = plan_fee_cells(result.plans)
     out += _table(
         [
             "plan",
@@ -107,6 +110,7 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
             "COGS / ARPU",
             "margin",
             "users costing more than they pay",
+            *(PLAN_FEE_HEADER if any(fees) else []),
         ],
         [
             [
@@ -120,8 +124,9 @@ def render_markdown(result: Result, timeline_every: int = 3) -> str:
                 pct(p.cogs_share_of_arpu),
                 pct(p.gross_margin),
                 pct(p.share_of_users_costing_more_than_price),
+                *fee,
             ]
-            for p in result.plans
+            for p, fee in zip(result.plans, fees, strict=True)
         ],
     )
     out += [f"## Scale: {result.blended.month} at a multiple of its users", ""]

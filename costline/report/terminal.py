@@ -12,11 +12,13 @@ from costline.engine.result import Result
 from costline.report.cases import case_table
 from costline.report.format import (
     ACTION_HEADER,
+    PLAN_FEE_HEADER,
     action_rows,
     catalog_label,
     count,
     multiple,
     pct,
+    plan_fee_cells,
     unit_prices,
     usd,
 )
@@ -111,10 +113,12 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
             text_columns=2,
         )
     )
+    fees = plan_fee_cells(result.plans)
     console.print(
         _table(
             "Plans: inference cost per user per month",
-            ["plan", "price", "mean", "median", "p95", "COGS %", "margin", ">price"],
+            ["plan", "price", "mean", "median", "p95", "COGS %", "margin", ">price"]
+            + (PLAN_FEE_HEADER if any(fees) else []),
             [
                 [
                     f"{p.name}\n{count(p.users)} users, {count(p.queries_per_user)} queries each",
@@ -125,15 +129,22 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
                     pct(p.cogs_share_of_arpu),
                     pct(p.gross_margin),
                     pct(p.share_of_users_costing_more_than_price),
+                    *fee,
                 ]
-                for p in result.plans
+                for p, fee in zip(result.plans, fees, strict=True)
             ],
         )
     )
     console.print(
         Text(
             "COGS % = mean inference cost per user / price; >price = share of simulated "
-            "users who cost more than they pay.",
+            "users who cost more than they pay."
+            + (
+                " fees/user = the per-user and revenue-linked monthly rows (payment fees, "
+                "seats) a user of the plan costs; margin after fees counts them too."
+                if any(fees)
+                else ""
+            ),
             style="dim",
         )
     )
