@@ -168,23 +168,10 @@ def fit(
         costline fit usage.parquet --plans examples/logs/plans.yaml -o scenario.yaml
         costline run scenario.yaml
     """
-    from rich.text import Text
-
-    from costline.report.format import usd
+    from costline.report.usage import render_fit_terminal
 
     fitted = library(as_of).fit(usage_file, out, plans=plans, month=month, force=force)
-    out_console = console()
-    observed = fitted.observed
-    out_console.print(
-        f"Wrote {out}: {len(fitted.scenario.features)} feature(s) from {observed['month']}."
-    )
-    out_console.print(
-        f"Check: the fitted scenario's inference cost at 1x is {usd(fitted.modelled_cost_usd)} "
-        f"against {usd(observed['cost_usd'])} observed ({fitted.gap:+.1%})."
-    )
-    for warning in fitted.warnings:
-        out_console.print(Text.assemble(("warning:", "bold yellow"), f" {warning}."))
-    out_console.print(Text(f"Next: costline run {out}", style="dim"))
+    render_fit_terminal(fitted, str(out), console())
 
 
 @app.command(short_help="Sort a bill's lines into training, inference and other.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -9,6 +11,9 @@ from rich.text import Text
 
 from costline.ingest.summaries import IngestSummary, UsageSummary
 from costline.report.format import cell, count, pct, usd
+
+if TYPE_CHECKING:
+    from costline.api import Fitted
 
 TOP = 25
 """Groups a terminal or Markdown table shows (JSON has them all)."""
@@ -140,3 +145,19 @@ def render_usage_markdown(s: UsageSummary) -> str:
     if len(s.groups) > TOP:
         out.append(f"\n{len(s.groups) - TOP} more in `--format json`.")
     return "\n".join(out) + "\n"
+
+
+def render_fit_terminal(fitted: Fitted, out: str, console: Console) -> None:
+    """What `costline fit` wrote, how close the fitted scenario comes to the observed
+    cost, and why the month may not stand for the product."""
+    observed = fitted.observed
+    console.print(
+        f"Wrote {out}: {len(fitted.scenario.features)} feature(s) from {observed['month']}."
+    )
+    console.print(
+        f"Check: the fitted scenario's inference cost at 1x is {usd(fitted.modelled_cost_usd)} "
+        f"against {usd(observed['cost_usd'])} observed ({fitted.gap:+.1%})."
+    )
+    for warning in fitted.warnings:
+        console.print(Text.assemble(("warning:", "bold yellow"), f" {warning}."))
+    console.print(Text(f"Next: costline run {out}", style="dim"))
