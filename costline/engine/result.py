@@ -142,6 +142,9 @@ class FeatureResult(_Frozen):
     before overhead and the price trajectory (what a spreadsheet rebuilds)."""
     trajectory_start_by_key: dict[str, str | None] = {}
     """Each price-book key's first day of the price trajectory (None: a fixed price)."""
+    trajectory_factor_by_key: dict[str, list[float]] = {}
+    """Each price-book key's price-trajectory multiplier in each month (1 for a fixed
+    price): what its catalog prices are multiplied by."""
     queries_per_user_by_plan: dict[str, float] = {}
     """Expected queries a month of any user of each plan (0 on a plan without the
     feature; quotas applied)."""

@@ -559,6 +559,9 @@ def _feature_result(
             else None
             for key in run.factors[0]
         },
+        trajectory_factor_by_key={
+            key: [float(month[key]) for month in run.factors] for key in run.factors[0]
+        },
         queries_per_user_by_plan=by_plan,
         fixed_usd_per_query=float(
             run.sample.tools_usd.mean()

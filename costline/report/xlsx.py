@@ -22,7 +22,6 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from costline.engine.projection import price_factor
 from costline.engine.result import FeatureResult, Result
 from costline.scenario.models import Scenario
 
@@ -361,16 +360,13 @@ def write_workbook(
     for f, price_row, term in term_rows:
         factor_of[price_row] = row
         book.text(a, row, 0, f"{f.name}: {term.model} {term.line}")
-        start = f.trajectory_start_by_key.get(term.key)
-        for j, month in enumerate(months):
+        factors = f.trajectory_factor_by_key.get(term.key, [1.0] * n)
+        for j in range(n):
             col = first_month_col + j
             head = _cell(price_head, col, absolute=True)
             start_cell = f"$G${price_row + 1}"
             months_after = (
                 f"((YEAR({head})-YEAR({start_cell}))*12+MONTH({head})-MONTH({start_cell}))"
-            )
-            expected = (
-                1.0 if start is None else price_factor(change, dt.date.fromisoformat(start), month)
             )
             book.formula(
                 a,
@@ -378,7 +374,7 @@ def write_workbook(
                 col,
                 f'=IF(OR({start_cell}="",{months_after}<=0,annual_change=0),1,'
                 f"(1+annual_change)^({months_after}/12))",
-                expected,
+                factors[j],
             )
         row += 1
 
