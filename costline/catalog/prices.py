@@ -400,20 +400,19 @@ def _other_units(
 
 
 def _rates(cells: list[PriceCell]) -> Rates:
-    """The engine's rates (USD per 1M tokens, per 1K requests) of one day's cells at noon:
-    each part's price in its first input tier, and the tiers where it changes."""
+    """The engine's rates (USD per 1M tokens, per 1K requests, per usage unit's `per`) of
+    one day's cells at noon: each part's price in its first input tier, and the tiers
+    where it changes."""
     first = cells[0]
 
     def rate(part: str, usd_per_token: Callable[[PriceCell], Decimal]) -> TieredRate | None:
         if _PART_KEYS[part] not in first.priced:
             return None
-        prices = [float(usd_per_token(c) * _MTOK) for c in cells]
-        tiers = tuple(
-            (c.input_above, price)
-            for c, price, before in zip(cells[1:], prices[1:], prices, strict=False)
-            if price != before
-        )
-        return TieredRate(prices[0], tiers)
+        return _tiered(cells, lambda c: usd_per_token(c) * _MTOK)
+
+    def unit_rate(name: str) -> TieredRate:
+        per = Decimal(UNITS[name].per)
+        return _tiered(cells, lambda c: dict(c.usd_per_unit).get(name, Decimal(0)) * per)
 
     return Rates(
         input=rate("input", lambda c: c.usd_per_input),
@@ -423,14 +422,14 @@ def _rates(cells: list[PriceCell]) -> Rates:
         requests_per_k=(
             float(first.usd_per_request * _KREQ) if "requests_kcount" in first.priced else None
         ),
-        units=tuple((name, _unit_rate(cells, name)) for name, _ in first.usd_per_unit),
+        units=tuple((name, unit_rate(name)) for name, _ in first.usd_per_unit),
     )
 
 
-def _unit_rate(cells: list[PriceCell], name: str) -> TieredRate:
-    """USD per `per` units of usage unit `name` in each input tier of one day's cells."""
-    per = Decimal(UNITS[name].per)
-    prices = [float(dict(c.usd_per_unit).get(name, Decimal(0)) * per) for c in cells]
+def _tiered(cells: list[PriceCell], price_of: Callable[[PriceCell], Decimal]) -> TieredRate:
+    """One price over a day's cells (ascending input tiers): its first tier's value and
+    the tiers where it changes."""
+    prices = [float(price_of(c)) for c in cells]
     tiers = tuple(
         (c.input_above, price)
         for c, price, before in zip(cells[1:], prices[1:], prices, strict=False)
