@@ -505,6 +505,24 @@ class Costline:
         book = price_book(loaded, prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed)
         outcome = self._waterfall(loaded, run_one, book)
+        left_off = [
+            f.name
+            for f in loaded.features
+            if "batch" in given and not features and f.deployment is None and f.usage.units()
+        ]
+        if left_off:
+            from costline.engine.result import CostWarning
+
+            note = CostWarning(
+                code="BATCH_LEFT_OFF",
+                subject=", ".join(left_off),
+                message=f"The batch what-if leaves out {', '.join(map(repr, left_off))}: "
+                "a provider's documented batch discount is for text tokens, not the audio, "
+                "images, pages or searches they declare. Name the feature with --feature (and "
+                "--batch-discount if the catalog has no batch price) when its provider "
+                "batches it.",
+            )
+            outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:

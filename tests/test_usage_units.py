@@ -372,3 +372,88 @@ def test_a_breakeven_refuses_a_named_feature_billed_by_units():
     )
     assert got.exit_code == 2
     assert "follow-up research" in got.output and "Traceback" not in got.output
+
+
+@pytest.mark.parametrize(
+    ("model", "part", "what"),
+    [
+        ("openai:gpt-image-1", "output", "images"),
+        ("openai:gpt-image-2", "output", "images"),
+        ("openai:gpt-4o-mini-tts", "output", "speech"),
+        ("google:gemini-2.5-flash-tts", "output", "speech"),
+        ("zai:GLM-OCR", "input", "page"),
+    ],
+)
+def test_a_model_that_bills_its_product_as_text_tokens_needs_those_tokens(cl, model, part, what):
+    # gpt-image-1 has no image-output price: its output tokens are the image. Given a prompt
+    # alone it would cost almost nothing, a price in disguise.
+    other = "input" if part == "output" else "output"
+    with pytest.raises(ScenarioError) as err:
+        cl.run(_scenario({f"{other}_tokens": 200}, model))
+    assert f"features[0].usage.{part}_tokens" in str(err.value)
+    assert what in str(err.value)
+    assert f"as {part} tokens" in str(err.value)
+
+
+def test_an_image_unit_on_a_model_that_bills_images_as_output_tokens_says_where_they_go(cl):
+    with pytest.raises(ScenarioError) as err:
+        cl.run(_scenario({"input_tokens": 200, "output_image_tokens": 4160}, "openai:gpt-image-1"))
+    assert "count them in output_tokens" in str(err.value)
+
+
+def test_an_image_billed_as_output_tokens_is_priced_as_calc_price_and_says_so(cl):
+    result = cl.run(_scenario({"input_tokens": 200, "output_tokens": 4160}, "openai:gpt-image-1"))
+    listed = float(
+        _reference(
+            "openai:gpt-image-1", TODAY, genai_prices.Usage(input_tokens=200, output_tokens=4160)
+        )
+    )
+    f = result.features["f"]
+    assert f.cost_per_query.mean == pytest.approx(listed * result.timeline[0].price_factor)
+    codes = {w.code for w in result.warnings}
+    # the output is the product, not a text answer to trim
+    assert "PRODUCT_AS_TOKENS" in codes
+    assert "OUTPUT_DOMINATES" not in codes
+    said = next(w.message for w in result.warnings if w.code == "PRODUCT_AS_TOKENS")
+    assert "4,160 a call" in said
+
+
+def test_a_chat_model_still_gets_the_output_length_advice(cl):
+    result = cl.run(
+        _scenario({"input_tokens": 100, "output_tokens": 4000}, "anthropic:claude-haiku-5-5")
+    )
+    codes = {w.code for w in result.warnings}
+    assert "OUTPUT_DOMINATES" in codes
+    assert "PRODUCT_AS_TOKENS" not in codes
+
+
+def test_a_batch_lever_on_a_unit_billed_model_without_a_batch_price_is_refused(cl):
+    # gpt-transcribe has no batch price in the catalog; OpenAI's documented 50% is for text
+    scenario = _scenario(
+        {"input_audio_minutes": 30}, "openai:gpt-transcribe", levers={"batch": {"share": 1}}
+    )
+    with pytest.raises(ScenarioError) as err:
+        cl.run(scenario)
+    assert "features[0].levers.batch.discount" in str(err.value)
+    assert "gpt-transcribe" in str(err.value)
+    # a discount the user gives is theirs to give
+    scenario["features"][0]["levers"]["batch"]["discount"] = 0.5
+    given = cl.run(scenario).features["f"].cost_per_query.mean
+    plain = cl.run(_scenario({"input_audio_minutes": 30}, "openai:gpt-transcribe"))
+    assert given == pytest.approx(plain.features["f"].cost_per_query.mean * 0.5, rel=1e-9)
+
+
+def test_the_batch_what_if_leaves_unit_billed_features_alone_and_says_so(cl):
+    path = EXAMPLES / "meeting-notes.yaml"
+    waterfall = cl.levers(path, what_if={"batch": {"share": 0.5}})
+    before = cl.run(path).features
+    after = waterfall.result.features
+    for name in ("transcription", "follow-up research"):
+        assert after[name].cost_per_query.mean == pytest.approx(
+            before[name].cost_per_query.mean, rel=1e-9
+        )
+    # the text-only summary is batched at its catalog batch price
+    assert after["summary"].cost_per_query.mean < before["summary"].cost_per_query.mean
+    note = next(w for w in waterfall.warnings if w.code == "BATCH_LEFT_OFF")
+    assert "'transcription'" in note.message and "'follow-up research'" in note.message
+    assert "'summary'" not in note.message

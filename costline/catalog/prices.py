@@ -342,6 +342,7 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
             schedule.append((start, rates))
     urls = ", ".join(entry.provider.pricing_urls or [])
     needs, why = _needs(entry, schedule[-1][1])
+    product, what = _product_tokens(entry, schedule[-1][1])
     return ModelPricing(
         ref=ref,
         provider=entry.provider_id,
@@ -356,6 +357,8 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         other_units=_other_units(entry, context),
         needs_one_of=needs,
         needs_why=why,
+        product_tokens=product,
+        product_what=what,
     )
 
 
@@ -373,6 +376,21 @@ def _needs(entry: CatalogEntry, rates: Rates) -> tuple[tuple[str, ...], str]:
     if rates.input is None and rates.output is None:
         return tuple(priced), "it is priced by no text token"
     return (), ""
+
+
+def _product_tokens(entry: CatalogEntry, rates: Rates) -> tuple[str | None, str]:
+    """The text-token part ("input"/"output") a model of a `unit_needs.yml` kind bills its
+    product as, when its price sets none of that kind's units (openai:gpt-image-1's images
+    are output tokens); None for every other model."""
+    priced = {name for name, _ in rates.units}
+    for need in load_unit_needs():
+        if need.pattern.search(entry.model_id):
+            if need.billed_as is None or priced & set(need.units):
+                return None, ""
+            if getattr(rates, need.billed_as) is None:
+                return None, ""
+            return need.billed_as, need.what
+    return None, ""
 
 
 def _other_units(

@@ -102,6 +102,12 @@ class ModelPricing:
     priced without them it would be a price in disguise. Empty: text tokens will do."""
     needs_why: str = ""
     """Why it needs them, for the error a user sees."""
+    product_tokens: str | None = None
+    """"input" or "output" when this model's product (an image, speech, a page it reads) is
+    billed as that text-token part, having no price of its own: a call must declare that
+    part, and counts the product's tokens there."""
+    product_what: str = ""
+    """What those tokens are ("the images it makes")."""
 
     def trajectory_start(self, as_of: dt.date) -> dt.date:
         """The day after which the price trajectory applies: the as-of date, or this model's

@@ -199,6 +199,11 @@ class UnitNeed:
     units: tuple[str, ...]
     why: str
     source: str
+    billed_as: str | None = None
+    """For a model of this kind whose price sets none of `units`: the text-token part
+    ("input" or "output") its product is billed as."""
+    what: str = ""
+    """What those tokens are ("the images it makes"), for messages."""
 
 
 @cache
@@ -211,12 +216,17 @@ def load_unit_needs() -> tuple[UnitNeed, ...]:
         unknown = [u for u in units if u not in UNITS]
         if unknown:  # a data file out of step with the code is a bug, not user input
             raise ValueError(f"unit_needs.yml names unknown units {unknown}")
+        billed_as = row.get("billed_as")
+        if billed_as not in (None, "input", "output") or (billed_as and not row.get("what")):
+            raise ValueError(f"unit_needs.yml: bad billed_as/what in {row['match']!r}")
         out.append(
             UnitNeed(
                 pattern=re.compile(str(row["match"]), re.IGNORECASE),
                 units=units,
                 why=one_line(row["why"]),
                 source=one_line(row["source"]),
+                billed_as=billed_as,
+                what=str(row.get("what") or ""),
             )
         )
     return tuple(out)

@@ -53,6 +53,11 @@ class ModelUse(_Frozen):
     """First day the catalog prices this model's service tier (None: no start recorded)."""
     unit_prices: list[UnitPrice] = []
     """Prices of the usage besides text tokens the feature declares."""
+    product_tokens: str | None = None
+    """"input" or "output" when the model bills its product (images, speech, pages) as
+    those text tokens, having no price of its own for it."""
+    product_what: str = ""
+    """What those tokens are ("the images it makes")."""
 
 
 class CostBreakdown(_Frozen):

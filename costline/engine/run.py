@@ -529,6 +529,8 @@ def _feature_result(
                     for unit in feature.usage.units()
                     if (rate := rates.unit(unit)) is not None
                 ],
+                product_tokens=pricing.product_tokens,
+                product_what=pricing.product_what,
             )
         )
     sample = run.sample

@@ -5,7 +5,10 @@ GROSS_MARGIN_LOW         blended gross margin below the threshold (50%)
 PLAN_NEGATIVE_MARGIN     a paid plan whose mean user costs more than the plan price
                          (inference, and the monthly rows that grow with each user)
 HEAVY_USER_UNPROFITABLE  a paid plan whose p95 user costs more than the plan price
-OUTPUT_DOMINATES         output tokens are most of a feature's cost per query
+OUTPUT_DOMINATES         output tokens are most of a feature's cost per query (not for a model
+                         whose output tokens are the images or speech it makes)
+PRODUCT_AS_TOKENS        a model bills its product (images, speech, pages) as text tokens: the
+                         feature's token counts must count that product
 MARGIN_FALLS_BELOW       a later month's gross margin drops below the threshold
 """
 
@@ -87,7 +90,25 @@ def find_warnings(
                 )
             )
     for feature in features:
-        if feature.output_share > thresholds.output_share_max:
+        made = [m for m in feature.models if m.product_tokens]
+        for model in made:
+            part = model.product_tokens
+            per_call = (
+                feature.output_tokens_per_call
+                if part == "output"
+                else feature.input_tokens_per_call
+            )
+            out.append(
+                CostWarning(
+                    code="PRODUCT_AS_TOKENS",
+                    subject=feature.name,
+                    message=f"Feature {feature.name!r}: {model.ref!r} bills {model.product_what} "
+                    f"as {part} tokens, so {part}_tokens ({per_call:,.0f} a call) must count "
+                    "those tokens as the vendor's page gives them, not text.",
+                )
+            )
+        output_is_product = made and all(m.product_tokens == "output" for m in feature.models)
+        if feature.output_share > thresholds.output_share_max and not output_is_product:
             out.append(
                 CostWarning(
                     code="OUTPUT_DOMINATES",

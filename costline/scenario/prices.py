@@ -107,6 +107,19 @@ def _batch_prices(
                 ):
                     book[batch_key(key)] = priced
                     continue
+            if feature.usage.units() or base.needs_one_of or base.product_tokens:
+                # the documented discounts are for text models: a batch API need not take
+                # speech, image or OCR calls at all (OpenAI's lists text endpoints: chat,
+                # responses, embeddings, completions, moderations)
+                raise ScenarioError(
+                    file,
+                    f"{where}.discount",
+                    f"the catalog has no batch price for {_name(base)!r}, and the batch "
+                    f"discount documented for {base.provider!r} is for text tokens, not the "
+                    "audio, images, pages or searches a call declares; give the discount if "
+                    "your provider's batch API takes this model (0.5 = half price), or leave "
+                    "the feature out of the batch lever",
+                )
             documented = lever_defaults.batch_discount(base.provider)
             if documented is None:
                 raise ScenarioError(
@@ -219,6 +232,11 @@ def _check_usage(
                 hint = f"it prices {priced_text}"
             else:
                 hint = "it prices text tokens only"
+            if pricing.product_tokens:
+                hint += (
+                    f"; it bills {pricing.product_what} as {pricing.product_tokens} tokens, "
+                    f"so count them in {pricing.product_tokens}_tokens"
+                )
             raise ScenarioError(
                 file,
                 path.split(".", 1)[0] + ".usage",
@@ -226,6 +244,15 @@ def _check_usage(
                 f"for {name!r}{since_text}; {hint}. Declare what its price is set in, or "
                 "choose a model that prices it",
             )
+    part = pricing.product_tokens
+    if part and part not in needs:
+        raise ScenarioError(
+            file,
+            path.split(".", 1)[0] + f".usage.{part}_tokens",
+            f"{name!r} bills {pricing.product_what} as {part} tokens (the catalog sets no "
+            f"separate price for them): declare {part}_tokens per call counting those tokens "
+            "as the vendor's page gives them",
+        )
     if pricing.needs_one_of and not set(pricing.needs_one_of) & set(units):
         raise ScenarioError(
             file,

@@ -101,7 +101,8 @@ def with_what_ifs(
     scenario: Scenario, levers: dict[str, BaseModel], names: list[str] | None
 ) -> Scenario:
     """`scenario` with the what-if levers set on the features `names` (every API feature
-    when None), over the levers each already has."""
+    when None, leaving batch off those that declare audio, image or page usage), over the
+    levers each already has."""
     if not levers:
         if names:
             raise InputError("give a lever what-if to apply to it", field="features")
@@ -124,7 +125,12 @@ def with_what_ifs(
             raise InputError(
                 f"{feature.name!r} is on the batch service tier already", field="batch.share"
             )
+        chosen_levers = levers
+        if not names and "batch" in levers and feature.usage.units():
+            # a provider's documented batch discount is for text calls: audio, image and
+            # page usage is batched only where the user names the feature (and the discount)
+            chosen_levers = {k: v for k, v in levers.items() if k != "batch"}
         current = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
-        merged = Levers.model_validate({**current, **levers})
+        merged = Levers.model_validate({**current, **chosen_levers})
         features.append(feature.model_copy(update={"levers": merged}))
     return scenario.model_copy(update={"features": features})
