@@ -174,3 +174,35 @@ def test_prices_at_says_when_the_catalog_history_does_not_reach_the_date():
     d = LIBRARY.diff(str(EXAMPLES / "support-copilot.yaml"), prices_at="2026-06-01", samples=2000)
     (note,) = [n for n in d.notes if "single price" in n]
     assert "anthropic:claude-sonnet-5-5" in note and "does not reach 2026-06-01" in note
+
+
+def test_unit_prices_are_compared_and_a_price_neither_side_has_is_not_a_row(tmp_path):
+    from genai_prices import Usage, calc_price
+
+    from .conftest import AS_OF, LIBRARY
+
+    text = (EXAMPLES / "meeting-notes.yaml").read_text()
+    assert text.count("model: openai:gpt-transcribe") == 1
+    other = tmp_path / "whisper.yaml"
+    other.write_text(text.replace("model: openai:gpt-transcribe", "model: openai:whisper-1"))
+    d = LIBRARY.diff(str(EXAMPLES / "meeting-notes.yaml"), str(other), samples=500)
+    rows = {c.name: c for c in d.models}
+    when = dt.datetime.combine(AS_OF, dt.time(12), dt.UTC)
+
+    def per_minute(model: str) -> float:
+        price = calc_price(
+            Usage(input_audio_tokens=0, audio_seconds=60),
+            model,
+            provider_id="openai",
+            genai_request_timestamp=when,
+        )
+        return float(price.total_price)
+
+    before = rows["openai:gpt-transcribe per input audio minute"]
+    after = rows["openai:whisper-1 per input audio minute"]
+    assert (before.status, after.status) == ("removed", "added")
+    assert before.before == pytest.approx(per_minute("gpt-transcribe"), rel=1e-9)
+    assert after.after == pytest.approx(per_minute("whisper-1"), rel=1e-9)
+    # neither transcription model has a text price: no "added" row of two blanks
+    assert not [c for c in d.models if c.before is None and c.after is None]
+    assert "openai:whisper-1 output" not in rows

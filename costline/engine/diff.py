@@ -98,14 +98,21 @@ def _by_name(
 
 
 def _prices(result: Result) -> dict[str, float | None]:
-    """Each model's catalog (list) prices in the first month: the scenario's assumed
-    trajectory is not a vendor's price change."""
+    """Each model's catalog (list) prices in the first month, per 1M tokens and per each
+    usage unit a feature declares: the scenario's assumed trajectory is not a vendor's
+    price change. A price neither side has (a speech model's text output) is left out."""
     out: dict[str, float | None] = {}
     for feature in result.features:
         for m in feature.models:
             label = f"{m.ref} ({m.service_tier})" if m.service_tier != "default" else m.ref
-            out[f"{label} input"] = m.list_input_usd_per_mtok
-            out[f"{label} output"] = m.list_output_usd_per_mtok
+            prices = {
+                "input": m.list_input_usd_per_mtok,
+                "output": m.list_output_usd_per_mtok,
+                **{u.label.removeprefix("USD "): u.list_usd for u in m.unit_prices},
+            }
+            for part, usd in prices.items():
+                if usd is not None:
+                    out[f"{label} {part}"] = usd
     return out
 
 

@@ -31,6 +31,8 @@ class UnitPrice(_Frozen):
     per: int
     label: str
     """How the price reads: `USD per input audio minute`, `USD per 1K web searches`."""
+    list_usd: float | None = None
+    """The catalog's own price in the start month, before the scenario's trajectory."""
 
 
 class ModelUse(_Frozen):

@@ -525,6 +525,7 @@ def _feature_result(
                         usd=rate.base,
                         per=UNITS[unit].per,
                         label=UNITS[unit].price_label,
+                        list_usd=listed_rate.base if (listed_rate := listed.unit(unit)) else None,
                     )
                     for unit in feature.usage.units()
                     if (rate := rates.unit(unit)) is not None

@@ -100,7 +100,8 @@ def render_diff_markdown(d: Diff) -> str:
         *_table("Inference cost a month, by feature", d.features_monthly, show_same=True),
         *(_table("Cost per action", d.actions, show_same=True) if d.actions else []),
         *_table(
-            "Model list prices (USD per 1M tokens, first month, before the trajectory)",
+            "Model list prices (USD per 1M tokens or the unit named, first month, before the "
+            "trajectory)",
             d.models,
             show_same=False,
         ),
