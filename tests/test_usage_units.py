@@ -457,3 +457,35 @@ def test_the_batch_what_if_leaves_unit_billed_features_alone_and_says_so(cl):
     note = next(w for w in waterfall.warnings if w.code == "BATCH_LEFT_OFF")
     assert "'transcription'" in note.message and "'follow-up research'" in note.message
     assert "'summary'" not in note.message
+
+
+def test_an_explicit_price_can_price_usage_units(cl):
+    # a transcription contract: $0.004 a minute, fixed, so 30 minutes cost $0.12 by hand
+    contract = {
+        "name": "stt contract",
+        "input_usd_per_mtok": 0,
+        "output_usd_per_mtok": 0,
+        "usage_prices": {"input_audio_minutes": 0.004},
+        "follows_price_trajectory": False,
+    }
+    result = cl.run(_scenario({"input_audio_minutes": 30}, contract))
+    f = result.features["f"]
+    assert f.cost_per_query.mean == pytest.approx(0.12, rel=1e-12)
+    assert f.models[0].unit_prices[0].usd == pytest.approx(0.004)
+    # a unit the explicit price does not give is refused, saying where it goes
+    with pytest.raises(ScenarioError) as err:
+        cl.run(_scenario({"input_audio_minutes": 30, "web_searches": 1}, contract))
+    assert "usage_prices" in str(err.value)
+
+
+def test_an_explicit_price_for_an_unknown_unit_names_the_known_ones(cl):
+    contract = {
+        "name": "x",
+        "input_usd_per_mtok": 1,
+        "output_usd_per_mtok": 1,
+        "usage_prices": {"audio_minutes": 0.004},
+    }
+    with pytest.raises(ScenarioError) as err:
+        cl.run(_scenario({"input_tokens": 10}, contract))
+    assert "features[0].model.usage_prices" in str(err.value)
+    assert "input_audio_minutes" in str(err.value)

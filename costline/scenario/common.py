@@ -70,6 +70,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _usage_price_keys(value: Any) -> Any:
+    """Each key of `usage_prices` is a usage field costline prices."""
+    from costline.catalog.units import UNITS
+
+    if isinstance(value, dict):
+        for key in value:
+            if key not in UNITS:
+                raise PydanticCustomError(
+                    "usage_price_key",
+                    f"unknown usage unit {key!r}; expected one of {', '.join(UNITS)}",
+                )
+    return value
+
+
 class PriceOverride(StrictModel):
     """An explicit price for a private contract or a model the catalog does not know."""
 
@@ -81,6 +95,10 @@ class PriceOverride(StrictModel):
     """USD per 1M output tokens."""
     cached_input_usd_per_mtok: NonNegative | None = None
     """USD per 1M cache-read input tokens; unset means cached tokens pay the input price."""
+    usage_prices: Annotated[dict[str, NonNegative], BeforeValidator(_usage_price_keys)] = {}
+    """Prices of the usage besides text tokens a call declares, by usage field, each in the
+    unit `costline models search` shows: `input_audio_minutes: 0.004` (USD per minute),
+    `output_image_tokens: 30` (USD per 1M tokens), `web_searches: 10` (USD per 1K)."""
     source: str | None = None
     """Where the price comes from (contract, quote, date); shown in reports."""
     follows_price_trajectory: bool = True

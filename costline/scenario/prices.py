@@ -31,6 +31,7 @@ def override_pricing(override: PriceOverride) -> ModelPricing:
         input=TieredRate(override.input_usd_per_mtok),
         output=TieredRate(override.output_usd_per_mtok),
         cache_read=None if cached is None else TieredRate(cached),
+        units=tuple((unit, TieredRate(usd)) for unit, usd in override.usage_prices.items()),
     )
     return ModelPricing(
         ref=pricing_key(override),
@@ -227,7 +228,7 @@ def _check_usage(
         unpriced = [unit for unit in units if unit not in priced]
         if unpriced:
             if isinstance(model, PriceOverride):
-                hint = "an explicit price covers text tokens only"
+                hint = "give its price under the explicit price's usage_prices"
             elif priced:
                 hint = f"it prices {priced_text}"
             else:
