@@ -505,22 +505,29 @@ class Costline:
         book = price_book(loaded, prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed)
         outcome = self._waterfall(loaded, run_one, book)
+        from costline.scenario.what_if import UNIT_SENSITIVE_LEVERS
+
+        kinds = [k for k in UNIT_SENSITIVE_LEVERS if k in given]
         left_off = [
             f.name
             for f in loaded.features
-            if "batch" in given and not features and f.deployment is None and f.usage.units()
+            if kinds and not features and f.deployment is None and f.usage.units()
         ]
         if left_off:
             from costline.engine.result import CostWarning
 
+            said = {"batch": "batch", "routing": "route-to"}
+            why = {
+                "batch": "a provider's documented batch discount is for text tokens",
+                "routing": "a model chosen for text need not price them",
+            }
             note = CostWarning(
-                code="BATCH_LEFT_OFF",
+                code="WHAT_IF_LEFT_OFF",
                 subject=", ".join(left_off),
-                message=f"The batch what-if leaves out {', '.join(map(repr, left_off))}: "
-                "a provider's documented batch discount is for text tokens, not the audio, "
-                "images, pages or searches they declare. Name the feature with --feature (and "
-                "--batch-discount if the catalog has no batch price) when its provider "
-                "batches it.",
+                message=f"The {' and '.join(said[k] for k in kinds)} what-if leaves out "
+                f"{', '.join(map(repr, left_off))}: they declare audio, images, pages or "
+                f"searches, and {'; '.join(why[k] for k in kinds)}. Name a feature with "
+                "--feature to apply it there.",
             )
             outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
         if loaded.cases:

@@ -23,7 +23,7 @@ from costline.catalog.prices import PriceCatalog, context_of
 from costline.catalog.units import UNITS, USAGE_UNITS
 from costline.cli import app
 from costline.engine.per_query import token_cost_usd
-from costline.errors import ScenarioError
+from costline.errors import InputError, ScenarioError
 from tests.conftest import AS_OF, EXAMPLES, LIBRARY
 
 NOON = dt.time(12, 0, tzinfo=dt.UTC)
@@ -454,7 +454,7 @@ def test_the_batch_what_if_leaves_unit_billed_features_alone_and_says_so(cl):
         )
     # the text-only summary is batched at its catalog batch price
     assert after["summary"].cost_per_query.mean < before["summary"].cost_per_query.mean
-    note = next(w for w in waterfall.warnings if w.code == "BATCH_LEFT_OFF")
+    note = next(w for w in waterfall.warnings if w.code == "WHAT_IF_LEFT_OFF")
     assert "'transcription'" in note.message and "'follow-up research'" in note.message
     assert "'summary'" not in note.message
 
@@ -489,3 +489,18 @@ def test_an_explicit_price_for_an_unknown_unit_names_the_known_ones(cl):
         cl.run(_scenario({"input_tokens": 10}, contract))
     assert "features[0].model.usage_prices" in str(err.value)
     assert "input_audio_minutes" in str(err.value)
+
+
+def test_the_route_to_what_if_leaves_unit_billed_features_alone_and_a_named_one_is_checked(cl):
+    path = EXAMPLES / "meeting-notes.yaml"
+    routed = {"routing": {"model": "anthropic:claude-haiku-5-5", "share": 0.5}}
+    waterfall = cl.levers(path, what_if=routed)
+    note = next(w for w in waterfall.warnings if w.code == "WHAT_IF_LEFT_OFF")
+    assert "route-to" in note.message and "batch" not in note.message
+    assert "'transcription'" in note.message
+    # named, the route must price the feature's minutes: usage is the feature's, shared
+    with pytest.raises(InputError) as err:
+        cl.levers(path, what_if=routed, features=["transcription"])
+    said = str(err.value)
+    assert "input_audio_minutes" in said and "claude-haiku-5-5" in said
+    assert "shared by every model its calls go to" in said

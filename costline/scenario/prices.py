@@ -243,7 +243,7 @@ def _check_usage(
                 path.split(".", 1)[0] + ".usage",
                 f"the call declares {_unit_list(unpriced)}, which the catalog does not price "
                 f"for {name!r}{since_text}; {hint}. Declare what its price is set in, or "
-                "choose a model that prices it",
+                f"choose a model that prices it{_shared_usage(path)}",
             )
     part = pricing.product_tokens
     if part and part not in needs:
@@ -260,8 +260,21 @@ def _check_usage(
             path.split(".", 1)[0] + ".usage",
             f"{name!r} needs usage its price is set in ({pricing.needs_why}): declare "
             f"{_unit_list(list(pricing.needs_one_of), 'or')} per call; priced on text tokens "
-            "alone, its calls would cost too little",
+            f"alone, its calls would cost too little{_shared_usage(path)}",
         )
+
+
+def _shared_usage(path: str) -> str:
+    """For a model a feature routes or levers to: the usage it is checked against is the
+    feature's, shared by every model the feature's calls go to."""
+    if path.endswith("].model") and ".routing[" not in path and ".levers." not in path:
+        return ""
+    where = path.removesuffix(".model")
+    lever = " (a --route-to what-if sets levers.routing)" if ".levers.routing" in path else ""
+    return (
+        f". Usage is declared once per feature and shared by every model its calls go to, "
+        f"so {where}{lever} must price it too"
+    )
 
 
 def _unit_list(names: list[str], joiner: str = "and") -> str:

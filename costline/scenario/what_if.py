@@ -30,6 +30,10 @@ LEVER_TYPES: dict[str, type[BaseModel]] = {
 }
 """The levers a what-if may set, by the key of a scenario's `levers:` block."""
 
+UNIT_SENSITIVE_LEVERS = ("batch", "routing")
+"""What-if levers that change a call's price list: set on every API feature, they leave out
+features that declare audio, images, pages or searches (see `with_what_ifs`)."""
+
 
 def check_features(scenario: Scenario, names: list[str] | None) -> None:
     """Refuse a feature name the scenario does not have."""
@@ -101,8 +105,8 @@ def with_what_ifs(
     scenario: Scenario, levers: dict[str, BaseModel], names: list[str] | None
 ) -> Scenario:
     """`scenario` with the what-if levers set on the features `names` (every API feature
-    when None, leaving batch off those that declare audio, image or page usage), over the
-    levers each already has."""
+    when None, leaving the UNIT_SENSITIVE_LEVERS off those that declare audio, images,
+    pages or searches), over the levers each already has."""
     if not levers:
         if names:
             raise InputError("give a lever what-if to apply to it", field="features")
@@ -126,10 +130,11 @@ def with_what_ifs(
                 f"{feature.name!r} is on the batch service tier already", field="batch.share"
             )
         chosen_levers = levers
-        if not names and "batch" in levers and feature.usage.units():
-            # a provider's documented batch discount is for text calls: audio, image and
-            # page usage is batched only where the user names the feature (and the discount)
-            chosen_levers = {k: v for k, v in levers.items() if k != "batch"}
+        if not names and feature.usage.units():
+            # a provider's documented batch discount is for text calls, and a cheaper model
+            # for text need not price audio or pages: such features get these what-ifs only
+            # when the user names them
+            chosen_levers = {k: v for k, v in levers.items() if k not in UNIT_SENSITIVE_LEVERS}
         current = feature.levers.model_dump(exclude_none=True) if feature.levers else {}
         merged = Levers.model_validate({**current, **chosen_levers})
         features.append(feature.model_copy(update={"levers": merged}))
