@@ -365,13 +365,14 @@ class Costline:
         self, loaded: Scenario, label: str, result: Result, run_one: Callable[..., Result]
     ) -> list[CaseSummary]:
         from costline.engine.result import case_summary
-        from costline.scenario.cases import BASE_CASE, case_scenarios
+        from costline.scenario.cases import BASE_CASE, case_scenarios, in_case
 
         if not loaded.cases:
             return []
         summaries = [case_summary(BASE_CASE, result)]
         for name, variant in list(case_scenarios(loaded, label).items())[1:]:
-            summaries.append(case_summary(name, run_one(variant)))
+            with in_case(name):
+                summaries.append(case_summary(name, run_one(variant)))
         return summaries
 
     def brief(
@@ -458,7 +459,7 @@ class Costline:
 
         `what_if` adds levers by kind, e.g. `{"response_cache": {"hit_rate": 0.2}}`, to
         `features` (every API feature when None)."""
-        from costline.scenario.cases import BASE_CASE, case_scenarios
+        from costline.scenario.cases import BASE_CASE, case_scenarios, in_case
         from costline.scenario.prices import price_book
         from costline.scenario.what_if import what_if_levers, with_what_ifs
 
@@ -533,8 +534,9 @@ class Costline:
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:
-                priced = price_book(variant, prices, label, self.catalogs.lever_defaults)
-                cases.append(self._waterfall(variant, run_one, priced).as_case(name))
+                with in_case(name):
+                    priced = price_book(variant, prices, label, self.catalogs.lever_defaults)
+                    cases.append(self._waterfall(variant, run_one, priced).as_case(name))
             outcome = outcome.model_copy(update={"cases": cases})
         return outcome
 

@@ -45,6 +45,11 @@ def test_a_case_overrides_fields_by_path_and_items_by_name():
             r"cases\.low\.features\.chatt.*the names are chat",
         ),
         ("  low:\n    users.start: -5\n", r"cases\.low"),
+        (
+            "  low:\n    features.chat.usage.output_tokns: 10\n",
+            r"cases\.low: features\[0\]\.usage\.output_tokns: unknown field 'output_tokns'; "
+            r"did you mean 'output_tokens'",
+        ),
         ("  base:\n    users.start: 5\n", r"cases\.base"),
     ],
 )
@@ -102,3 +107,15 @@ def test_levers_report_each_case_with_and_without_its_levers(tmp_path):
     assert high["saving_share"] == pytest.approx(0.5)
     markdown = CliRunner().invoke(app, ["levers", str(path), "--format", "markdown"])
     assert "| high | $300.00 | $150.00 | $150.00 | 50.0% |" in markdown.output
+
+
+def test_a_model_only_a_case_names_is_the_case_s_error():
+    from .conftest import LIBRARY
+
+    text = (EXAMPLES / "margin-levers.yaml").read_text()
+    text += "  whisper:\n    features.draft.model: openai:whisper-1\n"
+    for call in (LIBRARY.run, LIBRARY.levers):
+        with pytest.raises(ScenarioError) as err:
+            call(parse_scenario(text, "yaml", "cased.yaml"))
+        assert err.value.location == "cases.whisper: features[0].model"
+        assert "whisper-1" in str(err.value)

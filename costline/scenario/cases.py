@@ -9,6 +9,8 @@ whole, so a case can no more break a rule than the file itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,14 +38,26 @@ def apply_case(
     for path, value in overrides.items():
         where = f"cases.{name}.{path}"
         _set(data, [part for part in str(path).split(".") if part], value, file, where)
+    from costline.scenario.load import describe_errors
+
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        at = ".".join(str(part) for part in first["loc"])
-        raise ScenarioError(
-            file, f"cases.{name}", f"{first['msg']} (at {at or 'the top level'})"
-        ) from None
+        at, message = describe_errors(err.errors(), data)
+        raise ScenarioError(file, f"cases.{name}: {at or 'the top level'}", message) from None
+
+
+@contextmanager
+def in_case(name: str) -> Iterator[None]:
+    """Errors raised while pricing or running case `name` name the case: a model or a
+    figure only the case sets is the case's mistake, not the file's."""
+    try:
+        yield
+    except ScenarioError as err:
+        if err.location and err.location.startswith("cases."):
+            raise
+        where = f"cases.{name}: {err.location}" if err.location else f"cases.{name}"
+        raise ScenarioError(err.file, where, err.message) from None
 
 
 def _set(data: Any, parts: list[str], value: Any, file: str, where: str) -> None:

@@ -67,7 +67,7 @@ def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(name, *_describe(err.errors(), data)) from None
+        raise ScenarioError(name, *describe_errors(err.errors(), data)) from None
     slip = percent_slip(scenario)
     if slip is not None:
         raise ScenarioError(name, *slip)
@@ -151,7 +151,7 @@ _OWN_MESSAGES = {
 }
 
 
-def _describe(errors: list[Any], data: Any) -> tuple[str | None, str]:
+def describe_errors(errors: list[Any], data: Any) -> tuple[str | None, str]:
     # A typo'd key also makes its real key "missing": report the typo.
     extra = [e for e in errors if e["type"] == "extra_forbidden"]
     if extra:
