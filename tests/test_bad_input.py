@@ -49,7 +49,18 @@ CASES = [
     (
         "negative constant",
         ("output_tokens: 200", "output_tokens: -200"),
-        ["features[1].usage.output_tokens.value", "greater than or equal to 0"],
+        # the user wrote the field itself, not a `value:` inside it
+        ["features[1].usage.output_tokens: Input should be greater than or equal to 0"],
+    ),
+    (
+        "exponent YAML reads as text",
+        ("output_tokens: 200", "output_tokens: 2e2"),
+        ["features[1].usage.output_tokens", "YAML does not read as a number; write 2.0e+2"],
+    ),
+    (
+        "exponent as text in a distribution",
+        ("output_tokens: {median: 350, p95: 900}", "output_tokens: {median: 350, p95: abc}"),
+        ["features[0].usage.output_tokens.p95"],
     ),
     (
         "plan shares",

@@ -504,3 +504,22 @@ def test_the_route_to_what_if_leaves_unit_billed_features_alone_and_a_named_one_
     said = str(err.value)
     assert "input_audio_minutes" in said and "claude-haiku-5-5" in said
     assert "shared by every model its calls go to" in said
+
+
+def test_annotated_pages_are_counted_apart_from_plain_pages(cl):
+    # 10 pages of which 4 annotated: genai-prices nests the annotated pages inside the
+    # document pages; a scenario writes each kind once (6 plain + 4 annotated)
+    scenario = _scenario(
+        {"document_pages": 6, "annotated_document_pages": 4},
+        "mistral:mistral-ocr-2512",
+    )
+    scenario["price_trajectory"] = {"annual_change": 0}
+    result = cl.run(scenario)
+    listed = float(
+        _reference(
+            "mistral:mistral-ocr-2512",
+            TODAY,
+            genai_prices.Usage(input_document_pages=10, input_annotated_document_pages=4),
+        )
+    )
+    assert result.features["f"].cost_per_query.mean == pytest.approx(listed, rel=1e-9)

@@ -46,6 +46,27 @@ DAYS_IN_MONTH = 31
 SHARE_SUM_TOLERANCE = 1e-6
 
 
+def reads_as_number(text: str) -> bool:
+    """True for text that float() reads as a finite number (`1e12`)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity")
+
+
+def yaml_float(text: str) -> str:
+    """`1e12` as YAML reads a float: `1.0e+12`."""
+    mantissa, _, exponent = text.strip().lower().partition("e")
+    if not exponent:
+        return text
+    if "." not in mantissa:
+        mantissa += ".0"
+    if exponent[0] not in "+-":
+        exponent = "+" + exponent
+    return f"{mantissa}e{exponent}"
+
+
 class StrictModel(BaseModel):
     """A scenario block: unknown keys, inf and nan are refused; values are frozen."""
 

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from costline.errors import ScenarioError
+from costline.scenario.common import reads_as_number, yaml_float
 from costline.scenario.models import Scenario
 
 
@@ -163,7 +164,24 @@ def describe_errors(errors: list[Any], data: Any) -> tuple[str | None, str]:
     path = max((format_path(tuple(e["loc"])) for e in related), key=len)
     same = [e for e in related if format_path(tuple(e["loc"])) == path]
     messages = list(dict.fromkeys(_message(e) for e in same))
+    if path.endswith(".value") and not isinstance(_at(data, same[0]["loc"][:-1]), dict):
+        # a bare number is a quantity's `value`: the user wrote the field itself
+        path = path.removesuffix(".value")
     return (path or None), " or ".join(messages)
+
+
+def _at(data: Any, loc: tuple[str | int, ...]) -> Any:
+    """What the user wrote at pydantic location `loc` (union tags skipped); None if absent."""
+    for item in loc:
+        if isinstance(item, str) and _is_union_tag(item):
+            continue
+        if isinstance(data, list) and isinstance(item, int):
+            data = data[item] if 0 <= item < len(data) else None
+        elif isinstance(data, dict):
+            data = data.get(item)
+        else:
+            return None
+    return data
 
 
 def _message(error: Any) -> str:
@@ -176,6 +194,8 @@ def _message(error: Any) -> str:
             text += f" (got {given!r})"
         if is_percent(error):
             text += f"; shares and rates are fractions: write {given / 100:g} for {given:g}%"
+        if isinstance(given, str) and "e" in given.lower() and reads_as_number(given):
+            text += f"; YAML reads {given} as text: write {yaml_float(given)}"
     return text
 
 

@@ -35,6 +35,8 @@ from costline.scenario.common import (
     YearMonth,
     add_months,
     parse_year_month,
+    reads_as_number,
+    yaml_float,
 )
 from costline.scenario.levers import Levers
 from costline.scenario.selfhost import SelfHostedDeployment
@@ -63,6 +65,14 @@ class Quantity(_Model):
     def _bare_number(cls, data: Any) -> Any:
         if isinstance(data, int | float) and not isinstance(data, bool):
             return {"value": data}
+        if isinstance(data, str) and reads_as_number(data):
+            # YAML 1.1 reads 1e12 (no dot, no sign in the exponent) as text
+            raise PydanticCustomError(
+                "quantity_form",
+                f"got the text {data!r}, which YAML does not read as a number; write "
+                f"{yaml_float(data)} (or the number in full)",
+                {},
+            )
         if not isinstance(data, dict):
             raise PydanticCustomError(
                 "quantity_form",
@@ -235,9 +245,12 @@ class Usage(_Model):
     text_messages: Quantity | None = None
     """Text messages per call, for a voice model priced per message."""
     document_pages: Quantity | None = None
-    """Document pages read per call (OCR such as Mistral OCR)."""
+    """Plain document pages read per call (OCR such as Mistral OCR), not counting the
+    annotated ones."""
     annotated_document_pages: Quantity | None = None
-    """Document pages read with annotations per call (priced instead of plain pages)."""
+    """Document pages read with annotations per call, on top of document_pages and priced
+    instead of them: 10 pages of which 4 annotated is document_pages: 6,
+    annotated_document_pages: 4."""
     web_searches: Quantity | None = None
     """Web searches the provider's own search tool runs per call, at its catalog fee."""
     storage_searches: Quantity | None = None
