@@ -531,6 +531,36 @@ class Costline:
                 "--feature to apply it there.",
             )
             outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
+        text_only = [kind for kind in ("prompt_cache", "compression") if kind in given] + (
+            ["caps"] if getattr(given.get("caps"), "max_output_tokens", None) else []
+        )
+        untouched = [
+            f.name
+            for f in loaded.features
+            if text_only
+            and (not features or f.name in features)
+            and f.deployment is None
+            and f.usage.input_tokens.is_zero
+            and f.usage.output_tokens.is_zero
+        ]
+        if untouched:
+            from costline.engine.result import CostWarning
+
+            said = {
+                "prompt_cache": "the prompt cache",
+                "compression": "compression",
+                "caps": "the output cap",
+            }
+            note = CostWarning(
+                code="WHAT_IF_NO_TEXT",
+                subject=", ".join(untouched),
+                message=f"{' and '.join(said[k] for k in text_only).capitalize()} "
+                f"{'act' if len(text_only) > 1 else 'acts'} on text tokens, which "
+                f"{', '.join(map(repr, untouched))} "
+                f"{'do' if len(untouched) > 1 else 'does'} not use (billed by audio, images or "
+                "pages): no saving there.",
+            )
+            outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:

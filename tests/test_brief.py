@@ -410,3 +410,14 @@ def test_every_published_latency_is_a_priced_model_with_sources():
             assert figure["value"] > 0 and figure["source"] and figure["checked"], (ref, name)
     # the current line-ups' models found on 2026-12-03
     assert {"openai:gpt-6-luna", "anthropic:claude-sonnet-4-6", "openai:gpt-5.4"} <= set(raw)
+
+
+def test_an_embedding_model_shows_its_input_price_not_a_per_request_label():
+    got = CliRunner().invoke(app, ["brief", str(EXAMPLES / "meeting-notes.yaml")])
+    assert got.exit_code == 0, got.output
+    line = next(x for x in got.output.splitlines() if "text-embedding-3-small (100.0%" in x)
+    rate = CATALOG.resolve("openai:text-embedding-3-small").rates_at(AS_OF).input
+    assert rate is not None
+    from costline.report.format import usd
+
+    assert line.endswith(f"{usd(rate.base)} in per 1M tokens")

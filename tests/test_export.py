@@ -207,3 +207,17 @@ def test_export_command_refuses_what_it_should_and_writes_atomically(tmp_path):
     assert missing.exit_code == 2 and "does not exist" in missing.output
     wrong = runner.invoke(app, [*args, "-o", str(tmp_path / "m.csv")])
     assert wrong.exit_code == 2 and ".xlsx" in wrong.output
+
+
+def test_the_assumptions_sheet_says_how_each_feature_is_billed(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    scenario = load_scenario(str(EXAMPLES / "meeting-notes.yaml"))
+    write_workbook(str(path), scenario, LIBRARY.run(scenario))
+    sheet = openpyxl.load_workbook(path)["Assumptions"]
+    billing: dict[str, object] = {}
+    for row in sheet.iter_rows():
+        if row[0].value in {f.name for f in scenario.features}:
+            billing.setdefault(row[0].value, row[4].value)  # the Features table comes first
+    assert billing["transcription"] == "per input audio minute"
+    assert billing["summary"] == "per token"
+    assert billing["follow-up research"] == "per token + per 1K web searches"

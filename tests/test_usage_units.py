@@ -523,3 +523,13 @@ def test_annotated_pages_are_counted_apart_from_plain_pages(cl):
         )
     )
     assert result.features["f"].cost_per_query.mean == pytest.approx(listed, rel=1e-9)
+
+
+def test_a_text_only_what_if_on_a_unit_only_feature_says_it_saves_nothing_there(cl):
+    path = EXAMPLES / "meeting-notes.yaml"
+    waterfall = cl.levers(path, what_if={"compression": {"input_reduction": 0.2}})
+    note = next(w for w in waterfall.warnings if w.code == "WHAT_IF_NO_TEXT")
+    assert "'transcription'" in note.message and "Compression acts" in note.message
+    before = cl.run(path).features["transcription"].cost_per_query.mean
+    after = waterfall.result.features["transcription"].cost_per_query.mean
+    assert after == pytest.approx(before, rel=1e-12)

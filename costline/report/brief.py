@@ -210,10 +210,15 @@ def _tier(f: FeatureBrief, b: Brief) -> list[str]:
     for m in f.models:
         if m.share <= 0:
             continue
+        token_prices = [
+            f"{usd(rate)} {part}"
+            for part, rate in (("in", m.input_usd_per_mtok), ("out", m.output_usd_per_mtok))
+            if rate is not None
+        ]
         prices = (
-            f"{usd(m.input_usd_per_mtok)} in / {usd(m.output_usd_per_mtok)} out per 1M tokens"
-            if m.input_usd_per_mtok is not None and m.output_usd_per_mtok is not None
-            else ("" if m.unit_prices else "priced per request")
+            " / ".join(token_prices) + " per 1M tokens"
+            if token_prices
+            else ("" if m.unit_prices else "no token price")
         )
         if m.unit_prices:
             prices = "; ".join(p for p in (prices, unit_prices(m.unit_prices)) if p)

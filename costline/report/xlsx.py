@@ -219,7 +219,7 @@ def write_workbook(
         )
         a.write_number(row, 2, f.overhead_share, book.in_pct)
         a.write_number(row, 3, f.fixed_usd_per_query, book.value)
-        book.text(a, row, 4, "fleet of GPUs" if f.fleet else "per token")
+        book.text(a, row, 4, _billing(f))
         row += 1
     book.text(
         a,
@@ -690,3 +690,17 @@ def _rent(fleet_row: int, queries: str) -> str:
         f"MAX(Assumptions!$D${f},CEILING(({queries})/Assumptions!$B${f}-0.000000001,1))"
         f"*Assumptions!$C${f}"
     )
+
+
+def _billing(f: FeatureResult) -> str:
+    """How the feature's calls are billed, as its result says: `per token`, `per input
+    audio minute`, both, or a fleet's rent."""
+    if f.fleet:
+        return "fleet of GPUs"
+    ways = ["per token"] if f.input_tokens_per_call or f.output_tokens_per_call else []
+    for m in f.models:
+        for price in m.unit_prices:
+            way = price.label.removeprefix("USD ")
+            if way not in ways:
+                ways.append(way)
+    return " + ".join(ways) or "per token"
