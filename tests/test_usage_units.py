@@ -533,3 +533,15 @@ def test_a_text_only_what_if_on_a_unit_only_feature_says_it_saves_nothing_there(
     before = cl.run(path).features["transcription"].cost_per_query.mean
     after = waterfall.result.features["transcription"].cost_per_query.mean
     assert after == pytest.approx(before, rel=1e-12)
+
+
+@pytest.mark.parametrize("model", ["openai:whisper-1", "openai:gpt-4o-transcribe"])
+def test_a_speech_to_text_model_speaks_no_audio(cl, model):
+    # whisper-1's generic audio-hour price would price "spoken" minutes too
+    usage = {"input_audio_minutes": 10, "output_audio_minutes": 1}
+    if model.endswith("transcribe"):
+        usage = {"input_audio_tokens": 1000, "output_audio_tokens": 100}
+    with pytest.raises(ScenarioError) as err:
+        cl.run(_scenario(usage, model))
+    assert "features[0].usage.output_audio_" in str(err.value)
+    assert "speech-to-text" in str(err.value)

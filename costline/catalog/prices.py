@@ -39,6 +39,7 @@ from costline.catalog.units import (
     DECLARABLE_PRICE_KEYS,
     UNITS,
     USAGE_UNITS,
+    UnitNeed,
     UsageUnit,
     load_unit_needs,
 )
@@ -343,6 +344,7 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
     urls = ", ".join(entry.provider.pricing_urls or [])
     needs, why = _needs(entry, schedule[-1][1])
     product, what = _product_tokens(entry, schedule[-1][1])
+    refuses = _kind(entry)
     return ModelPricing(
         ref=ref,
         provider=entry.provider_id,
@@ -359,6 +361,8 @@ def _pricing(entry: CatalogEntry, ref: str, service_tier: str, label: str) -> Mo
         needs_why=why,
         product_tokens=product,
         product_what=what,
+        refuses=refuses.refuses if refuses else (),
+        refuses_why=refuses.refuses_why if refuses else "",
     )
 
 
@@ -376,6 +380,14 @@ def _needs(entry: CatalogEntry, rates: Rates) -> tuple[tuple[str, ...], str]:
     if rates.input is None and rates.output is None:
         return tuple(priced), "it is priced by no text token"
     return (), ""
+
+
+def _kind(entry: CatalogEntry) -> UnitNeed | None:
+    """The first `unit_needs.yml` kind `entry`'s model id matches, if any."""
+    for need in load_unit_needs():
+        if need.pattern.search(entry.model_id):
+            return need
+    return None
 
 
 def _product_tokens(entry: CatalogEntry, rates: Rates) -> tuple[str | None, str]:

@@ -108,6 +108,10 @@ class ModelPricing:
     part, and counts the product's tokens there."""
     product_what: str = ""
     """What those tokens are ("the images it makes")."""
+    refuses: tuple[str, ...] = ()
+    """Usage fields a call on this model cannot declare (a speech-to-text model's output
+    audio), though its generic catalog price would price them."""
+    refuses_why: str = ""
 
     def trajectory_start(self, as_of: dt.date) -> dt.date:
         """The day after which the price trajectory applies: the as-of date, or this model's

@@ -204,6 +204,9 @@ class UnitNeed:
     ("input" or "output") its product is billed as."""
     what: str = ""
     """What those tokens are ("the images it makes"), for messages."""
+    refuses: tuple[str, ...] = ()
+    """Usage a model of this kind cannot have (a speech-to-text model speaks no audio)."""
+    refuses_why: str = ""
 
 
 @cache
@@ -213,7 +216,7 @@ def load_unit_needs() -> tuple[UnitNeed, ...]:
     out = []
     for row in raw.get("needs") or []:
         units = tuple(str(u) for u in row["units"])
-        unknown = [u for u in units if u not in UNITS]
+        unknown = [u for u in (*units, *(row.get("refuses") or ())) if u not in UNITS]
         if unknown:  # a data file out of step with the code is a bug, not user input
             raise ValueError(f"unit_needs.yml names unknown units {unknown}")
         billed_as = row.get("billed_as")
@@ -227,6 +230,8 @@ def load_unit_needs() -> tuple[UnitNeed, ...]:
                 source=one_line(row["source"]),
                 billed_as=billed_as,
                 what=str(row.get("what") or ""),
+                refuses=tuple(str(u) for u in row.get("refuses") or ()),
+                refuses_why=one_line(row.get("refuses_why")),
             )
         )
     return tuple(out)

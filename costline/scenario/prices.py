@@ -196,6 +196,13 @@ def _check_usage(
     declares, and the call declares a unit the model needs (a speech-to-text model's
     audio): anything else would be a price in disguise."""
     name = _name(pricing)
+    refused = [unit for unit in units if unit in pricing.refuses]
+    if refused:
+        raise ScenarioError(
+            file,
+            path.split(".", 1)[0] + f".usage.{refused[0]}",
+            f"{name!r} takes no {' or '.join(refused)}: {pricing.refuses_why}",
+        )
     schedule = pricing.schedule
     for k, (since, rates) in enumerate(schedule):
         ends = schedule[k + 1][0] if k + 1 < len(schedule) else None
