@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costline.cli import app
+from costline.scenario.load import parse_scenario
 
 from .conftest import EXAMPLES
 
@@ -287,3 +288,33 @@ def test_allow_extreme_accepts_a_price_rise_above_100_percent():
     assert (
         parse_scenario(text + "allow_extreme: true\n", "yaml").price_trajectory.annual_change == 1.5
     )
+
+
+def test_a_bare_user_count_and_a_single_plan_without_share_are_read_as_meant(tmp_path):
+    from .conftest import LIBRARY
+
+    text = """\
+name: Tiny
+start: 2026-12
+users: 1000
+plans:
+  - {name: pro, price_usd_per_month: 10}
+features:
+  - name: chat
+    trigger: {queries_per_day: 2, active_days_per_month: 20}
+    model: {name: m, input_usd_per_mtok: 1, output_usd_per_mtok: 2}
+    usage: {input_tokens: 500, output_tokens: 200}
+"""
+    result = LIBRARY.run(parse_scenario(text, "yaml"))
+    first = result.timeline[0]
+    assert first.users == 1000 and result.timeline[-1].users == 1000
+    # by hand: 1,000 users x 2 a day x 20 days x (500 x $1 + 200 x $2) / 1M
+    assert first.inference_cost_usd == pytest.approx(1000 * 40 * 900e-6)
+    assert result.plans[0].price_usd_per_month == 10
+    # with two plans a missing share is still an error
+    two = text.replace(
+        "  - {name: pro, price_usd_per_month: 10}\n",
+        "  - {name: pro, price_usd_per_month: 10}\n  - {name: free, price_usd_per_month: 0}\n",
+    )
+    result, _ = run_text(tmp_path, two)
+    assert "plans[0].share: required field is missing" in error_of(result)

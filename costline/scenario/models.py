@@ -432,7 +432,17 @@ class Plan(_Model):
     price_usd_per_month: NonNegative
     """Revenue per user per month (USD); 0 for a free plan."""
     share: Share
-    """Share of monthly active users on the plan; shares over all plans sum to 1."""
+    """Share of monthly active users on the plan; shares over all plans sum to 1 (a single
+    plan may leave it out: it has every user)."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # a single plan may leave its share out (see Scenario._single_plan_share)
+        out = handler.resolve_ref_schema(handler(schema))
+        out["required"] = [name for name in out.get("required", []) if name != "share"]
+        return out
 
 
 class Users(_Model):
@@ -446,6 +456,20 @@ class Users(_Model):
     """MAU never grows past this."""
     by_month: Annotated[list[NonNegative], Field(min_length=1)] | None = None
     """Explicit MAU per month from the start; the last value holds after the list ends."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        # `users: 1000` is the first month's users with no growth
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"start": data}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, handler(schema)]}
 
     @model_validator(mode="after")
     def _start_or_list(self) -> Users:
@@ -717,6 +741,16 @@ class Scenario(_Model):
     annual price rise above 100%, an orchestration overhead above 100%)."""
     actions: list[Action] = Field(default_factory=list)
     """User actions that span features, each priced per action (median, p95)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_plan_share(cls, data: Any) -> Any:
+        # one plan has every user: its share can go unsaid
+        plans = data.get("plans") if isinstance(data, dict) else None
+        if isinstance(plans, list) and len(plans) == 1 and isinstance(plans[0], dict):
+            if "share" not in plans[0]:
+                return {**data, "plans": [{**plans[0], "share": 1}]}
+        return data
 
     @field_validator("plans")
     @classmethod
