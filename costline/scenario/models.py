@@ -747,9 +747,10 @@ class Scenario(_Model):
     def _single_plan_share(cls, data: Any) -> Any:
         # one plan has every user: its share can go unsaid
         plans = data.get("plans") if isinstance(data, dict) else None
-        if isinstance(plans, list) and len(plans) == 1 and isinstance(plans[0], dict):
-            if "share" not in plans[0]:
-                return {**data, "plans": [{**plans[0], "share": 1}]}
+        if isinstance(plans, list) and len(plans) == 1:
+            only = plans[0]
+            if isinstance(only, dict) and "share" not in only:
+                return {**data, "plans": [{**only, "share": 1}]}
         return data
 
     @field_validator("plans")
