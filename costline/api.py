@@ -969,16 +969,30 @@ class Costline:
         return self.catalogs.hardware
 
     def models(
-        self, query: str, *, at: str | dt.date | None = None, limit: int = 20
+        self,
+        query: str = "",
+        *,
+        at: str | dt.date | None = None,
+        limit: int = 20,
+        unit: str | None = None,
     ) -> list[CatalogModel]:
         """Models of the price catalog whose reference or name has the words of `query`,
-        with their prices in force on `at` (default: as_of)."""
-        if not isinstance(query, str) or not query.strip():
-            raise InputError(f"expected words to search for, got {query!r}", field="query")
+        with their prices in force on `at` (default: as_of); with `unit` (a usage field such
+        as `input_audio_minutes`), only those that price it."""
+        from costline.catalog.units import UNITS
+
+        if not isinstance(query, str) or not (query.strip() or unit):
+            raise InputError(
+                f"expected words to search for (or a unit), got {query!r}", field="query"
+            )
+        if unit is not None and unit not in UNITS:
+            raise InputError(
+                f"unknown usage unit {unit!r}; expected one of {', '.join(UNITS)}", field="unit"
+            )
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"expected a whole number >= 1, got {limit!r}", field="limit")
         when = self.as_of if at is None else parse_date(at, "at")
-        return self.catalogs.prices.search(query, when, limit)
+        return self.catalogs.prices.search(query, when, limit, unit=unit)
 
     def open_models(self) -> list[OpenModel]:
         """The open-weight models costline can self-host (`selfhost`, `breakeven`), largest

@@ -545,3 +545,22 @@ def test_a_speech_to_text_model_speaks_no_audio(cl, model):
         cl.run(_scenario(usage, model))
     assert "features[0].usage.output_audio_" in str(err.value)
     assert "speech-to-text" in str(err.value)
+
+
+def test_models_search_by_unit_lists_only_models_whose_price_sets_it(cl):
+    found = cl.models("openai", unit="input_audio_minutes", limit=100)
+    refs = {m.ref for m in found}
+    assert {"openai:whisper-1", "openai:gpt-transcribe"} <= refs
+    assert "openai:gpt-4o-transcribe" not in refs  # it prices audio tokens, not minutes
+    for m in found:
+        assert m.rates.unit("input_audio_minutes") is not None
+    # the price shown is calc_price's for one minute
+    whisper = next(m for m in found if m.ref == "openai:whisper-1")
+    listed = float(_reference("openai:whisper-1", AS_OF, genai_prices.Usage(audio_seconds=60)))
+    assert whisper.rates.unit("input_audio_minutes").base == pytest.approx(listed, rel=1e-9)
+    with pytest.raises(InputError) as err:
+        cl.models("openai", unit="minutes")
+    assert err.value.field == "unit" and "input_audio_minutes" in str(err.value)
+    got = CliRunner().invoke(app, ["models", "search", "--unit", "document_pages"])
+    assert got.exit_code == 0, got.output
+    assert "pricing document_pages" in got.output and "mistral:mistral-ocr" in got.output

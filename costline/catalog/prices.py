@@ -236,14 +236,20 @@ class PriceCatalog:
         entry = self._find(ref)
         return _pricing(entry, ref, service_tier, self.label)
 
-    def search(self, query: str, at: dt.date, limit: int = 20) -> list[CatalogModel]:
+    def search(
+        self, query: str, at: dt.date, limit: int = 20, unit: str | None = None
+    ) -> list[CatalogModel]:
         """Models whose reference or name contains every word of `query`, best match first,
-        with the prices in force on `at`."""
+        with the prices in force on `at`; with `unit`, only those whose price then sets it."""
         words = query.lower().split()
         found = []
         for ref, (provider, model) in self._refs().items():
             haystack = f"{ref} {model.name or ''}".lower()
             if all(word in haystack for word in words):
+                if unit is not None:
+                    cells = _cells(CatalogEntry(provider.id, model.id, provider, model), None, at)
+                    if _rates(cells).unit(unit) is None:
+                        continue
                 found.append((provider, model, ref))
         when = dt.datetime.combine(at, dt.time(12), tzinfo=dt.UTC)
         found.sort(

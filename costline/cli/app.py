@@ -113,6 +113,7 @@ FLAGS = {
     "batch.discount": "--batch-discount",
     "caps.max_output_tokens": "--max-output-tokens",
     "caps.queries_per_user_per_month": "--quota",
+    "query": "WORDS",
 }
 """How an error's field is named on the command line (else --field-with-dashes)."""
 

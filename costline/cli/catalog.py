@@ -43,7 +43,17 @@ def models(
 @models_app.command("search", short_help="Find models in the price catalog, with their prices.")
 @handled()
 def models_search(
-    words: Annotated[list[str], typer.Argument(help="Words to find in a model reference or name.")],
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(help="Words to find in a model reference or name (optional with --unit)."),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            help="Only models that price this usage unit (input_audio_minutes, "
+            "output_image_tokens, web_searches, ...; see the README's units table)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Most models to list.")] = 20,
     at: Annotated[
         str | None, typer.Option(help="Show prices in force on this date (YYYY-MM-DD).")
@@ -56,17 +66,18 @@ def models_search(
 
         costline models search "claude sonnet"
         costline models search claude sonnet --at 2025-06-01
+        costline models search openai --unit input_audio_minutes
     """
     from costline.api import parse_date
     from costline.report.models import render_models_terminal
 
     when = parse_date(at, "at")
-    query = " ".join(words)
+    query = " ".join(words or [])
     cl = library(when.isoformat())
-    found = cl.models(query, limit=limit)
+    found = cl.models(query, limit=limit, unit=unit)
 
     def terminal(models: Any, out: Any) -> None:
-        render_models_terminal(models, query, when, cl.catalogs.prices, out)
+        render_models_terminal(models, query, when, cl.catalogs.prices, out, unit)
 
     emit(found, format, terminal)
 

@@ -36,17 +36,27 @@ def other_usage(m: CatalogModel) -> str:
 
 
 def render_models_terminal(
-    found: list[CatalogModel], query: str, when: dt.date, catalog: PriceCatalog, console: Console
+    found: list[CatalogModel],
+    query: str,
+    when: dt.date,
+    catalog: PriceCatalog,
+    console: Console,
+    unit: str | None = None,
 ) -> None:
-    """The models matching `query` with their prices on `when` (USD per 1M tokens), or the
-    closest references when none matches."""
+    """The models matching `query` (and pricing `unit`) with their prices on `when` (USD per
+    1M tokens), or the closest references when none matches."""
+    what = " and ".join(
+        part
+        for part in (f"matching {query!r}" if query else "", f"pricing {unit}" if unit else "")
+        if part
+    )
     if not found:
-        suggestions = catalog.suggest(query)
+        suggestions = catalog.suggest(query) if query and not unit else []
         hint = f" Closest: {', '.join(suggestions)}" if suggestions else ""
-        console.print(f"No model matches {query!r}.{hint}")
+        console.print(f"No model {what}.{hint}")
         return
     table = Table(
-        title=f"Models matching {query!r}, prices on {when} (USD per 1M tokens)",
+        title=f"Models {what}, prices on {when} (USD per 1M tokens)",
         title_justify="left",
     )
     others = [other_usage(m) for m in found]
