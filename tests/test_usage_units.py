@@ -564,3 +564,12 @@ def test_models_search_by_unit_lists_only_models_whose_price_sets_it(cl):
     got = CliRunner().invoke(app, ["models", "search", "--unit", "document_pages"])
     assert got.exit_code == 0, got.output
     assert "pricing document_pages" in got.output and "mistral:mistral-ocr" in got.output
+
+
+def test_models_search_json_shows_unit_prices_as_a_run_does_and_not_what_a_model_cannot_have():
+    got = CliRunner().invoke(app, ["models", "search", "whisper-1", "--format", "json"])
+    assert got.exit_code == 0, got.output
+    whisper = next(m for m in json.loads(got.output) if m["ref"] == "openai:whisper-1")
+    # whisper-1's generic audio-hour price would price output audio; it hears, never speaks
+    assert [p["unit"] for p in whisper["unit_prices"]] == ["input_audio_minutes"]
+    assert set(whisper["unit_prices"][0]) == {"unit", "usd", "per", "label"}

@@ -247,8 +247,11 @@ class PriceCatalog:
             haystack = f"{ref} {model.name or ''}".lower()
             if all(word in haystack for word in words):
                 if unit is not None:
-                    cells = _cells(CatalogEntry(provider.id, model.id, provider, model), None, at)
-                    if _rates(cells).unit(unit) is None:
+                    entry = CatalogEntry(provider.id, model.id, provider, model)
+                    kind = _kind(entry)
+                    if _rates(_cells(entry, None, at)).unit(unit) is None or (
+                        kind is not None and unit in kind.refuses
+                    ):
                         continue
                 found.append((provider, model, ref))
         when = dt.datetime.combine(at, dt.time(12), tzinfo=dt.UTC)
@@ -264,11 +267,17 @@ class PriceCatalog:
         out = []
         for provider, model, ref in found[:limit]:
             entry = CatalogEntry(provider.id, model.id, provider, model)
+            rates = _rates(_cells(entry, None, at))
+            kind = _kind(entry)
+            if kind is not None and kind.refuses:
+                # a unit this kind of model cannot have is not one of its prices to show
+                kept = tuple((u, r) for u, r in rates.units if u not in kind.refuses)
+                rates = dataclasses.replace(rates, units=kept)
             out.append(
                 CatalogModel(
                     ref=ref,
                     name=model.name or model.id,
-                    rates=_rates(_cells(entry, None, at)),
+                    rates=rates,
                     context_window=model.context_window,
                     deprecated=bool(model.deprecated),
                     tiers=tuple(t for t in SERVICE_TIERS if entry.has_tier(context_of(t))),

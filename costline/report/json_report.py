@@ -85,10 +85,16 @@ def _catalog_model(m: Any) -> dict[str, Any]:
         "input_usd_per_mtok": rates.input.base if rates.input else None,
         "output_usd_per_mtok": rates.output.base if rates.output else None,
         "cached_input_usd_per_mtok": rates.cache_read.base if rates.cache_read else None,
-        "other_usage": {
-            name: {"usd": rate.base, "per": UNITS[name].per, "label": UNITS[name].price_label}
+        # the same shape as a run's models[].unit_prices
+        "unit_prices": [
+            {
+                "unit": name,
+                "usd": rate.base,
+                "per": UNITS[name].per,
+                "label": UNITS[name].price_label,
+            }
             for name, rate in rates.units
-        },
+        ],
         "context_window": m.context_window,
         "deprecated": m.deprecated,
         "service_tiers": list(m.tiers),
