@@ -421,3 +421,24 @@ def test_an_embedding_model_shows_its_input_price_not_a_per_request_label():
     from costline.report.format import usd
 
     assert line.endswith(f"{usd(rate.base)} in per 1M tokens")
+
+
+def test_every_tiered_model_has_a_latency_or_is_named_as_not_found():
+    """The vendors' line-ups (model_tiers.yml) are what a founder picks from: each model has
+    a published latency, or api_latency.yml's header says it was looked for and not found."""
+    import re
+    from importlib import resources
+
+    from costline.catalog._data import read_data
+
+    text = resources.files("costline.catalog").joinpath("data", "api_latency.yml").read_text()
+    header = text.split("\nmodels:", 1)[0]
+    raw = read_data("api_latency.yml")["models"]
+    tiers = read_data("model_tiers.yml")
+    silent = [
+        ref
+        for family in tiers["families"]
+        for ref in (f"{family['provider']}:{m}" for m in family["models"])
+        if ref not in raw and not re.search(re.escape(ref) + r"\b", header)
+    ]
+    assert silent == []
