@@ -461,7 +461,7 @@ class Costline:
         `features` (every API feature when None)."""
         from costline.scenario.cases import BASE_CASE, case_scenarios, in_case
         from costline.scenario.prices import price_book
-        from costline.scenario.what_if import what_if_levers, with_what_ifs
+        from costline.scenario.what_if import what_if_levers, what_if_notes, with_what_ifs
 
         label = self._label(scenario)
         if what_if is not None and (
@@ -506,61 +506,12 @@ class Costline:
         book = price_book(loaded, prices, label, self.catalogs.lever_defaults)
         run_one = self._engine(label, seed)
         outcome = self._waterfall(loaded, run_one, book)
-        from costline.scenario.what_if import UNIT_SENSITIVE_LEVERS
-
-        kinds = [k for k in UNIT_SENSITIVE_LEVERS if k in given]
-        left_off = [
-            f.name
-            for f in loaded.features
-            if kinds and not features and f.deployment is None and f.usage.units()
-        ]
-        if left_off:
+        notes = what_if_notes(loaded, given, features)
+        if notes:
             from costline.engine.result import CostWarning
 
-            said = {"batch": "batch", "routing": "route-to"}
-            why = {
-                "batch": "a provider's documented batch discount is for text tokens",
-                "routing": "a model chosen for text need not price them",
-            }
-            note = CostWarning(
-                code="WHAT_IF_LEFT_OFF",
-                subject=", ".join(left_off),
-                message=f"The {' and '.join(said[k] for k in kinds)} what-if leaves out "
-                f"{', '.join(map(repr, left_off))}: they declare audio, images, pages or "
-                f"searches, and {'; '.join(why[k] for k in kinds)}. Name a feature with "
-                "--feature to apply it there.",
-            )
-            outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
-        text_only = [kind for kind in ("prompt_cache", "compression") if kind in given] + (
-            ["caps"] if getattr(given.get("caps"), "max_output_tokens", None) else []
-        )
-        untouched = [
-            f.name
-            for f in loaded.features
-            if text_only
-            and (not features or f.name in features)
-            and f.deployment is None
-            and f.usage.input_tokens.is_zero
-            and f.usage.output_tokens.is_zero
-        ]
-        if untouched:
-            from costline.engine.result import CostWarning
-
-            said = {
-                "prompt_cache": "the prompt cache",
-                "compression": "compression",
-                "caps": "the output cap",
-            }
-            note = CostWarning(
-                code="WHAT_IF_NO_TEXT",
-                subject=", ".join(untouched),
-                message=f"{' and '.join(said[k] for k in text_only).capitalize()} "
-                f"{'act' if len(text_only) > 1 else 'acts'} on text tokens, which "
-                f"{', '.join(map(repr, untouched))} "
-                f"{'do' if len(untouched) > 1 else 'does'} not use (billed by audio, images or "
-                "pages): no saving there.",
-            )
-            outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
+            added = [CostWarning(code=c, subject=subj, message=m) for c, subj, m in notes]
+            outcome = outcome.model_copy(update={"warnings": [*outcome.warnings, *added]})
         if loaded.cases:
             cases = [outcome.as_case(BASE_CASE)]
             for name, variant in list(case_scenarios(loaded, label).items())[1:]:

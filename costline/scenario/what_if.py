@@ -139,3 +139,62 @@ def with_what_ifs(
         merged = Levers.model_validate({**current, **chosen_levers})
         features.append(feature.model_copy(update={"levers": merged}))
     return scenario.model_copy(update={"features": features})
+
+
+def what_if_notes(
+    scenario: Scenario, levers: dict[str, BaseModel], names: list[str] | None
+) -> list[tuple[str, str, str]]:
+    """(code, features, message) for what the what-ifs did not reach: the features that
+    declare audio, images, pages or searches, left out of a batch or route-to set on every
+    feature (WHAT_IF_LEFT_OFF), and those billed by no text token, where a prompt-cache,
+    compression or output-cap what-if saves nothing (WHAT_IF_NO_TEXT)."""
+    out = []
+    api = [f for f in scenario.features if f.deployment is None]
+    kinds = [k for k in UNIT_SENSITIVE_LEVERS if k in levers]
+    left_off = [f.name for f in api if kinds and not names and f.usage.units()]
+    if left_off:
+        said = {"batch": "batch", "routing": "route-to"}
+        why = {
+            "batch": "a provider's documented batch discount is for text tokens",
+            "routing": "a model chosen for text need not price them",
+        }
+        out.append(
+            (
+                "WHAT_IF_LEFT_OFF",
+                ", ".join(left_off),
+                f"The {' and '.join(said[k] for k in kinds)} what-if leaves out "
+                f"{', '.join(map(repr, left_off))}: they declare audio, images, pages or "
+                f"searches, and {'; '.join(why[k] for k in kinds)}. Name a feature with "
+                "--feature to apply it there.",
+            )
+        )
+    caps = levers.get("caps")
+    text_only = [k for k in ("prompt_cache", "compression") if k in levers] + (
+        ["caps"] if getattr(caps, "max_output_tokens", None) else []
+    )
+    untouched = [
+        f.name
+        for f in api
+        if text_only
+        and (not names or f.name in names)
+        and f.usage.input_tokens.is_zero
+        and f.usage.output_tokens.is_zero
+    ]
+    if untouched:
+        said = {
+            "prompt_cache": "the prompt cache",
+            "compression": "compression",
+            "caps": "the output cap",
+        }
+        out.append(
+            (
+                "WHAT_IF_NO_TEXT",
+                ", ".join(untouched),
+                f"{' and '.join(said[k] for k in text_only).capitalize()} "
+                f"{'act' if len(text_only) > 1 else 'acts'} on text tokens, which "
+                f"{', '.join(map(repr, untouched))} "
+                f"{'do' if len(untouched) > 1 else 'does'} not use (billed by audio, images or "
+                "pages): no saving there.",
+            )
+        )
+    return out
