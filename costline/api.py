@@ -31,6 +31,8 @@ from costline.errors import InputError, ScenarioError, option
 from costline.settings import (
     DEFAULT_QUERY_SAMPLES,
     DEFAULT_USERS_SIMULATED,
+    PREVIEW_QUERY_SAMPLES,
+    PREVIEW_USERS_SIMULATED,
     SOLVE_QUERY_SAMPLES,
     SOLVE_USERS_SIMULATED,
 )
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from costline.engine.brief import Brief, ObservedUsage
     from costline.engine.classify import Agreement, BillSummary, Classification, TextModel
     from costline.engine.diff import Diff
+    from costline.engine.evaluation import Evaluation
     from costline.engine.result import CaseSummary, Result
     from costline.engine.selfhost import ServingPoint
     from costline.engine.solve import Solved
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from costline.engine.waterfall import Waterfall
     from costline.ingest.summaries import IngestSummary, UsageSummary
     from costline.scenario.models import Scenario
+    from costline.scenario.sliders import Sliders
 
     Book = dict[str, ModelPricing]
 
@@ -344,6 +348,70 @@ class Costline:
         result = run_one(loaded, book)
         result = self._with_cases(loaded, label, result, run_one)
         return result
+
+    def evaluate(
+        self,
+        scenario: ScenarioInput,
+        sliders: Sliders | Mapping[str, Any] | None = None,
+        *,
+        preview: bool = False,
+        self_host: str | None = None,
+        seed: int = 0,
+    ) -> Evaluation:
+        """`scenario` with `sliders` set (users, growth, queries, output tokens, plan price,
+        cache hit rate, routing share, price change; see `Sliders`), run as `run` does, with
+        its cases, its levers waterfall when it has levers and the API-vs-self-hosting
+        crossing when `self_host` (MODEL@GPU) is given. USD per month. A `preview` is the
+        headline alone (no cases, no waterfall) on fewer samples, for a slider that moves."""
+        from costline.engine.evaluation import Evaluation
+        from costline.engine.waterfall import lever_waterfall
+        from costline.scenario.prices import price_book
+        from costline.scenario.sliders import Sliders, with_sliders
+        from costline.scenario.what_if import what_if_levers, with_what_ifs
+
+        if not isinstance(sliders, Sliders):
+            from pydantic import ValidationError
+
+            from costline.scenario.what_if import validation_error
+
+            if sliders is not None and not isinstance(sliders, Mapping):
+                raise InputError("expected sliders by name, e.g. {'users_start': 5000}", "sliders")
+            try:
+                sliders = Sliders.model_validate(dict(sliders or {}))
+            except ValidationError as err:
+                raise validation_error(err, prefix="sliders.") from None
+        loaded, label = self.load(scenario), self._label(scenario)
+        loaded = with_sliders(loaded, sliders, label)
+        given = what_if_levers(sliders.what_if())
+        if "routing" in given:
+            from costline.errors import UnknownModelError
+
+            try:
+                self.catalogs.prices.resolve(str(sliders.route_to))
+            except UnknownModelError as err:
+                raise InputError(str(err), field="sliders.route_to") from None
+        if given:
+            loaded = with_what_ifs(loaded, given, None)
+        samples, users = (
+            (PREVIEW_QUERY_SAMPLES, PREVIEW_USERS_SIMULATED)
+            if preview
+            else (DEFAULT_QUERY_SAMPLES, DEFAULT_USERS_SIMULATED)
+        )
+        run_one = self._engine(label, seed, samples, users)
+        book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
+        result = run_one(loaded, book)
+        waterfall = None
+        if not preview:  # a preview is the headline while a slider moves; cases can wait
+            result = self._with_cases(loaded, label, result, run_one)
+            if any(f.levers for f in loaded.features):
+                waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
+        crossing = None if self_host is None else self._breakeven_of(result, self_host, None)
+        return Evaluation(
+            precision="preview" if preview else "full",
+            result=result,
+            waterfall=waterfall,
+            crossing=crossing,
+        )
 
     def _with_cases(
         self, loaded: Scenario, label: str, result: Result, run_one: Callable[..., Result]

@@ -1,0 +1,1 @@
+"""The local web page: `costline serve` (see app.py)."""

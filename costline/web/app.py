@@ -1,0 +1,584 @@
+"""`costline serve`: the local web page and its JSON API, on the same `Costline` calls as
+the CLI. Each endpoint parses its body, makes one library call and renders the result.
+
+Safe on a laptop: it binds to loopback unless told otherwise, refuses requests whose Host
+header names another site (DNS rebinding), caps request bodies, answers bad input with a
+422 naming the field, and never takes a path from a request: uploads go to a temporary
+folder under names of its own."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi import Path as PathPart
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from costline.api import Costline
+from costline.engine.breakeven import Breakeven
+from costline.engine.classify import Agreement, BillSummary, Classification
+from costline.engine.diff import Diff
+from costline.engine.evaluation import Evaluation
+from costline.engine.selfhost import ServingPoint
+from costline.engine.training import TrainingEstimate
+from costline.errors import InputError, ScenarioError
+from costline.ingest.summaries import IngestSummary, UsageSummary
+from costline.scenario.models import Scenario
+from costline.scenario.sliders import Sliders
+from costline.web.store import SavedScenario, SavedVersion, ScenarioStore, default_path
+
+HERE = Path(__file__).parent
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+"""The shipped example scenarios (a source checkout; an installed wheel has none)."""
+
+BODY_LIMIT_BYTES = 2 * 1024 * 1024
+"""Largest JSON body a request may send (a scenario is a few kB)."""
+UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+"""Largest log or bill file the page uploads (the page says so)."""
+UPLOAD_PATHS = ("/api/logs", "/api/classify/csv")
+MAX_REJECTS_SHOWN = 50
+
+LOG_KINDS = ("jsonl", "json", "csv", "parquet")
+
+
+# -- request bodies ------------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioText(_Body):
+    """A scenario as YAML (or JSON) text, as the page's editor holds it."""
+
+    yaml: Annotated[str, Field(max_length=BODY_LIMIT_BYTES)]
+
+
+class Evaluate(ScenarioText):
+    """A scenario, the sliders set over it, and how precise the figures should be."""
+
+    sliders: Sliders = Field(default_factory=Sliders)
+    preview: bool = False
+    self_host: Annotated[str, Field(max_length=200)] | None = None
+    """MODEL@GPU: add the API-vs-self-hosting curves."""
+
+
+class WithSliders(ScenarioText):
+    sliders: Sliders = Field(default_factory=Sliders)
+
+
+class LeversBody(ScenarioText):
+    what_if: dict[str, dict[str, Any]] | None = None
+    features: list[str] | None = None
+
+
+class BreakevenBody(ScenarioText):
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    """An open model of `costline models --open`."""
+    gpu: Annotated[str, Field(min_length=1, max_length=200)]
+    """A GPU of `costline gpus`."""
+    features: list[str] | None = None
+
+
+class DiffBody(_Body):
+    before: Annotated[str, Field(max_length=BODY_LIMIT_BYTES)]
+    """The earlier scenario's YAML."""
+    after: Annotated[str, Field(max_length=BODY_LIMIT_BYTES)]
+    """The later scenario's YAML."""
+
+
+class TrainBody(_Body):
+    params: Annotated[float, Field(gt=0)]
+    """Parameters of the model trained (e.g. 8e9)."""
+    tokens: Annotated[float, Field(gt=0)]
+    """Training tokens (e.g. 1.5e12)."""
+    active_params: Annotated[float, Field(gt=0)] | None = None
+    gpu: str | None = None
+    gpus: Annotated[int, Field(ge=1)] | None = None
+    mfu: Annotated[float, Field(gt=0, le=1)] | None = None
+    usd_per_gpu_hour: Annotated[float, Field(ge=0)] | None = None
+
+
+class SelfhostBody(_Body):
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    gpu: Annotated[str, Field(min_length=1, max_length=200)]
+    input_tokens: Annotated[float, Field(ge=0, le=10_000_000)] = 1000
+    output_tokens: Annotated[float, Field(ge=0, le=10_000_000)] = 250
+    tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    dtype: Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"] = "bf16"
+    utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class ClassifyBody(_Body):
+    lines: Annotated[list[Annotated[str, Field(max_length=2000)]], Field(max_length=20_000)]
+    """Cost lines, one description each."""
+
+
+class SaveBody(ScenarioText):
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+# -- response bodies -----------------------------------------------------------------------
+
+
+class Evaluated(Evaluation):
+    """An evaluation with the charts the HTML report draws (Vega-Lite specs, by name)."""
+
+    charts: dict[str, dict[str, Any]]
+
+
+class Checked(BaseModel):
+    """A scenario that passed the CLI's validation."""
+
+    scenario: Scenario
+
+
+class YamlText(BaseModel):
+    yaml: str
+
+
+class Example(BaseModel):
+    name: str
+    title: str | None
+
+
+class SortedLines(BaseModel):
+    """Cost lines sorted into training, inference and other."""
+
+    items: list[Classification]
+    summary: BillSummary
+    agreement: Agreement | None = None
+    problems: list[tuple[int, str]] = []
+
+
+class Reject(BaseModel):
+    line: str
+    reason: str
+
+
+class PricedLogs(BaseModel):
+    """An uploaded log file, priced and summarised by feature."""
+
+    ingest: IngestSummary
+    usage: UsageSummary
+    rejects: list[Reject]
+    """The first rejected rows with their line and reason."""
+
+
+class ModelRow(BaseModel):
+    """A catalog model as the picker shows it: base prices (USD per 1M tokens) and
+    retirement."""
+
+    ref: str
+    name: str | None
+    input_usd_per_mtok: float | None
+    output_usd_per_mtok: float | None
+    cached_input_usd_per_mtok: float | None
+    unit_prices: list[dict[str, Any]]
+    context_window: int | None
+    deprecated: bool
+    shutdown: str | None
+    """The date the vendor shuts the model down, when the catalog knows one."""
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+def _problem(err: InputError) -> dict[str, Any]:
+    """One 422 detail: where (`field`: a scenario path such as features[0].model, or an
+    input's name) and what."""
+    if isinstance(err, ScenarioError):
+        return {"loc": ["body", "yaml"], "field": err.location, "msg": err.message}
+    return {"loc": ["body", *(err.field or "").split(".")], "field": err.field, "msg": str(err)}
+
+
+def _examples() -> dict[str, Path]:
+    if not EXAMPLES.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(EXAMPLES.glob("*.yaml"))}
+
+
+class Guard:
+    """ASGI middleware: refuse a Host header that is not this server's (DNS rebinding)
+    and bodies over their limit, before the app reads them."""
+
+    def __init__(self, app: Any, hosts: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name not in self.hosts:
+            await _plain(send, 400, f"unexpected Host header {host!r}: costline serves itself")
+            return
+        limit = UPLOAD_LIMIT_BYTES if scope["path"] in UPLOAD_PATHS else BODY_LIMIT_BYTES
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
+            return
+        seen = 0
+
+        async def counted() -> MutableMapping[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _plain(
+    send: Callable[[MutableMapping[str, Any]], Awaitable[None]], status: int, text: str
+) -> None:
+    body = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    costline: Costline | None = None,
+    *,
+    store: ScenarioStore | None = None,
+    hosts: Iterable[str] = ("127.0.0.1", "localhost", "[::1]"),
+    scenario: str | None = None,
+) -> FastAPI:
+    """The web app. `hosts` are the Host header names it answers (the bound address and
+    loopback names); `scenario` is YAML the page opens with."""
+    from costline import parse_scenario
+    from costline._version import __version__
+
+    cl = costline or Costline()
+    saved = store or ScenarioStore(default_path())
+    app = FastAPI(
+        title="costline",
+        version=__version__,
+        description="Unit economics of an AI product: the page's JSON API.",
+    )
+
+    def load(text: str) -> Scenario:
+        return parse_scenario(text, "yaml", "scenario")
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, err: InputError) -> JSONResponse:
+        return JSONResponse({"detail": [_problem(err)]}, status_code=422)
+
+    @app.exception_handler(LookupError)
+    async def missing(request: Request, err: LookupError) -> JSONResponse:
+        return JSONResponse({"detail": str(err).strip("'\"")}, status_code=404)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape()
+        )
+        text = env.get_template("index.html").render(
+            version=__version__,
+            examples=list(_examples()),
+            scenario=scenario or "",
+            upload_mb=UPLOAD_LIMIT_BYTES // (1024 * 1024),
+            as_of=cl.as_of.isoformat(),
+        )
+        return HTMLResponse(text)
+
+    @app.get("/vendor/vega.js", include_in_schema=False)
+    def vega() -> Response:
+        from costline.report.html import vega_bundle
+
+        return Response(vega_bundle(), media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    # -- scenarios ---------------------------------------------------------------------
+
+    @app.get("/api/examples")
+    def examples() -> list[Example]:
+        """The example scenarios costline ships."""
+        out = []
+        for name, path in _examples().items():
+            try:
+                title = cl.load(path).name
+            except InputError:
+                title = None
+            out.append(Example(name=name, title=title))
+        return out
+
+    @app.get("/api/examples/{name}")
+    def example(name: str) -> YamlText:
+        """One example's YAML, by name (see /api/examples)."""
+        path = _examples().get(name)
+        if path is None:
+            raise LookupError(f"no example {name!r}")
+        return YamlText(yaml=path.read_text(encoding="utf-8"))
+
+    @app.post("/api/check")
+    def check(body: ScenarioText) -> Checked:
+        """Validate a scenario as the CLI does; a 422 names the field."""
+        return Checked(scenario=load(body.yaml))
+
+    @app.post("/api/yaml")
+    def to_yaml(body: WithSliders) -> YamlText:
+        """The scenario with the sliders written into it, as YAML (comments are not kept)."""
+        import yaml
+
+        from costline.scenario.sliders import with_sliders
+
+        slid = with_sliders(load(body.yaml), body.sliders, "scenario")
+        data = slid.model_dump(mode="json", exclude_unset=True)
+        return YamlText(yaml=yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+    @app.post("/api/evaluate", response_model_exclude={"waterfall": {"result"}})
+    def evaluate(body: Evaluate) -> Evaluated:
+        """Run a scenario with sliders set: headline, plans, timeline, warnings, charts. A
+        `preview` is quicker and rougher (no cases, no waterfall); then ask for the full."""
+        from costline.report.charts import chart_specs
+
+        outcome = cl.evaluate(
+            load(body.yaml), body.sliders, preview=body.preview, self_host=body.self_host
+        )
+        charts = chart_specs(outcome.result, outcome.waterfall, outcome.crossing)
+        return Evaluated(**dict(outcome), charts=charts)
+
+    @app.post("/api/brief")
+    def brief(body: WithSliders) -> dict[str, Any]:
+        """The CTO brief: the five questions, answered (JSON, and as Markdown)."""
+        import json
+
+        from costline.report.brief import render_brief_markdown
+        from costline.report.json_report import to_json
+        from costline.scenario.sliders import with_sliders
+
+        outcome = cl.brief(with_sliders(load(body.yaml), body.sliders, "scenario"))
+        return {"brief": json.loads(to_json(outcome)), "markdown": render_brief_markdown(outcome)}
+
+    @app.post("/api/levers", response_model_exclude={"result"})
+    def levers(body: LeversBody) -> Any:
+        """Which levers fix the margin: the waterfall of each lever's saving."""
+        return cl.levers(load(body.yaml), what_if=body.what_if, features=body.features)
+
+    @app.post("/api/diff")
+    def diff(body: DiffBody) -> Diff:
+        """What changed between two scenarios, over the horizon."""
+        return cl.diff(
+            parse_scenario(body.before, "yaml", "before"),
+            parse_scenario(body.after, "yaml", "after"),
+        )
+
+    @app.post("/api/breakeven")
+    def breakeven(body: BreakevenBody) -> Breakeven:
+        """When self-hosting an open model beats the API, month by month."""
+        return cl.breakeven(load(body.yaml), f"{body.model}@{body.gpu}", features=body.features)
+
+    # -- catalogs and calculators ------------------------------------------------------
+
+    @app.get("/api/models")
+    def models(
+        q: Annotated[str, Query(max_length=200)] = "",
+        unit: Annotated[str | None, Query(max_length=60)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 30,
+    ) -> list[ModelRow]:
+        """Catalog models matching `q`, with prices and shutdown dates."""
+        from costline.report.json_report import _catalog_model
+
+        retirements = cl.catalogs.retirements
+        rows = []
+        for m in cl.models(q, limit=limit, unit=unit):
+            gone = retirements.of(m.ref)
+            shutdown = None if gone is None else gone.shutdown.isoformat()
+            rows.append(ModelRow(**_catalog_model(m), shutdown=shutdown))
+        return rows
+
+    @app.get("/api/open-models")
+    def open_models() -> list[dict[str, Any]]:
+        """Open models costline can size for self-hosting."""
+        from costline.report.json_report import json_ready
+
+        return [json_ready(m) for m in cl.open_models()]
+
+    @app.get("/api/gpus")
+    def gpus() -> list[dict[str, Any]]:
+        """GPUs with their specs and rental prices."""
+        import dataclasses
+
+        return [
+            {
+                k: (str(v) if not isinstance(v, int | float | str | None) else v)
+                for k, v in row.items()
+            }
+            for row in (dataclasses.asdict(g) for g in cl.gpus().gpus.values())
+        ]
+
+    @app.post("/api/train")
+    def train(body: TrainBody) -> TrainingEstimate:
+        """GPU-hours and cost of a training run."""
+        return cl.train(**body.model_dump(exclude_none=True))
+
+    @app.post("/api/selfhost")
+    def selfhost(body: SelfhostBody) -> ServingPoint:
+        """Throughput and cost per query of an open model on a GPU."""
+        return cl.selfhost(**body.model_dump(exclude_none=True))
+
+    # -- bills and logs ----------------------------------------------------------------
+
+    def sorted_lines(found: Any) -> SortedLines:
+        return SortedLines(
+            items=found.items,
+            summary=found.summary,
+            agreement=found.agreement,
+            problems=found.problems,
+        )
+
+    @app.post("/api/classify")
+    def classify(body: ClassifyBody) -> SortedLines:
+        """Sort cost lines into Training (CapEx), Inference (OpEx) or Other."""
+        return sorted_lines(cl.classify(body.lines))
+
+    @app.post("/api/classify/csv")
+    def classify_csv(
+        text: Annotated[str, Body(media_type="text/csv")],
+        column: Annotated[str, Query(max_length=200)] = "description",
+        amount: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> SortedLines:
+        """Sort a bill CSV's lines (the CSV is the request body)."""
+        with tempfile.TemporaryDirectory(prefix="costline-") as folder:
+            path = Path(folder) / "bill.csv"
+            path.write_text(text, encoding="utf-8")
+            try:
+                return sorted_lines(cl.classify(path, columns=[column], amount_column=amount))
+            except InputError as err:
+                raise InputError(
+                    str(err).replace(str(path), "the uploaded CSV"), err.field
+                ) from None
+
+    @app.post("/api/logs")
+    async def logs(
+        request: Request,
+        kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
+    ) -> PricedLogs:
+        """Price an uploaded log file (the request body) and summarise it by feature."""
+        from starlette.concurrency import run_in_threadpool
+
+        data = await request.body()
+        return await run_in_threadpool(_price_logs, cl, data, kind)
+
+    # -- saved scenarios ---------------------------------------------------------------
+
+    @app.get("/api/scenarios")
+    def saved_list() -> list[SavedScenario]:
+        """Saved scenarios, each with its versions."""
+        return saved.list()
+
+    @app.post("/api/scenarios/{name}")
+    def save(
+        name: Annotated[str, PathPart(min_length=1, max_length=200)], body: SaveBody
+    ) -> SavedVersion:
+        """Save the scenario as the next version of `name` (it must validate)."""
+        load(body.yaml)
+        return saved.save(name, body.yaml, body.note)
+
+    @app.get("/api/scenarios/{name}")
+    def saved_one(name: str, version: int | None = None) -> SavedVersion:
+        """A saved scenario with its YAML: the latest version, or `version`."""
+        return saved.get(name, version)
+
+    @app.delete("/api/scenarios/{name}")
+    def forget(name: str) -> dict[str, int]:
+        """Delete a saved scenario and its history."""
+        return {"deleted": saved.delete(name)}
+
+    # -- downloads ---------------------------------------------------------------------
+
+    @app.post("/api/export/{kind}")
+    def export(kind: Literal["xlsx", "html", "md"], body: WithSliders) -> Response:
+        """The spreadsheet (.xlsx), the HTML report or the CTO brief (Markdown)."""
+        from costline.scenario.sliders import with_sliders
+
+        scenario_ = with_sliders(load(body.yaml), body.sliders, "scenario")
+        stem = (scenario_.name or "scenario").strip().replace(" ", "-")
+        stem = "".join(c for c in stem if c.isalnum() or c in "-_")[:60] or "scenario"
+        if kind == "md":
+            from costline.report.brief import render_brief_markdown
+
+            text = render_brief_markdown(cl.brief(scenario_))
+            return _download(text.encode(), f"{stem}-brief.md", "text/markdown; charset=utf-8")
+        with tempfile.TemporaryDirectory(prefix="costline-") as folder:
+            out = Path(folder) / f"{stem}.{kind}"
+            if kind == "xlsx":
+                cl.export(scenario_, out)
+                media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            else:
+                cl.report(scenario_, out)
+                media = "text/html; charset=utf-8"
+            return _download(out.read_bytes(), out.name, media)
+
+    return app
+
+
+def _download(data: bytes, filename: str, media: str) -> Response:
+    return Response(
+        data,
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _price_logs(cl: Costline, data: bytes, kind: str) -> PricedLogs:
+    """Price uploaded log bytes in a temporary folder; no name of the user's is used."""
+    if not data.strip():
+        raise InputError("the uploaded file is empty", field="file")
+    with tempfile.TemporaryDirectory(prefix="costline-") as folder:
+        log = Path(folder) / f"upload.{kind}"
+        log.write_bytes(data)
+        out = Path(folder) / "priced.parquet"
+        try:
+            ingested = cl.ingest(str(log), out)
+            usage = cl.usage(str(log))
+        except InputError as err:
+            raise InputError(
+                str(err).replace(str(log), "the uploaded file").replace(folder, ""), "file"
+            ) from None
+        rejects = []
+        rejects_csv = Path(ingested.rejects)
+        if rejects_csv.exists():
+            with rejects_csv.open(newline="", encoding="utf-8") as f:
+                for n, row in enumerate(csv.DictReader(f)):
+                    if n >= MAX_REJECTS_SHOWN:
+                        break
+                    rejects.append(
+                        Reject(line=str(row.get("line", "")), reason=row.get("reason", ""))
+                    )
+        ingested = ingested.model_copy(update={"output": "", "rejects": ""})
+        usage = usage.model_copy(update={"source": "upload"})
+        return PricedLogs(ingest=ingested, usage=usage, rejects=rejects)
