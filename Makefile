@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[pandas]' pytest hypothesis ruff openpyxl playwright \
-		mypy types-PyYAML
+		httpx schemathesis mypy types-PyYAML
 	touch $(STAMP)
 
 demo: $(STAMP)

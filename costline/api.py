@@ -17,6 +17,7 @@ question needs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -1011,7 +1012,12 @@ class Costline:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"expected a whole number >= 1, got {limit!r}", field="limit")
         when = self.as_of if at is None else parse_date(at, "at")
-        return self.catalogs.prices.search(query, when, limit, unit=unit)
+        found = self.catalogs.prices.search(query, when, limit, unit=unit)
+        gone = self.catalogs.retirements
+        return [
+            dataclasses.replace(m, shutdown=r.shutdown) if (r := gone.of(m.ref)) else m
+            for m in found
+        ]
 
     def open_models(self) -> list[OpenModel]:
         """The open-weight models costline can self-host (`selfhost`, `breakeven`), largest

@@ -12,7 +12,7 @@ from costline.engine.run import action_costs
 from costline.errors import ScenarioError
 from costline.scenario.load import parse_scenario
 
-from .conftest import LIBRARY
+from .conftest import LIBRARY, ROOT
 
 MEETING = """
 name: meetings
@@ -32,6 +32,17 @@ features:
 actions:
   - {name: meeting, features: {summary: 1, index: 3}}
 """
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_an_action_costs_at_least_each_feature_it_makes_at_every_percentile(seed):
+    # a meeting includes its transcription: its p95 cannot be below the transcription's
+    result = LIBRARY.run(ROOT / "examples" / "meeting-notes.yaml", seed=seed, samples=5000)
+    features = {f.name: f.cost_per_query for f in result.features}
+    for action in result.actions:
+        for name in action.features:
+            assert action.cost_per_action.median >= features[name].median
+            assert action.cost_per_action.p95 >= features[name].p95
 
 
 def test_a_constant_action_costs_its_queries_by_hand():

@@ -48,6 +48,35 @@ def test_a_model_shut_down_before_or_during_the_horizon_is_warned_of(start, expe
     assert _codes(start, "anthropic:claude-sonnet-4-5") == expected
 
 
+@pytest.mark.parametrize(
+    ("dated", "base"),
+    [
+        ("openai:gpt-4o-mini-2024-07-18", "openai:gpt-4o-mini"),
+        ("anthropic:claude-3-5-sonnet-20241022", "anthropic:claude-3-5-sonnet"),
+    ],
+)
+def test_a_dated_snapshot_priced_as_a_retired_model_is_warned_of_too(dated, base):
+    # the catalog prices the snapshot as its base model: the base's shutdown is the one
+    # the figures carry
+    (code,) = [c for c, _ in _codes("2026-12", base)]
+    assert [w for w in _codes("2026-12", dated) if w[0] != "MODEL_MATCHED_AS"] == [(code, dated)]
+
+
+def test_models_search_marks_what_is_shut_down_in_every_format():
+    runner = CliRunner()
+    shutdown = load_retirements().of("openai:gpt-4o-mini").shutdown  # type: ignore[union-attr]
+    args = ["models", "search", "gpt-4o-mini", "--limit", "3", "--at", "2026-12-04"]
+    terminal = runner.invoke(app, args)
+    markdown = runner.invoke(app, [*args, "--format", "markdown"])
+    as_json = runner.invoke(app, [*args, "--format", "json"])
+    assert terminal.exit_code == markdown.exit_code == as_json.exit_code == 0, markdown.output
+    assert f"openai:gpt-4o-mini (shuts down {shutdown})" in markdown.output
+    assert markdown.output.startswith("## Models matching 'gpt-4o-mini'")
+    assert f"(shuts down {shutdown})" in terminal.output
+    rows = {r["ref"]: r for r in yaml.safe_load(as_json.output)}
+    assert rows["openai:gpt-4o-mini"]["shutdown"] == shutdown.isoformat()
+
+
 def test_a_current_model_has_no_warning():
     assert _codes("2026-12", "anthropic:claude-sonnet-5-5") == []
 

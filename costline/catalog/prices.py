@@ -182,6 +182,9 @@ class CatalogModel:
     context_window: int | None
     deprecated: bool
     tiers: tuple[str, ...]
+    shutdown: dt.date | None = None
+    """The day its vendor shuts it down, where model_retirements.yml knows it (filled in by
+    `Costline.models`: the price catalog itself does not know)."""
 
 
 class PriceCatalog:

@@ -7,6 +7,7 @@ from costline.cli import scenarios  # noqa: F401
 from costline.cli import compute  # noqa: F401
 from costline.cli import logs  # noqa: F401
 from costline.cli import catalog  # noqa: F401
+from costline.cli import serve  # noqa: F401
 from costline.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -69,7 +69,7 @@ def models_search(
         costline models search openai --unit input_audio_minutes
     """
     from costline.api import parse_date
-    from costline.report.models import render_models_terminal
+    from costline.report.models import render_models_markdown, render_models_terminal
 
     when = parse_date(at, "at")
     query = " ".join(words or [])
@@ -79,7 +79,10 @@ def models_search(
     def terminal(models: Any, out: Any) -> None:
         render_models_terminal(models, query, when, cl.catalogs.prices, out, unit)
 
-    emit(found, format, terminal)
+    def markdown(models: Any) -> str:
+        return render_models_markdown(models, query, when, cl.catalogs.prices, unit)
+
+    emit(found, format, terminal, markdown)
 
 
 @app.command(short_help="The JSON Schema of scenario files.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from costline.catalog.retirements import Retirements
+from costline.catalog.retirements import Retirement, Retirements
 from costline.catalog.types import ModelPricing
 from costline.engine.result import CostWarning, FeatureResult, Result
 
@@ -37,15 +37,19 @@ def retirement_warnings(
     """One warning per retired or retiring model the features send queries to, earliest
     shutdown first; `months` are the first days of the horizon's months."""
     users: dict[str, list[str]] = {}
+    found: dict[str, Retirement] = {}
     for feature in features:
         for model in feature.models:
-            if model.share > 0 and retirements.of(model.ref) is not None:
+            # a dated snapshot (gpt-4o-mini-2024-07-18) priced as its catalog model shares
+            # that model's shutdown: it is what the figures price
+            r = retirements.of(model.ref) or retirements.of(f"{model.provider}:{model.model_id}")
+            if model.share > 0 and r is not None:
                 users.setdefault(model.ref, []).append(feature.name)
+                found[model.ref] = r
     first, last = months[0], months[-1]
     out = []
-    for ref in sorted(users, key=lambda r: (retirements.of(r).shutdown, r)):  # type: ignore[union-attr]
-        r = retirements.of(ref)
-        assert r is not None
+    for ref in sorted(users, key=lambda r: (found[r].shutdown, r)):
+        r = found[ref]
         if (r.shutdown.year, r.shutdown.month) > (last.year, last.month):
             continue  # after the horizon
         day = ("by " if r.by else "on ") + r.shutdown.isoformat()

@@ -31,7 +31,8 @@ class WaterfallPoint(_Frozen):
     queries: float
     inference_cost_usd: float
     monthly_cost_usd: float
-    """COGS: inference + fixed monthly rows + amortised one-time rows."""
+    """COGS: inference + fixed monthly rows + per-user and revenue-linked rows + amortised
+    one-time rows."""
     revenue_usd: float
     gross_margin: float | None
     cogs_share_of_arpu: float | None

@@ -75,7 +75,7 @@ def render_html(result: Result, specs: dict[str, dict[str, Any]], vega_bundle: s
             ["monthly active users", count(b.users)],
             ["revenue", usd(b.revenue_usd)],
             ["inference cost", usd(b.inference_cost_usd)],
-            ["COGS (inference + fixed + amortised)", usd(b.cogs_usd)],
+            ["COGS (inference + fixed + fees and seats + amortised)", usd(b.cogs_usd)],
             ["gross margin", pct(b.gross_margin)],
             ["inference COGS / ARPU", pct(b.cogs_share_of_arpu)],
         ],

@@ -97,5 +97,6 @@ def _catalog_model(m: Any) -> dict[str, Any]:
         ],
         "context_window": m.context_window,
         "deprecated": m.deprecated,
+        "shutdown": m.shutdown.isoformat() if m.shutdown else None,
         "service_tiers": list(m.tiers),
     }

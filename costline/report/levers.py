@@ -107,7 +107,8 @@ def render_levers_terminal(w: Waterfall, console: Console) -> None:
         Text(
             "Levers apply in this order, each to what the ones above left, so savings "
             "compound; share = saving / baseline COGS. COGS = inference + fixed monthly + "
-            "amortised one-time. Inference COGS / ARPU: "
+            "per-user and revenue-linked rows (fees, seats) + amortised one-time. "
+            "Inference COGS / ARPU: "
             f"{pct(w.baseline.cogs_share_of_arpu)} -> {pct(w.combined.cogs_share_of_arpu)}.",
             style="dim",
         )

@@ -35,6 +35,57 @@ def other_usage(m: CatalogModel) -> str:
     return "; ".join(said)
 
 
+def status(m: CatalogModel, when: dt.date) -> str:
+    """ " (retired DATE)", " (shuts down DATE)" or " (deprecated)" after a reference."""
+    if m.shutdown is not None:
+        return f" (retired {m.shutdown})" if m.shutdown <= when else f" (shuts down {m.shutdown})"
+    return " (deprecated)" if m.deprecated else ""
+
+
+def _cells(m: CatalogModel, when: dt.date) -> list[str]:
+    rates = m.rates
+    return [
+        m.ref + status(m, when),
+        m.name,
+        usd(rates.input.base) if rates.input else "-",
+        usd(rates.cache_read.base) if rates.cache_read else "-",
+        usd(rates.output.base) if rates.output else "-",
+        f"{m.context_window:,}" if m.context_window else "-",
+        ", ".join(m.tiers),
+    ]
+
+
+def _title(query: str, unit: str | None) -> str:
+    return " and ".join(
+        part
+        for part in (f"matching {query!r}" if query else "", f"pricing {unit}" if unit else "")
+        if part
+    )
+
+
+def render_models_markdown(
+    found: list[CatalogModel], query: str, when: dt.date, catalog: PriceCatalog, unit: str | None
+) -> str:
+    """The models matching `query` as a Markdown table (USD per 1M tokens on `when`)."""
+    what = _title(query, unit)
+    if not found:
+        return f"No model {what}.\n"
+    others = [other_usage(m) for m in found]
+    header = ["reference", "name", "input", "cached input", "output", "context", "tiers"]
+    header += ["other usage"] if any(others) else []
+    lines = [
+        f"## Models {what}, prices on {when} (USD per 1M tokens)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    for m, other in zip(found, others, strict=True):
+        cells = _cells(m, when) + ([other] if any(others) else [])
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += ["", f"{catalog.info(when).source}; tiered prices show the base tier."]
+    return "\n".join(lines) + "\n"
+
+
 def render_models_terminal(
     found: list[CatalogModel],
     query: str,
@@ -45,11 +96,7 @@ def render_models_terminal(
 ) -> None:
     """The models matching `query` (and pricing `unit`) with their prices on `when` (USD per
     1M tokens), or the closest references when none matches."""
-    what = " and ".join(
-        part
-        for part in (f"matching {query!r}" if query else "", f"pricing {unit}" if unit else "")
-        if part
-    )
+    what = _title(query, unit)
     if not found:
         suggestions = catalog.suggest(query) if query and not unit else []
         hint = f" Closest: {', '.join(suggestions)}" if suggestions else ""
@@ -70,20 +117,10 @@ def render_models_terminal(
             column,
             justify="left" if is_text else "right",
             no_wrap=column == "reference",
-            overflow="fold" if column == "name" else "ellipsis",
+            overflow="fold" if column in {"name", "other usage"} else "ellipsis",
         )
     for m, other in zip(found, others, strict=True):
-        rates = m.rates
-        table.add_row(
-            m.ref + (" (deprecated)" if m.deprecated else ""),
-            m.name,
-            usd(rates.input.base) if rates.input else "-",
-            usd(rates.cache_read.base) if rates.cache_read else "-",
-            usd(rates.output.base) if rates.output else "-",
-            f"{m.context_window:,}" if m.context_window else "-",
-            ", ".join(m.tiers),
-            *([other] if any(others) else []),
-        )
+        table.add_row(*_cells(m, when), *([other] if any(others) else []))
     console.print(table)
     console.print(
         Text(f"{catalog.info(when).source}; tiered prices show the base tier.", style="dim")

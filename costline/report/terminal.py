@@ -56,7 +56,7 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
         (f"{title}\n", "bold"),
         f"First month {b.month}: {count(b.users)} users, ARPU {usd(b.arpu_usd)}, revenue "
         f"{usd(b.revenue_usd)}, inference {usd(b.inference_cost_usd)} "
-        f"({usd(b.inference_cost_per_user_usd)} a user).\n",
+        f"({usd(b.inference_cost_per_user_usd)} a user); COGS {usd(b.cogs_usd)}.\n",
         "Gross margin ",
         (pct(b.gross_margin), "bold"),
         "  ·  inference COGS / ARPU ",
@@ -169,17 +169,22 @@ def render_terminal(result: Result, console: Console, timeline_every: int = 3) -
     shown = result.timeline[::timeline_every]
     if result.timeline[-1] not in shown:
         shown.append(result.timeline[-1])
+    has_fees = any(m.variable_cost_usd for m in result.timeline)
     console.print(
         _table(
             f"Timeline (every {timeline_every} months)",
-            ["month", "users", "inference", "fixed", "amortised", "revenue", "margin"],
+            ["month", "users", "inference", "fixed"]
+            + (["fees & seats"] if has_fees else [])
+            + ["amortised", "COGS", "revenue", "margin"],
             [
                 [
                     m.month,
                     count(m.users),
                     usd(m.inference_cost_usd),
                     usd(m.fixed_cost_usd),
+                    *([usd(m.variable_cost_usd)] if has_fees else []),
                     usd(m.amortised_one_time_usd),
+                    usd(m.cogs_usd),
                     usd(m.revenue_usd),
                     pct(m.gross_margin),
                 ]

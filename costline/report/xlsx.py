@@ -634,7 +634,12 @@ def write_workbook(
         ("Monthly active users", "=Monthly!B3", b.users, book.number),
         ("Revenue", "=Monthly!J3", b.revenue_usd, book.money),
         ("Inference cost", "=Monthly!E3", b.inference_cost_usd, book.money),
-        ("COGS (inference + fixed + amortised)", "=Monthly!I3", b.cogs_usd, book.money),
+        (
+            "COGS (inference + fixed + fees and seats + amortised)",
+            "=Monthly!I3",
+            b.cogs_usd,
+            book.money,
+        ),
         ("Gross margin", "=Monthly!K3", b.gross_margin, book.pct),
         ("Inference COGS / ARPU", "=Monthly!L3", b.cogs_share_of_arpu, book.pct),
     ]

@@ -102,8 +102,7 @@ def with_sliders(scenario: Scenario, sliders: Sliders, label: str = "<scenario>"
     if s.monthly_growth is not None:
         if users.get("by_month"):
             raise InputError(
-                "the scenario gives users month by month (users.by_month): growth does not "
-                "apply",
+                "the scenario gives users month by month (users.by_month): growth does not apply",
                 field="sliders.monthly_growth",
             )
         users["monthly_growth"] = s.monthly_growth

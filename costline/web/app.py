@@ -99,7 +99,8 @@ class TrainBody(_Body):
     tokens: Annotated[float, Field(gt=0)]
     """Training tokens (e.g. 1.5e12)."""
     active_params: Annotated[float, Field(gt=0)] | None = None
-    gpu: str | None = None
+    gpu: Annotated[str, Field(min_length=1, max_length=200)]
+    """A GPU of `costline gpus` (e.g. h100-sxm)."""
     gpus: Annotated[int, Field(ge=1)] | None = None
     mfu: Annotated[float, Field(gt=0, le=1)] | None = None
     usd_per_gpu_hour: Annotated[float, Field(ge=0)] | None = None
@@ -155,6 +156,11 @@ class SortedLines(BaseModel):
     summary: BillSummary
     agreement: Agreement | None = None
     problems: list[tuple[int, str]] = []
+
+
+class ExerciseItem(BaseModel):
+    description: str
+    bucket: Literal["training", "inference", "other"]
 
 
 class Reject(BaseModel):
@@ -286,6 +292,8 @@ def create_app(
         description="Unit economics of an AI product: the page's JSON API.",
     )
 
+    app.add_middleware(Guard, hosts=hosts)
+
     def load(text: str) -> Scenario:
         return parse_scenario(text, "yaml", "scenario")
 
@@ -307,11 +315,16 @@ def create_app(
         text = env.get_template("index.html").render(
             version=__version__,
             examples=list(_examples()),
+            first="support-copilot",
             scenario=scenario or "",
             upload_mb=UPLOAD_LIMIT_BYTES // (1024 * 1024),
             as_of=cl.as_of.isoformat(),
         )
         return HTMLResponse(text)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/vendor/vega.js", include_in_schema=False)
     def vega() -> Response:
@@ -412,13 +425,7 @@ def create_app(
         """Catalog models matching `q`, with prices and shutdown dates."""
         from costline.report.json_report import _catalog_model
 
-        retirements = cl.catalogs.retirements
-        rows = []
-        for m in cl.models(q, limit=limit, unit=unit):
-            gone = retirements.of(m.ref)
-            shutdown = None if gone is None else gone.shutdown.isoformat()
-            rows.append(ModelRow(**_catalog_model(m), shutdown=shutdown))
-        return rows
+        return [ModelRow(**_catalog_model(m)) for m in cl.models(q, limit=limit, unit=unit)]
 
     @app.get("/api/open-models")
     def open_models() -> list[dict[str, Any]]:
@@ -459,6 +466,14 @@ def create_app(
             agreement=found.agreement,
             problems=found.problems,
         )
+
+    @app.get("/api/exercise")
+    def exercise() -> list[ExerciseItem]:
+        """The sorting exercise's line items, each with the bucket it belongs in."""
+        import yaml
+
+        data = yaml.safe_load((HERE / "exercise.yml").read_text(encoding="utf-8"))
+        return [ExerciseItem(**item) for item in data["items"]]
 
     @app.post("/api/classify")
     def classify(body: ClassifyBody) -> SortedLines:
@@ -579,6 +594,8 @@ def _price_logs(cl: Costline, data: bytes, kind: str) -> PricedLogs:
                     rejects.append(
                         Reject(line=str(row.get("line", "")), reason=row.get("reason", ""))
                     )
-        ingested = ingested.model_copy(update={"output": "", "rejects": ""})
+        # the temporary folder is ours: the page's figures name the upload, not it
+        formats = {kind_: ["upload"] for kind_ in ingested.formats}
+        ingested = ingested.model_copy(update={"output": "", "rejects": "", "formats": formats})
         usage = usage.model_copy(update={"source": "upload"})
         return PricedLogs(ingest=ingested, usage=usage, rejects=rejects)

@@ -1,0 +1,246 @@
+"""The web page's JSON API through the ASGI test client: the same figures as the library,
+sliders worked by hand, errors with their field, the Host check, size limits, saved
+scenarios with history, uploads and downloads; schemathesis against the OpenAPI document."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from costline.web.app import BODY_LIMIT_BYTES, create_app
+from costline.web.store import ScenarioStore
+
+from .conftest import EXAMPLES, LIBRARY
+
+COPILOT = (EXAMPLES / "support-copilot.yaml").read_text()
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(LIBRARY, store=ScenarioStore(tmp_path / "saved.sqlite"), hosts=["testserver"])
+
+
+@pytest.fixture
+def client(app):
+    return TestClient(app)
+
+
+def test_the_page_and_its_assets_are_served_from_the_package(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'src="/vendor/vega.js"' in page.text and "support-copilot" in page.text
+    assert "http://" not in page.text.replace("http://127.0.0.1", "")  # nothing from outside
+    assert "vegaEmbed" in client.get("/vendor/vega.js").text
+    assert client.get("/static/app.js").status_code == 200
+
+
+def test_a_full_evaluation_is_what_run_prints(client):
+    out = client.post("/api/evaluate", json={"yaml": COPILOT}).json()
+    run = LIBRARY.run(EXAMPLES / "support-copilot.yaml")
+    assert out["precision"] == "full"
+    assert out["result"]["blended"]["gross_margin"] == run.blended.gross_margin
+    assert [f["cost_per_query"]["p95"] for f in out["result"]["features"]] == [
+        f.cost_per_query.p95 for f in run.features
+    ]
+    assert set(out["charts"]) >= {"revenue-vs-cogs", "gross-margin", "scale"}
+
+
+def test_a_preview_is_quicker_and_says_so(client):
+    out = client.post("/api/evaluate", json={"yaml": COPILOT, "preview": True}).json()
+    assert out["precision"] == "preview"
+    assert out["result"]["simulation"]["query_samples"] < 50_000
+
+
+def test_sliders_by_hand(client):
+    # ARPU of the copilot: 0.7 x $29 + 0.3 x $59 = $38; 1,000 users at twice the price
+    body = {"yaml": COPILOT, "preview": True}
+    base = client.post("/api/evaluate", json=body).json()["result"]["blended"]
+    slid = client.post(
+        "/api/evaluate",
+        json={**body, "sliders": {"users_start": 1000, "plan_price_factor": 2}},
+    ).json()["result"]["blended"]
+    assert slid["revenue_usd"] == pytest.approx(1000 * 2 * 38)
+    # inference is linear in queries: twice the queries, twice the bill (same draws)
+    doubled = client.post("/api/evaluate", json={**body, "sliders": {"queries_factor": 2}}).json()[
+        "result"
+    ]["blended"]
+    assert doubled["inference_cost_usd"] == pytest.approx(2 * base["inference_cost_usd"])
+
+
+def test_sliders_write_back_into_the_yaml(client):
+    text = client.post("/api/yaml", json={"yaml": COPILOT, "sliders": {"monthly_growth": 0.12}})
+    data = yaml.safe_load(text.json()["yaml"])
+    assert data["users"]["monthly_growth"] == 0.12
+    assert data["plans"][0] == {"name": "team", "price_usd_per_month": 29.0, "share": 0.7}
+
+
+def test_a_bad_value_is_a_422_naming_the_field(client):
+    bad = COPILOT.replace("start: 2000 ", "start: -5 ")
+    response = client.post("/api/evaluate", json={"yaml": bad})
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "users.start"
+    assert "greater than 0" in problem["msg"]
+
+
+def test_a_percent_slip_in_a_slider_is_a_422_with_the_hint(client):
+    response = client.post(
+        "/api/evaluate", json={"yaml": COPILOT, "sliders": {"cache_hit_rate": 30}}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "cache_hit_rate"
+
+
+def test_a_routing_slider_needs_its_model(client):
+    response = client.post(
+        "/api/evaluate", json={"yaml": COPILOT, "sliders": {"routing_share": 0.3}}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "sliders.route_to"
+
+
+def test_another_sites_host_header_is_refused(client):
+    response = client.get("/", headers={"host": "attacker.example:8000"})
+    assert response.status_code == 400
+    assert "unexpected Host header" in response.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
+    response = client.post(
+        "/api/check",
+        content=b'{"yaml": "' + b"x" * (BODY_LIMIT_BYTES + 10) + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+def test_an_example_is_named_never_a_path(client):
+    assert client.get("/api/examples/support-copilot").json()["yaml"] == COPILOT
+    assert client.get("/api/examples/..%2Fpyproject").status_code == 404
+    assert client.get("/api/examples/%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_saves_keep_their_history_and_a_failed_save_loses_nothing(client):
+    first = client.post("/api/scenarios/seed round", json={"yaml": COPILOT, "note": "v1"})
+    changed = COPILOT.replace("monthly_growth: 0.08", "monthly_growth: 0.12")
+    second = client.post("/api/scenarios/seed round", json={"yaml": changed})
+    assert (first.json()["version"], second.json()["version"]) == (1, 2)
+    broken = client.post("/api/scenarios/seed round", json={"yaml": "users: {start: -1}"})
+    assert broken.status_code == 422
+    (saved,) = client.get("/api/scenarios").json()
+    assert [v["version"] for v in saved["versions"]] == [2, 1]
+    assert client.get("/api/scenarios/seed round?version=1").json()["yaml"] == COPILOT
+    assert client.get("/api/scenarios/seed round").json()["yaml"] == changed
+    assert client.get("/api/scenarios/nothing").status_code == 404
+
+
+def test_two_saves_compare_over_the_horizon(client):
+    changed = COPILOT.replace("monthly_growth: 0.08", "monthly_growth: 0.12")
+    d = client.post("/api/diff", json={"before": COPILOT, "after": changed}).json()
+    expected = LIBRARY.diff(
+        LIBRARY.load(EXAMPLES / "support-copilot.yaml"), yaml.safe_load(changed)
+    )
+    assert [c["name"] for c in d["horizon"]] == [c.name for c in expected.horizon]
+    assert [c["after"] for c in d["horizon"]] == [c.after for c in expected.horizon]
+
+
+def test_the_exercise_is_sorted_by_the_same_classifier(client):
+    items = client.get("/api/exercise").json()
+    assert {i["bucket"] for i in items} == {"training", "inference", "other"}
+    lines = [i["description"] for i in items]
+    out = client.post("/api/classify", json={"lines": lines}).json()
+    library = LIBRARY.classify(lines)
+    assert [c["bucket"] for c in out["items"]] == [c.bucket for c in library.items]
+    assert all(c["reason"] for c in out["items"])
+
+
+def test_a_bill_csv_is_sorted_with_its_amounts(client):
+    text = (EXAMPLES / "bills" / "items.csv").read_text()
+    out = client.post(
+        "/api/classify/csv?amount=amount", content=text, headers={"content-type": "text/csv"}
+    ).json()
+    library = LIBRARY.classify(EXAMPLES / "bills" / "items.csv", amount_column="amount")
+    assert [c["amount"] for c in out["items"]] == [c.amount for c in library.items]
+
+
+def test_an_uploaded_log_is_priced_as_ingest_prices_it(client, tmp_path):
+    log = EXAMPLES / "logs" / "openai.jsonl"
+    out = client.post("/api/logs?kind=jsonl", content=log.read_bytes())
+    assert out.status_code == 200, out.text
+    body = out.json()
+    expected = LIBRARY.ingest(str(log), tmp_path / "priced.parquet")
+    assert body["ingest"]["rows_priced"] == expected.rows_priced
+    assert body["ingest"]["total_cost_usd"] == pytest.approx(expected.total_cost_usd, rel=1e-12)
+    assert str(tmp_path) not in json.dumps(body) and "/tmp" not in json.dumps(body)
+    assert body["usage"]["groups"]
+
+
+def test_an_empty_or_unreadable_upload_is_a_422(client):
+    assert client.post("/api/logs?kind=jsonl", content=b"").status_code == 422
+    garbage = client.post("/api/logs?kind=parquet", content=b"\x00\xffnot parquet")
+    assert garbage.status_code == 422
+    assert "the uploaded file" in garbage.json()["detail"][0]["msg"]
+    assert client.post("/api/logs?kind=exe", content=b"x").status_code == 422
+
+
+def test_the_spreadsheet_downloads_and_opens(client):
+    import openpyxl
+
+    response = client.post("/api/export/xlsx", json={"yaml": COPILOT})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert "Summary" in book.sheetnames
+
+
+def test_the_brief_and_report_download(client):
+    md = client.post("/api/export/md", json={"yaml": COPILOT})
+    assert md.status_code == 200 and md.text.startswith("#")
+    html = client.post("/api/export/html", json={"yaml": COPILOT})
+    assert html.status_code == 200 and "<html" in html.text
+
+
+def test_the_model_picker_shows_prices_and_shutdowns(client):
+    rows = {r["ref"]: r for r in client.get("/api/models?q=gpt-4o-mini").json()}
+    shutdown = LIBRARY.catalogs.retirements.of("openai:gpt-4o-mini")
+    assert shutdown is not None
+    assert rows["openai:gpt-4o-mini"]["shutdown"] == shutdown.shutdown.isoformat()
+    assert rows["openai:gpt-4o-mini"]["input_usd_per_mtok"] is not None
+
+
+def test_the_calculators_answer_as_the_library(client):
+    body = {"params": 8e9, "tokens": 1.5e12, "gpu": "h100-sxm", "gpus": 64}
+    train = client.post("/api/train", json=body).json()
+    assert train == json.loads(LIBRARY.train(**body).model_dump_json())  # type: ignore[arg-type]
+    served = client.post(
+        "/api/selfhost", json={"model": "llama-3.1-8b", "gpu": "l4", "output_tokens": 300}
+    ).json()
+    expected = LIBRARY.selfhost("llama-3.1-8b", "l4", output_tokens=300)
+    assert served == json.loads(expected.model_dump_json())
+    unknown = client.post("/api/selfhost", json={"model": "nope", "gpu": "l4"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["msg"]
+    bad = client.post("/api/train", json={"params": -1, "tokens": 1e12, "gpu": "h100-sxm"})
+    assert bad.status_code == 422
+
+
+def test_the_openapi_document_lists_every_page_action(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/evaluate",
+        "/api/brief",
+        "/api/levers",
+        "/api/models",
+        "/api/train",
+        "/api/selfhost",
+        "/api/breakeven",
+        "/api/classify",
+        "/api/logs",
+        "/api/scenarios/{name}",
+        "/api/export/{kind}",
+        "/api/diff",
+    ):
+        assert path in paths, path
