@@ -4,6 +4,8 @@ price catalog, and a fixed as-of date."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,17 @@ def cl() -> Costline:
 @pytest.fixture(scope="session")
 def catalog(cl: Costline) -> PriceCatalog:
     return cl.catalogs.prices
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, which Playwright drives (it downloads no browser of its own)."""
+    found = shutil.which("chromium")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    return found
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

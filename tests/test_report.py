@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,16 +13,6 @@ from costline.cli import app
 from .conftest import EXAMPLES
 
 ARGS = ["--samples", "2000", "--users", "500", "--as-of", "2026-11-26"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    return found
 
 
 @pytest.mark.parametrize(

@@ -244,3 +244,32 @@ def test_the_openapi_document_lists_every_page_action(client):
         "/api/diff",
     ):
         assert path in paths, path
+
+
+def test_a_port_in_use_is_one_clear_error(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from costline.cli import app as cli
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        out = CliRunner().invoke(
+            cli, ["serve", "--port", str(port), "--db", str(tmp_path / "s.sqlite")]
+        )
+    assert out.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in out.output
+    assert "--port 0" in out.output and "Traceback" not in out.output
+
+
+def test_a_scenario_that_does_not_validate_is_refused_before_serving(tmp_path):
+    from typer.testing import CliRunner
+
+    from costline.cli import app as cli
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("start: 2026-12\nusers: {start: -1}\n")
+    out = CliRunner().invoke(cli, ["serve", str(bad), "--db", str(tmp_path / "s.sqlite")])
+    assert out.exit_code == 2
+    assert str(bad) in out.output and "Traceback" not in out.output

@@ -524,7 +524,9 @@ def create_app(
         return saved.save(name, body.yaml, body.note)
 
     @app.get("/api/scenarios/{name}")
-    def saved_one(name: str, version: int | None = None) -> SavedVersion:
+    def saved_one(
+        name: str, version: Annotated[int | None, Query(ge=1, le=2**31)] = None
+    ) -> SavedVersion:
         """A saved scenario with its YAML: the latest version, or `version`."""
         return saved.get(name, version)
 

@@ -597,7 +597,8 @@ $("#compare").addEventListener("click", async () => {
   const picked = $$(".pick:checked");
   if (picked.length !== 2) { showError($("#save-error"), "tick two versions to compare"); return; }
   const [a, b] = await Promise.all(picked.map((p) => api(`/api/scenarios/${encodeURIComponent(p.dataset.name)}?version=${p.dataset.version}`)));
-  const [before, after] = a.saved_at <= b.saved_at ? [a, b] : [b, a];
+  const earlier = a.saved_at < b.saved_at || (a.saved_at === b.saved_at && a.version < b.version);
+  const [before, after] = earlier ? [a, b] : [b, a];
   try {
     const d = await api("/api/diff", { before: before.yaml, after: after.yaml });
     const fmt = (c, x) => (c.kind === "share" ? pct(x) : c.kind === "count" ? num(x ?? 0) : usd(x));
