@@ -90,8 +90,36 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _serve(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`costline serve ...` runs until stopped: start it, load the page it prints, stop it."""
+    import urllib.request
+
+    with subprocess.Popen(
+        ["bash", "-c", f"exec {line}"],
+        cwd=cwd,
+        env={**env, "BROWSER": "true"},  # --open: a browser that opens nothing
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        code = 0
+        try:
+            url = first.split()[2]
+            with urllib.request.urlopen(url, timeout=30) as page:
+                code = 0 if page.status == 200 else 1
+        except (IndexError, OSError) as exc:
+            code, first = 1, f"{first} ({exc})"
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(line, code, first, err)
+
+
 def _run(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": f"{SCRIPTS}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if line.startswith("costline serve"):
+        return _serve(line.split(" #")[0], cwd, env)
     return subprocess.run(
         ["bash", "-o", "pipefail", "-c", line],
         cwd=cwd,

@@ -52,7 +52,7 @@ def page(chromium, server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         context = browser.new_context(
-            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+            viewport={"width": 1400, "height": 1400}, accept_downloads=True
         )
         tab = context.new_page()
         tab.on("pageerror", lambda e: errors.append(str(e)))

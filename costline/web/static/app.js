@@ -262,6 +262,8 @@ function resetSliders() {
     box.value = defaults[name];
     $(`output[for=${spec.id}]`).textContent = spec.show(spec.to(Number(box.value)));
   }
+  // the slider's steps round; until it moves, it shows the scenario's own figure
+  $("output[for=s-users]").textContent = num(users);
 }
 
 function sliderValues() {
