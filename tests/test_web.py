@@ -273,3 +273,32 @@ def test_a_scenario_that_does_not_validate_is_refused_before_serving(tmp_path):
     out = CliRunner().invoke(cli, ["serve", str(bad), "--db", str(tmp_path / "s.sqlite")])
     assert out.exit_code == 2
     assert str(bad) in out.output and "Traceback" not in out.output
+
+
+def test_a_scenario_is_fitted_to_uploaded_logs_as_fit_does(client, tmp_path):
+    log = EXAMPLES / "logs" / "openai.jsonl"
+    out = client.post("/api/logs/fit?kind=jsonl", content=log.read_bytes())
+    assert out.status_code == 200, out.text
+    body = out.json()
+    LIBRARY.ingest(str(log), tmp_path / "usage.parquet")
+    expected = LIBRARY.fit(tmp_path / "usage.parquet")
+    assert body["modelled_cost_usd"] == expected.modelled_cost_usd
+    assert body["gap"] == expected.gap
+    fitted, by_fit = yaml.safe_load(body["yaml"]), yaml.safe_load(expected.text)
+    # the name says where the usage came from: the upload, not a temporary folder
+    assert fitted.pop("name") == "fitted from the uploaded logs (2026-11)"
+    by_fit.pop("name")
+    assert fitted == by_fit
+    assert "/tmp" not in body["yaml"]
+
+
+def test_the_brief_and_the_levers_are_the_librarys(client):
+    margin = (EXAMPLES / "margin-levers.yaml").read_text()
+    brief = client.post("/api/brief", json={"yaml": margin}).json()
+    expected = LIBRARY.brief(EXAMPLES / "margin-levers.yaml")
+    assert "result" not in brief["brief"]
+    assert brief["brief"]["verdict"]["gross_margin"] == expected.verdict.gross_margin.model_dump()
+    assert brief["markdown"].startswith("#")
+    levers = client.post("/api/levers", json={"yaml": margin}).json()
+    waterfall = LIBRARY.levers(EXAMPLES / "margin-levers.yaml")
+    assert [s["saving_usd"] for s in levers["steps"]] == [s.saving_usd for s in waterfall.steps]

@@ -133,6 +133,12 @@ def test_an_uploaded_log_is_priced_and_summarised(page):
     page.wait_for_selector("#log-summary table", timeout=30_000)
     text = page.inner_text("#log-summary")
     assert "rows priced" in text and "By feature" in text
+    page.click("#fit")
+    page.wait_for_selector("#fit-summary p", timeout=30_000)
+    assert "Fitted to 2026-11" in page.inner_text("#fit-summary")
+    page.wait_for_function(
+        "document.querySelector('#yaml').value.includes('fitted from the uploaded logs')"
+    )
 
 
 def test_two_saves_are_kept_and_compared(page):

@@ -22,11 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costline.api import Costline
 from costline.engine.breakeven import Breakeven
+from costline.engine.brief import Brief
 from costline.engine.classify import Agreement, BillSummary, Classification
 from costline.engine.diff import Diff
 from costline.engine.evaluation import Evaluation
 from costline.engine.selfhost import ServingPoint
 from costline.engine.training import TrainingEstimate
+from costline.engine.waterfall import Waterfall
 from costline.errors import InputError, ScenarioError
 from costline.ingest.summaries import IngestSummary, UsageSummary
 from costline.scenario.models import Scenario
@@ -41,7 +43,7 @@ BODY_LIMIT_BYTES = 2 * 1024 * 1024
 """Largest JSON body a request may send (a scenario is a few kB)."""
 UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 """Largest log or bill file the page uploads (the page says so)."""
-UPLOAD_PATHS = ("/api/logs", "/api/classify/csv")
+UPLOAD_PATHS = ("/api/logs", "/api/logs/fit", "/api/classify/csv")
 MAX_REJECTS_SHOWN = 50
 
 LOG_KINDS = ("jsonl", "json", "csv", "parquet")
@@ -134,6 +136,13 @@ class Evaluated(Evaluation):
     charts: dict[str, dict[str, Any]]
 
 
+class Briefed(BaseModel):
+    """The CTO brief, and the same as Markdown."""
+
+    brief: Brief
+    markdown: str
+
+
 class Checked(BaseModel):
     """A scenario that passed the CLI's validation."""
 
@@ -175,6 +184,20 @@ class PricedLogs(BaseModel):
     usage: UsageSummary
     rejects: list[Reject]
     """The first rejected rows with their line and reason."""
+
+
+class FittedScenario(BaseModel):
+    """A scenario fitted to the latest month of uploaded logs, and how close it comes."""
+
+    yaml: str
+    """The scenario as `costline fit` writes it (plans are a placeholder to edit)."""
+    observed: dict[str, Any]
+    """month, users, calls, cost_usd, fitted_on."""
+    modelled_cost_usd: float
+    """The fitted scenario's first-month inference cost (USD)."""
+    gap: float
+    """modelled / observed - 1."""
+    warnings: list[str]
 
 
 class ModelRow(BaseModel):
@@ -384,20 +407,21 @@ def create_app(
         charts = chart_specs(outcome.result, outcome.waterfall, outcome.crossing)
         return Evaluated(**dict(outcome), charts=charts)
 
-    @app.post("/api/brief")
-    def brief(body: WithSliders) -> dict[str, Any]:
+    @app.post(
+        "/api/brief",
+        # each carries a whole Result for the views: /api/evaluate returns that one
+        response_model_exclude={"brief": {"result": True, "verdict": {"waterfall": {"result"}}}},
+    )
+    def brief(body: WithSliders) -> Briefed:
         """The CTO brief: the five questions, answered (JSON, and as Markdown)."""
-        import json
-
         from costline.report.brief import render_brief_markdown
-        from costline.report.json_report import to_json
         from costline.scenario.sliders import with_sliders
 
         outcome = cl.brief(with_sliders(load(body.yaml), body.sliders, "scenario"))
-        return {"brief": json.loads(to_json(outcome)), "markdown": render_brief_markdown(outcome)}
+        return Briefed(brief=outcome, markdown=render_brief_markdown(outcome))
 
     @app.post("/api/levers", response_model_exclude={"result"})
-    def levers(body: LeversBody) -> Any:
+    def levers(body: LeversBody) -> Waterfall:
         """Which levers fix the margin: the waterfall of each lever's saving."""
         return cl.levers(load(body.yaml), what_if=body.what_if, features=body.features)
 
@@ -508,6 +532,17 @@ def create_app(
         data = await request.body()
         return await run_in_threadpool(_price_logs, cl, data, kind)
 
+    @app.post("/api/logs/fit")
+    async def fit_logs(
+        request: Request,
+        kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
+    ) -> FittedScenario:
+        """Fit a scenario to an uploaded log file's latest complete month."""
+        from starlette.concurrency import run_in_threadpool
+
+        data = await request.body()
+        return await run_in_threadpool(_fit_logs, cl, data, kind)
+
     # -- saved scenarios ---------------------------------------------------------------
 
     @app.get("/api/scenarios")
@@ -571,13 +606,38 @@ def _download(data: bytes, filename: str, media: str) -> Response:
     )
 
 
-def _price_logs(cl: Costline, data: bytes, kind: str) -> PricedLogs:
-    """Price uploaded log bytes in a temporary folder; no name of the user's is used."""
+def _uploaded(data: bytes, kind: str, folder: str) -> Path:
     if not data.strip():
         raise InputError("the uploaded file is empty", field="file")
+    log = Path(folder) / f"upload.{kind}"
+    log.write_bytes(data)
+    return log
+
+
+def _fit_logs(cl: Costline, data: bytes, kind: str) -> FittedScenario:
+    """Ingest uploaded log bytes and fit a scenario to them, in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="costline-") as folder:
-        log = Path(folder) / f"upload.{kind}"
-        log.write_bytes(data)
+        log = _uploaded(data, kind, folder)
+        try:
+            priced = Path(folder) / "priced.parquet"
+            cl.ingest(str(log), priced)
+            fitted = cl.fit(priced)
+        except InputError as err:
+            text = str(err).replace(str(log), "the uploaded file").replace(folder + "/", "")
+            raise InputError(text, "file") from None
+        return FittedScenario(
+            yaml=fitted.text.replace(str(Path(folder) / "priced.parquet"), "the uploaded logs"),
+            observed=fitted.observed,
+            modelled_cost_usd=fitted.modelled_cost_usd,
+            gap=fitted.gap,
+            warnings=fitted.warnings,
+        )
+
+
+def _price_logs(cl: Costline, data: bytes, kind: str) -> PricedLogs:
+    """Price uploaded log bytes in a temporary folder; no name of the user's is used."""
+    with tempfile.TemporaryDirectory(prefix="costline-") as folder:
+        log = _uploaded(data, kind, folder)
         out = Path(folder) / "priced.parquet"
         try:
             ingested = cl.ingest(str(log), out)

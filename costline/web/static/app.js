@@ -474,6 +474,23 @@ $("#log-file").addEventListener("change", async (e) => {
         table(["reason", "rows"], Object.entries(out.ingest.rejected_by_reason).map(([k, v]) => [k, num(v)])),
         table(["line", "reason"], out.rejects.map((r) => [r.line, r.reason])),
       ] : []));
+    $("#fit").hidden = false;
+  } catch (err) { box.textContent = ""; if (err instanceof ApiError) showError($("#log-error"), err); else throw err; }
+});
+
+$("#fit").addEventListener("click", async () => {
+  const file = $("#log-file").files[0];
+  if (!file) return;
+  const box = $("#fit-summary");
+  box.textContent = "Fitting…";
+  try {
+    const out = await api("/api/logs/fit?kind=" + $("#log-kind").value, file, { raw: true, contentType: "application/octet-stream" });
+    const o = out.observed;
+    box.replaceChildren(
+      el("p", {}, `Fitted to ${o.month}: ${num(o.users)} users, ${num(o.calls)} calls, ${usd(o.cost_usd)} observed; ` +
+        `the fitted scenario models ${usd(out.modelled_cost_usd)} (${(out.gap * 100).toFixed(1)}%). It is now in the Model tab: edit its plans.`),
+      ...out.warnings.map((w) => el("p", { class: "warning" }, w)));
+    setYaml(out.yaml);
   } catch (err) { box.textContent = ""; if (err instanceof ApiError) showError($("#log-error"), err); else throw err; }
 });
 
