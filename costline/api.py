@@ -406,7 +406,14 @@ class Costline:
             result = self._with_cases(loaded, label, result, run_one)
             if any(f.levers for f in loaded.features):
                 waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
-        crossing = None if self_host is None else self._breakeven_of(result, self_host, None)
+        crossing = None
+        if self_host is not None:
+            try:
+                crossing = self._breakeven_of(result, self_host, None)
+            except InputError as err:
+                # the scenario ran: what failed is the self-hosting option, so say so
+                where = "self_host" if err.field in (None, "model", "gpu") else err.field
+                raise InputError(err.template, field=where) from None
         return Evaluation(
             precision="preview" if preview else "full",
             result=result,

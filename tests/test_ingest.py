@@ -563,3 +563,23 @@ def test_a_prices_file_gives_the_scenario_s_own_price_type(tmp_path):
         with pytest.raises(InputError) as err:
             prices_from(bad)
         assert str(err.value).startswith(f"{bad}: {where}"), str(err.value)
+
+
+def test_the_shipped_parquet_export_prices_as_its_csv_does(tmp_path):
+    # the same 200 calls as examples/logs/export.csv, typed (timestamp, BIGINT tokens)
+    logs = Path(__file__).parent.parent / "examples" / "logs"
+    mapping = {
+        "timestamp": ["ts"],
+        "model": ["model"],
+        "input_tokens": ["prompt"],
+        "output_tokens": ["completion"],
+    }
+    from_parquet = ingest([str(logs / "export.parquet")], tmp_path / "p.parquet", mapping=mapping)
+    from_csv = ingest([str(logs / "export.csv")], tmp_path / "c.parquet", mapping=mapping)
+    assert from_parquet.rows_priced == from_csv.rows_priced == 200
+    assert from_parquet.rows_rejected == 0
+    assert from_parquet.total_cost_usd == pytest.approx(from_csv.total_cost_usd, rel=1e-12)
+    priced = rows(tmp_path / "p.parquet")
+    assert sum(reference(r) for r in priced) == pytest.approx(
+        Decimal(str(from_parquet.total_cost_usd)), rel=Decimal("1e-9")
+    )

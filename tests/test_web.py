@@ -11,6 +11,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from costline import parse_scenario
 from costline.web.app import BODY_LIMIT_BYTES, create_app
 from costline.web.store import ScenarioStore
 
@@ -76,6 +77,45 @@ def test_sliders_write_back_into_the_yaml(client):
     data = yaml.safe_load(text.json()["yaml"])
     assert data["users"]["monthly_growth"] == 0.12
     assert data["plans"][0] == {"name": "team", "price_usd_per_month": 29.0, "share": 0.7}
+
+
+def test_sliders_written_back_keep_the_founders_comments(client):
+    sliders = {"monthly_growth": 0.12, "plan_price_factor": 1.5}
+    text = client.post("/api/yaml", json={"yaml": COPILOT, "sliders": sliders}).json()["yaml"]
+    assert text.count("#") == COPILOT.count("#")
+    assert "  monthly_growth: 0.12   # +8% a month" in text  # the old comment, now stale
+    assert "  - {name: team, price_usd_per_month: 43.5, share: 0.7}" in text
+    assert parse_scenario(COPILOT, "yaml").features == parse_scenario(text, "yaml").features
+
+
+def test_the_form_edits_the_yaml_in_place(client):
+    edits = [
+        {"path": "plans[0].price_usd_per_month", "value": 35},
+        {"path": "monthly", "op": "append", "value": {"name": "status page", "usd_per_month": 29}},
+    ]
+    out = client.post("/api/edit", json={"yaml": COPILOT, "edits": edits}).json()
+    seats = "  - {name: helpdesk integration seats, usd_per_user: 0.50}\n"
+    expected = COPILOT.replace("price_usd_per_month: 29,", "price_usd_per_month: 35,")
+    expected = expected.replace(seats, seats + "  - {name: status page, usd_per_month: 29}\n")
+    assert out["yaml"] == expected
+    assert out["scenario"]["plans"][0]["price_usd_per_month"] == 35
+    # the document is what the file says, without the defaults the scenario fills
+    assert out["document"]["monthly"][-1] == {"name": "status page", "usd_per_month": 29}
+    assert "thresholds" not in out["document"] and "thresholds" in out["scenario"]
+
+
+def test_a_form_edit_that_breaks_the_scenario_is_a_422_naming_its_field(client):
+    response = client.post(
+        "/api/edit", json={"yaml": COPILOT, "edits": [{"path": "plans[1].share", "value": 0.5}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "plans"
+    assert "sum to 1.2" in response.json()["detail"][0]["msg"]
+    response = client.post(
+        "/api/edit", json={"yaml": COPILOT, "edits": [{"path": "plans[9].share", "value": 1}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "edits[0]"
 
 
 def test_a_bad_value_is_a_422_naming_the_field(client):

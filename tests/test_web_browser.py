@@ -99,6 +99,53 @@ def test_an_invalid_value_shows_its_error_beside_the_field(page):
     assert "users.start" in page.inner_text("#yaml-error")
 
 
+def test_each_plan_has_a_cost_per_user_card_with_the_run_figure(page):
+    run = LIBRARY.run(EXAMPLES / "support-copilot.yaml")
+    for plan in run.plans:
+        card = page.locator("#cards .card", has_text=f"Cost per user: {plan.name}")
+        median = float(card.locator(".value").inner_text().split()[0].lstrip("$"))
+        assert median == pytest.approx(plan.cost_per_user.median, abs=0.005)
+        assert "p95" in card.locator(".sub").inner_text()
+
+
+def test_the_form_adds_and_removes_rows_and_the_yaml_keeps_its_comments(page):
+    page.click("#form-panel summary")
+    cogs_before = page.inner_text("#cards .card:nth-child(3) .value")
+    page.click("text=+ monthly cost")
+    amount = page.locator('#form [data-path="monthly[4].usd_per_month"]')
+    amount.wait_for(timeout=10_000)
+    amount.fill("5000")
+    amount.dispatch_event("change")
+    row = "{name: monthly cost 5, usd_per_month: 5000}"
+    page.wait_for_function(f"document.querySelector('#yaml').value.includes('{row}')")
+    yaml_text = page.input_value("#yaml")
+    assert "# support agents active in the first month" in yaml_text
+    page.wait_for_function(
+        f"document.querySelector('#cards .card:nth-child(3) .value').innerText !== '{cogs_before}'"
+    )
+    # removing a plan leaves shares that do not sum to 1: refused, the YAML kept
+    page.click("[aria-label='Remove plan enterprise']")
+    error = page.locator('#form [data-path="plans"] + .field-error')
+    error.wait_for(timeout=10_000)
+    assert "sum to 0.7" in error.inner_text()
+    assert page.input_value("#yaml") == yaml_text
+
+
+def test_the_api_and_self_hosting_curves_are_drawn_when_asked(page):
+    page.select_option("#sh-model", "gpt-oss-120b")
+    page.select_option("#sh-gpu", "h100-sxm")
+    page.click("#sh-show")
+    page.wait_for_selector("#chart-breakeven svg", timeout=30_000)
+    assert not page.is_hidden("#sh-clear")
+    # a scenario with nothing on an API: the reason is shown, the figures still come
+    page.select_option("#example", "self-hosted-assistant")
+    page.click("#load-example")
+    page.wait_for_selector("#sh-error:not([hidden])", timeout=30_000)
+    assert "self-hosted already" in page.inner_text("#sh-error")
+    full(page)
+    assert page.locator("#chart-breakeven").count() == 0
+
+
 def test_cards_dragged_into_buckets_are_marked_right_or_wrong(page):
     page.click("[data-tab=sort]")
     page.click("#sort-exercise")

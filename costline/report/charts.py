@@ -9,7 +9,7 @@ from costline.engine.breakeven import Breakeven
 from costline.engine.result import Result
 from costline.engine.waterfall import Waterfall
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 WIDTH = 560
 HEIGHT = 260
 

@@ -75,6 +75,15 @@ def parse_scenario(text: str, kind: str, name: str = "<scenario>") -> Scenario:
     return scenario
 
 
+def parse_document(text: str, kind: str, name: str = "<scenario>") -> dict[str, Any]:
+    """Scenario text of `kind` as the plain mapping the user wrote (before validation
+    fills any default), e.g. for a form that shows only the fields a file sets."""
+    data = _parse(text, kind, name) if text.strip() else {}
+    if not isinstance(data, dict):
+        raise ScenarioError(name, None, "expected a mapping of scenario fields at the top level")
+    return data
+
+
 def percent_slip(scenario: Scenario) -> tuple[str, str] | None:
     """The first value that can only be a percentage written where a fraction goes (a
     price rise above 100% a year, an overhead above 100%), as (field path, message);

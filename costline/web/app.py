@@ -31,6 +31,7 @@ from costline.engine.training import TrainingEstimate
 from costline.engine.waterfall import Waterfall
 from costline.errors import InputError, ScenarioError
 from costline.ingest.summaries import IngestSummary, UsageSummary
+from costline.scenario.edit import Edit, edit_yaml, rewrite_yaml
 from costline.scenario.models import Scenario
 from costline.scenario.sliders import Sliders
 from costline.web.store import SavedScenario, SavedVersion, ScenarioStore, default_path
@@ -123,6 +124,12 @@ class ClassifyBody(_Body):
     """Cost lines, one description each."""
 
 
+class EditBody(ScenarioText):
+    """A scenario and the changes the form makes to it, applied in order."""
+
+    edits: Annotated[list[Edit], Field(min_length=1, max_length=50)]
+
+
 class SaveBody(ScenarioText):
     note: Annotated[str, Field(max_length=500)] = ""
 
@@ -147,6 +154,15 @@ class Checked(BaseModel):
     """A scenario that passed the CLI's validation."""
 
     scenario: Scenario
+    """With every default filled."""
+    document: dict[str, Any]
+    """Only what the YAML says, as written (for the form)."""
+
+
+class Edited(Checked):
+    """A scenario after the form's changes, with its YAML (comments and layout kept)."""
+
+    yaml: str
 
 
 class YamlText(BaseModel):
@@ -306,6 +322,7 @@ def create_app(
     loopback names); `scenario` is YAML the page opens with."""
     from costline import parse_scenario
     from costline._version import __version__
+    from costline.scenario.load import parse_document
 
     cl = costline or Costline()
     saved = store or ScenarioStore(default_path())
@@ -319,6 +336,9 @@ def create_app(
 
     def load(text: str) -> Scenario:
         return parse_scenario(text, "yaml", "scenario")
+
+    def document(text: str) -> dict[str, Any]:
+        return parse_document(text, "yaml", "scenario")
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, err: InputError) -> JSONResponse:
@@ -382,18 +402,24 @@ def create_app(
     @app.post("/api/check")
     def check(body: ScenarioText) -> Checked:
         """Validate a scenario as the CLI does; a 422 names the field."""
-        return Checked(scenario=load(body.yaml))
+        return Checked(scenario=load(body.yaml), document=document(body.yaml))
+
+    @app.post("/api/edit")
+    def edit(body: EditBody) -> Edited:
+        """Change fields of the scenario's YAML in place (set, delete, append to a list),
+        keeping its comments and layout; a 422 names the field when the result is not a
+        valid scenario, and the YAML sent stays as it was."""
+        text = edit_yaml(body.yaml, body.edits)
+        return Edited(yaml=text, scenario=load(text), document=document(text))
 
     @app.post("/api/yaml")
     def to_yaml(body: WithSliders) -> YamlText:
-        """The scenario with the sliders written into it, as YAML (comments are not kept)."""
-        import yaml
-
+        """The scenario with the sliders written into it, as YAML: the fields they change
+        are rewritten, everything else (comments, layout) stays as it was."""
         from costline.scenario.sliders import with_sliders
 
         slid = with_sliders(load(body.yaml), body.sliders, "scenario")
-        data = slid.model_dump(mode="json", exclude_unset=True)
-        return YamlText(yaml=yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return YamlText(yaml=rewrite_yaml(body.yaml, slid))
 
     @app.post("/api/evaluate", response_model_exclude={"waterfall": {"result"}})
     def evaluate(body: Evaluate) -> Evaluated:

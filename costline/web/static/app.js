@@ -71,7 +71,7 @@ for (const tab of $$("[role=tab]")) {
 
 // -- the scenario: YAML is the source of truth, the form edits it ---------------------------
 
-const state = { scenario: null, evalController: null, fullTimer: null, checkTimer: null };
+const state = { scenario: null, document: null, selfHost: null, evalController: null, fullTimer: null, checkTimer: null };
 const yamlBox = $("#yaml");
 
 function fieldErrors(err) {
@@ -110,8 +110,9 @@ function scheduleCheck(delay = 400) {
 
 async function checkYaml() {
   try {
-    const { scenario } = await api("/api/check", { yaml: yamlBox.value });
+    const { scenario, document } = await api("/api/check", { yaml: yamlBox.value });
     state.scenario = scenario;
+    state.document = document;
     if (!$("#form").contains(document.activeElement)) renderForm();
     if (state.resetSliders) { state.resetSliders = false; $("#s-route-to").value = ""; resetSliders(); }
     fieldErrors(null);
@@ -137,73 +138,135 @@ function setPath(obj, path, value) {
   o[parts[parts.length - 1]] = value;
 }
 
-async function formChanged(input) {
-  const scenario = structuredClone(state.scenario);
-  const raw = input.value.trim();
-  const value = input.dataset.kind === "number" && raw !== "" && !isNaN(Number(raw)) ? Number(raw) : raw;
-  setPath(scenario, input.dataset.path, value);
+// the form edits the YAML in place on the server (comments and layout kept); a change that
+// does not validate leaves the YAML as it was and puts the error beside its field
+async function edit(edits, { rerender = false } = {}) {
   try {
-    // JSON is YAML: the server validates it and writes it back as YAML
-    const { yaml } = await api("/api/yaml", { yaml: JSON.stringify(scenario) });
-    state.scenario = scenario;
-    yamlBox.value = yaml;
+    const out = await api("/api/edit", { yaml: yamlBox.value, edits });
+    yamlBox.value = out.yaml;
+    state.scenario = out.scenario;
+    state.document = out.document;
     fieldErrors(null);
+    if (rerender) renderForm();
     evaluate(true);
   } catch (err) {
     if (err instanceof ApiError) fieldErrors(err); else throw err;
   }
 }
 
+function formChanged(input) {
+  const raw = input.value.trim();
+  if (raw === "") return edit([{ path: input.dataset.path, op: "delete" }]);
+  const value = input.dataset.kind === "number" && !isNaN(Number(raw)) ? Number(raw) : raw;
+  return edit([{ path: input.dataset.path, value }]);
+}
+
 function input(label, path, kind = "number", extra = {}) {
-  const value = getPath(state.scenario, path);
+  const value = getPath(state.document, path);
   const box = el("input", { "data-path": path, "data-kind": kind, value: value ?? "", ...extra });
+  if (kind === "number") box.setAttribute("inputmode", "decimal");
   box.addEventListener("change", () => formChanged(box));
   return el("label", {}, label + " ", box);
 }
 
+// a quantity is a number, or {median, p95}, or {value}: one input per figure the file gives
 function quantityInputs(label, path) {
-  const q = getPath(state.scenario, path);
-  if (!q || typeof q !== "object") return [input(label, path)];
-  return Object.keys(q).filter((k) => k !== "samples" && q[k] !== null).map((k) => input(`${label} (${k})`, `${path}.${k}`));
+  const q = getPath(state.document, path);
+  if (!q || typeof q !== "object" || Array.isArray(q)) return [input(label, path)];
+  return Object.keys(q).filter((k) => k !== "samples").map((k) => input(`${label} (${k})`, `${path}.${k}`));
 }
 
+function button(text, onclick, extra = {}) {
+  return el("button", { type: "button", class: "small", ...extra, onclick }, text);
+}
+
+function removeButton(what, path) {
+  return button("Remove", () => edit([{ path, op: "delete" }], { rerender: true }),
+    { "aria-label": `Remove ${what}`, title: `Remove ${what}` });
+}
+
+function legend(text, path) {
+  return el("legend", path ? { "data-path": path } : {}, text);
+}
+
+const label = (key) => key.replaceAll("_", " ");
+
 function renderForm() {
-  const s = state.scenario;
+  const d = state.document;
   const form = $("#form");
   form.replaceChildren();
-  if (!s) return;
-  const users = s.users || {};
-  form.append(el("fieldset", {}, el("legend", {}, "Product"),
+  if (!d) return;
+  const users = d.users || {};
+  form.append(el("fieldset", {}, legend("Product"),
     input("Name", "name", "text"), input("Start (YYYY-MM)", "start", "text"),
     input("Months", "horizon_months"),
-    ...(users.by_month ? [] : [input("Users in month 1", "users.start"),
-      input("Monthly growth (0.08 = 8%)", "users.monthly_growth")])));
-  const plans = el("fieldset", {}, el("legend", {}, "Plans"));
-  (s.plans || []).forEach((_, i) => plans.append(el("div", { class: "row" },
+    ...(users.by_month ? [el("span", { class: "note" }, "users by month: edit them in the YAML")]
+      : [input("Users in month 1", "users.start"), input("Monthly growth (0.08 = 8%)", "users.monthly_growth"),
+        input("User cap", "users.cap")])));
+
+  const plans = el("fieldset", {}, legend("Plans (shares sum to 1)", "plans"));
+  (d.plans || []).forEach((p, i) => plans.append(el("div", { class: "row" },
     input("Plan", `plans[${i}].name`, "text"), input("USD a month", `plans[${i}].price_usd_per_month`),
-    input("Share of users", `plans[${i}].share`))));
+    input("Share of users", `plans[${i}].share`), removeButton(`plan ${p.name}`, `plans[${i}]`))));
+  plans.append(button("+ plan", () => edit([{ path: "plans", op: "append",
+    value: { name: `plan ${(d.plans || []).length + 1}`, price_usd_per_month: 0, share: 0 } }], { rerender: true })));
   form.append(plans);
-  (s.features || []).forEach((f, i) => {
-    const box = el("fieldset", {}, el("legend", {}, `Feature: ${f.name}`), input("Name", `features[${i}].name`, "text"));
-    if (f.model !== undefined && typeof f.model === "string") {
-      box.append(input("Model", `features[${i}].model`, "text", { list: "model-list", class: "model-pick" }));
+
+  const features = d.features || [];
+  features.forEach((f, i) => {
+    const at = `features[${i}]`;
+    const box = el("fieldset", {}, legend(`Feature: ${f.name}`, at),
+      input("Name", `${at}.name`, "text"), removeButton(`feature ${f.name}`, at));
+    if (typeof f.model === "string") {
+      box.append(input("Model", `${at}.model`, "text", { list: "model-list", class: "model-pick" }));
     }
-    for (const rate of ["queries_per_day", "queries_per_month"]) {
-      if (f.trigger && f.trigger[rate] != null) box.append(...quantityInputs(rate.replaceAll("_", " "), `features[${i}].trigger.${rate}`));
+    (f.routing || []).forEach((r, j) => {
+      if (typeof r.model === "string") {
+        box.append(el("div", { class: "row" },
+          input(`Route ${j + 1} model`, `${at}.routing[${j}].model`, "text", { list: "model-list", class: "model-pick" }),
+          input("share", `${at}.routing[${j}].share`)));
+      }
+    });
+    if (f.deployment) box.append(el("p", { class: "note" }, "Served on rented GPUs: edit the deployment in the YAML."));
+    const trigger = f.trigger || {};
+    box.append(input("Share of users who use it", `${at}.trigger.user_share`));
+    for (const rate of ["queries_per_day", "queries_per_month", "active_days_per_month"]) {
+      if (trigger[rate] != null) box.append(...quantityInputs(label(rate), `${at}.trigger.${rate}`));
     }
-    for (const part of ["input_tokens", "output_tokens"]) {
-      if (f.usage && f.usage[part] != null) box.append(...quantityInputs(part.replace("_", " "), `features[${i}].usage.${part}`));
+    for (const [key, value] of Object.entries(f.usage || {})) {
+      if (value === null || typeof value === "boolean") continue;
+      if (key.endsWith("_share")) box.append(input(label(key), `${at}.usage.${key}`));
+      else box.append(...quantityInputs(label(key), `${at}.usage.${key}`));
     }
     form.append(box);
   });
-  const rows = el("fieldset", {}, el("legend", {}, "Monthly and one-time rows"));
-  (s.monthly || []).forEach((m, i) => {
-    if (m.usd_per_month != null) rows.append(el("div", { class: "row" }, input("Monthly", `monthly[${i}].name`, "text"), input("USD a month", `monthly[${i}].usd_per_month`)));
+  if (features.length) {
+    const last = structuredClone(features[features.length - 1]);
+    last.name = `${last.name} (copy)`;
+    form.append(button("+ feature (a copy of the last, to change)", () => edit(
+      [{ path: "features", op: "append", value: last }], { rerender: true })));
+  }
+
+  const monthly = el("fieldset", {}, legend("Monthly costs (fixed, per user, per paying user, share of revenue)", "monthly"));
+  (d.monthly || []).forEach((m, i) => monthly.append(el("div", { class: "row" },
+    input("Monthly", `monthly[${i}].name`, "text"), input("USD a month", `monthly[${i}].usd_per_month`),
+    input("USD a user", `monthly[${i}].usd_per_user`), input("USD a paying user", `monthly[${i}].usd_per_paying_user`),
+    input("Share of revenue", `monthly[${i}].share_of_revenue`), removeButton(`monthly ${m.name}`, `monthly[${i}]`))));
+  monthly.append(button("+ monthly cost", () => edit([{ path: "monthly", op: "append",
+    value: { name: `monthly cost ${(d.monthly || []).length + 1}`, usd_per_month: 0 } }], { rerender: true })));
+  form.append(monthly);
+
+  const once = el("fieldset", {}, legend("One-time costs (amortised straight-line)", "one_time"));
+  (d.one_time || []).forEach((o, i) => {
+    const row = el("div", { class: "row" }, input("One-time", `one_time[${i}].name`, "text"));
+    if (o.training || o.fine_tune) row.append(el("span", { class: "note" }, `${o.kind || "training"} run, estimated by costline (edit it in the YAML)`));
+    else row.append(input("USD", `one_time[${i}].amount_usd`));
+    row.append(input("Over months", `one_time[${i}].amortise_months`), removeButton(`one-time ${o.name}`, `one_time[${i}]`));
+    once.append(row);
   });
-  (s.one_time || []).forEach((o, i) => {
-    if (o.amount_usd != null) rows.append(el("div", { class: "row" }, input("One-time", `one_time[${i}].name`, "text"), input("USD", `one_time[${i}].amount_usd`)));
-  });
-  form.append(rows);
+  once.append(button("+ one-time cost", () => edit([{ path: "one_time", op: "append",
+    value: { name: `one-time cost ${(d.one_time || []).length + 1}`, amount_usd: 0 } }], { rerender: true })));
+  form.append(once);
   for (const pick of $$(".model-pick", form)) pick.addEventListener("input", () => searchModels(pick.value));
 }
 
@@ -290,10 +353,20 @@ $("#bake").addEventListener("click", async () => {
   try {
     const { yaml } = await api("/api/yaml", { yaml: yamlBox.value, sliders: sliderValues() });
     yamlBox.value = yaml;
-    const { scenario } = await api("/api/check", { yaml });
+    const { scenario, document } = await api("/api/check", { yaml });
     state.scenario = scenario;
-    $("#s-route-to").value = "";
+    state.document = document;
+    // cache and routing are levers over the scenario, not fields of it: they stay set
+    const levers = { cache: $("#s-cache").value, route: $("#s-route").value };
+    const kept = ["cache", "route"].filter((name) => touched.has(name));
     resetSliders();
+    for (const name of kept) {
+      touched.add(name);
+      const spec = sliders[name];
+      $("#" + spec.id).value = levers[name];
+      $(`output[for=${spec.id}]`).textContent = spec.show(spec.to(Number(levers[name])));
+    }
+    if (!kept.includes("route")) $("#s-route-to").value = "";
     renderForm();
     evaluate(true);
   } catch (err) { if (err instanceof ApiError) fieldErrors(err); else throw err; }
@@ -310,9 +383,11 @@ async function evaluate(preview) {
   const badge = $("#precision");
   badge.textContent = preview ? "computing…" : "settling on full precision…";
   try {
-    const out = await api("/api/evaluate", { yaml: yamlBox.value, sliders: sliderValues(), preview },
-      { signal: controller.signal });
-    fieldErrors(null);
+    const body = { yaml: yamlBox.value, sliders: sliderValues(), preview };
+    if (state.selfHost) body.self_host = state.selfHost;
+    const out = await api("/api/evaluate", body, { signal: controller.signal });
+    // a form edit that was refused keeps its error: the figures are of the YAML as it was
+    showError($("#slider-error"), null);
     renderResults(out);
     const sim = out.result.simulation;
     badge.textContent = out.precision === "preview"
@@ -323,9 +398,26 @@ async function evaluate(preview) {
   } catch (err) {
     if (err.name === "AbortError") return;
     badge.textContent = "";
-    if (err instanceof ApiError) fieldErrors(err); else throw err;
+    if (!(err instanceof ApiError)) throw err;
+    const field = (err.detail[0] || {}).field || "";
+    if (state.selfHost && field === "self_host") {
+      // the self-hosting option does not apply: say why and show the figures without it
+      showError($("#sh-error"), err);
+      setSelfHost(null);
+    } else fieldErrors(err);
   }
 }
+
+function setSelfHost(value) {
+  state.selfHost = value;
+  $("#sh-clear").hidden = !value;
+  evaluate(true);
+}
+$("#sh-show").addEventListener("click", () => {
+  showError($("#sh-error"), null);
+  setSelfHost(`${$("#sh-model").value}@${$("#sh-gpu").value}`);
+});
+$("#sh-clear").addEventListener("click", () => setSelfHost(null));
 
 function card(title, value, sub, meter) {
   const c = el("div", { class: "card" }, el("h4", {}, title), el("div", { class: "value" }, value));
@@ -369,6 +461,10 @@ function renderResults(out) {
   for (const f of r.features) {
     cards.push(card(`Cost per query: ${f.name}`, `${usd(f.cost_per_query.median)} median`,
       `${usd(f.cost_per_query.p95)} p95`));
+  }
+  for (const p of r.plans) {
+    cards.push(card(`Cost per user: ${p.name}`, `${usd(p.cost_per_user.median)} median`,
+      `${usd(p.cost_per_user.p95)} p95 · ${pct(p.cogs_share_of_arpu)} of ${usd(p.price_usd_per_month)}`));
   }
   $("#cards").replaceChildren(...cards);
   $("#cards").dataset.margin = String(b.gross_margin);
