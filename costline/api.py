@@ -350,23 +350,12 @@ class Costline:
         result = self._with_cases(loaded, label, result, run_one)
         return result
 
-    def evaluate(
-        self,
-        scenario: ScenarioInput,
-        sliders: Sliders | Mapping[str, Any] | None = None,
-        *,
-        preview: bool = False,
-        self_host: str | None = None,
-        seed: int = 0,
-    ) -> Evaluation:
-        """`scenario` with `sliders` set (users, growth, queries, output tokens, plan price,
-        cache hit rate, routing share, price change; see `Sliders`), run as `run` does, with
-        its cases, its levers waterfall when it has levers and the API-vs-self-hosting
-        crossing when `self_host` (MODEL@GPU) is given. USD per month. A `preview` is the
-        headline alone (no cases, no waterfall) on fewer samples, for a slider that moves."""
-        from costline.engine.evaluation import Evaluation
-        from costline.engine.waterfall import lever_waterfall
-        from costline.scenario.prices import price_book
+    def with_sliders(
+        self, scenario: ScenarioInput, sliders: Sliders | Mapping[str, Any] | None = None
+    ) -> Scenario:
+        """`scenario` as `evaluate` runs it with `sliders` set: the scenario-field sliders
+        written in, and the cache and routing sliders applied as their levers, so a brief,
+        a report or a spreadsheet of it shows the figures the sliders show."""
         from costline.scenario.sliders import Sliders, with_sliders
         from costline.scenario.what_if import what_if_levers, with_what_ifs
 
@@ -391,8 +380,30 @@ class Costline:
                 self.catalogs.prices.resolve(str(sliders.route_to))
             except UnknownModelError as err:
                 raise InputError(str(err), field="sliders.route_to") from None
-        if given:
-            loaded = with_what_ifs(loaded, given, None)
+        return with_what_ifs(loaded, given, None) if given else loaded
+
+    def evaluate(
+        self,
+        scenario: ScenarioInput,
+        sliders: Sliders | Mapping[str, Any] | None = None,
+        *,
+        preview: bool = False,
+        self_host: str | None = None,
+        self_host_options: Mapping[str, Any] | None = None,
+        seed: int = 0,
+    ) -> Evaluation:
+        """`scenario` with `sliders` set (users, growth, queries, output tokens, plan price,
+        cache hit rate, routing share, price change; see `Sliders`), run as `run` does, with
+        its cases, its levers waterfall when it has levers and the API-vs-self-hosting
+        crossing when `self_host` (MODEL@GPU) is given (`self_host_options`: the fleet's
+        `tp`, `dtype` and other `breakeven` options). USD per month. A `preview` is the
+        headline alone (no cases, no waterfall) on fewer samples, for a slider that moves."""
+        from costline.engine.evaluation import Evaluation
+        from costline.engine.waterfall import lever_waterfall
+        from costline.scenario.prices import price_book
+
+        label = self._label(scenario)
+        loaded = self.with_sliders(scenario, sliders)
         samples, users = (
             (PREVIEW_QUERY_SAMPLES, PREVIEW_USERS_SIMULATED)
             if preview
@@ -409,11 +420,11 @@ class Costline:
         crossing = None
         if self_host is not None:
             try:
-                crossing = self._breakeven_of(result, self_host, None)
+                options = {k: v for k, v in (self_host_options or {}).items() if v is not None}
+                crossing = self._breakeven_of(result, self_host, None, **options)
             except InputError as err:
                 # the scenario ran: what failed is the self-hosting option, so say so
-                where = "self_host" if err.field in (None, "model", "gpu") else err.field
-                raise InputError(err.template, field=where) from None
+                raise InputError(err.template, field="self_host") from None
         return Evaluation(
             precision="preview" if preview else "full",
             result=result,

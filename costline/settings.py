@@ -16,3 +16,14 @@ PREVIEW_QUERY_SAMPLES = 5_000
 run's sampling error on a p95, in a tenth of the time; the page then settles on the full run."""
 PREVIEW_USERS_SIMULATED = 5_000
 """Simulated users in a preview."""
+
+# Bounds past which a figure can only be a slip (costline's own, not the world's): numbers
+# this large overflow the simulation's draws or mean nothing for one user.
+MAX_QUERIES_PER_USER_DAY = 100_000
+"""Queries per active user per day: more than one a second, all day."""
+MAX_USERS = 10_000_000_000
+"""Monthly active users: more people than are alive."""
+MAX_PARAMS = 1e15
+"""Parameters of a model trained: 500x today's largest."""
+MAX_TRAINING_TOKENS = 1e17
+"""Training tokens: over 1,000x the largest published pre-training runs."""

@@ -177,6 +177,24 @@ CASES = [
         ["start", "expected a month as YYYY-MM"],
     ),
     (
+        "a month's 'got' said once",
+        ("start: 2026-12", "start: 2026-13"),
+        ["start: expected a month as YYYY-MM, got '2026-13'"],
+    ),
+    (
+        "queries no user makes (they overflow the simulation's draws)",
+        (
+            "queries_per_day: {median: 12, p95: 40}",
+            "queries_per_day: {median: 1.0e+15, p95: 1.0e+16}",
+        ),
+        ["features[0].trigger.queries_per_day", "at most 100,000 queries per active user per day"],
+    ),
+    (
+        "more users than people",
+        ("start: 2000 ", "start: 1.0e+308 "),
+        ["users.start", "at most 10,000,000,000 monthly active users", "got 1e+308"],
+    ),
+    (
         "a word where a number goes",
         ("output_tokens: 200", "output_tokens: lots"),
         ["features[1].usage.output_tokens", "expected a number, {median, p95}"],
@@ -318,3 +336,11 @@ features:
     )
     result, _ = run_text(tmp_path, two)
     assert "plans[0].share: required field is missing" in error_of(result)
+
+
+def test_a_bad_month_says_what_it_got_once(tmp_path):
+    result, _ = run_text(tmp_path, GOOD.replace("start: 2026-12", "start: 2026-13", 1))
+    assert error_of(result).count("2026-13") == 1
+    result, _ = run_text(tmp_path, GOOD.replace("start: 2026-12", "start: 2026-12-01", 1))
+    message = error_of(result)
+    assert "got the date 2026-12-01; write 2026-12" in message and "datetime" not in message

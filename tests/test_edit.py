@@ -142,3 +142,21 @@ def test_any_text_reads_back_as_the_text_typed(name):
 def test_any_number_reads_back_as_the_number_typed(price):
     after = edit_yaml(COPILOT, [Edit(path="plans[1].price_usd_per_month", value=price)])
     assert parse_document(after, "yaml")["plans"][1]["price_usd_per_month"] == price
+
+
+def test_a_list_left_empty_keeps_the_comment_on_its_key():
+    text = "name: x\none_time:   # ONE TIME COMMENT\n  - {name: a, amount_usd: 5}\n"
+    after = edit_yaml(text, [Edit(path="one_time[0]", op="delete")])
+    assert after == "name: x\none_time: []  # ONE TIME COMMENT\n"
+
+
+def test_sliders_written_in_keep_whole_numbers_whole():
+    from costline.scenario.edit import rewrite_yaml
+    from costline.scenario.sliders import Sliders, with_sliders
+
+    scenario = parse_scenario(COPILOT, "yaml")
+    slid = with_sliders(scenario, Sliders(users_start=10_000, plan_price_factor=2))
+    after = rewrite_yaml(COPILOT, slid)
+    assert "  start: 10000 " in after
+    assert "  - {name: team, price_usd_per_month: 58, share: 0.7}" in after
+    assert parse_scenario(after, "yaml") == slid

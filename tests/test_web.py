@@ -342,3 +342,110 @@ def test_the_brief_and_the_levers_are_the_librarys(client):
     levers = client.post("/api/levers", json={"yaml": margin}).json()
     waterfall = LIBRARY.levers(EXAMPLES / "margin-levers.yaml")
     assert [s["saving_usd"] for s in levers["steps"]] == [s.saving_usd for s in waterfall.steps]
+
+
+def test_the_brief_and_downloads_show_the_cache_and_routing_sliders_too(client):
+    sliders = {"cache_hit_rate": 0.8, "routing_share": 0.5, "route_to": "openai:gpt-6-luna"}
+    shown = client.post("/api/evaluate", json={"yaml": COPILOT, "sliders": sliders}).json()
+    margin = shown["result"]["blended"]["gross_margin"]
+    plain = client.post("/api/evaluate", json={"yaml": COPILOT}).json()
+    assert margin > plain["result"]["blended"]["gross_margin"]
+    brief = client.post("/api/brief", json={"yaml": COPILOT, "sliders": sliders}).json()
+    assert brief["brief"]["verdict"]["gross_margin"]["value"] == pytest.approx(margin, abs=1e-12)
+    md = client.post("/api/export/md", json={"yaml": COPILOT, "sliders": sliders}).text
+    assert f"{margin * 100:.1f}%" in md
+
+
+def test_a_download_named_in_any_script_is_served(client):
+    named = COPILOT.replace("name: Support copilot (RAG)", "name: 日本語 copilot")
+    response = client.post("/api/export/md", json={"yaml": named})
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert "filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E-copilot-brief.md" in disposition
+    assert 'filename="___-copilot-brief.md"' in disposition
+
+
+def test_request_errors_name_their_field_and_nan_is_refused(client):
+    response = client.post(
+        "/api/train",
+        content='{"params": NaN, "tokens": 1e12, "gpu": "h100-sxm"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "params"
+    response = client.post("/api/classify", json={"lines": ["ok", "x" * 2001]})
+    assert response.json()["detail"][0]["field"] == "lines[1]"
+
+
+def test_a_bill_that_is_not_utf8_is_a_422_and_its_column_can_be_named(client):
+    response = client.post(
+        "/api/classify/csv",
+        content=b"description\n\xe9t\xe9 GPU\n",
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 422
+    assert "not UTF-8" in response.json()["detail"][0]["msg"]
+    bill = (EXAMPLES / "bills" / "aws-cur.csv").read_bytes()
+    response = client.post("/api/classify/csv?column=line_item_description", content=bill)
+    assert response.status_code == 200 and response.json()["items"]
+
+
+def test_a_csv_or_parquet_log_is_priced_with_its_columns_named(client):
+    columns = (
+        "map=timestamp=ts&map=model=model&map=input_tokens=prompt&map=output_tokens=completion"
+    )
+    totals = []
+    for name, kind in (("export.csv", "csv"), ("export.parquet", "parquet")):
+        data = (EXAMPLES / "logs" / name).read_bytes()
+        response = client.post(f"/api/logs?kind={kind}&{columns}", content=data)
+        assert response.status_code == 200, response.text
+        totals.append(response.json()["ingest"]["total_cost_usd"])
+        assert response.json()["ingest"]["rows_priced"] == 200
+    assert totals[0] == pytest.approx(totals[1], rel=1e-12)
+    response = client.post("/api/logs?kind=csv&map=ts", content=b"ts\n1\n")
+    assert response.json()["detail"][0]["field"] == "map[0]"
+
+
+def test_saved_names_may_hold_a_slash_but_not_be_dots(client):
+    for name, path in (("a/b", "a%2Fb"), ("../x", "..%2Fx")):
+        assert client.post(f"/api/scenarios/{path}", json={"yaml": COPILOT}).status_code == 200
+        assert client.get(f"/api/scenarios/{path}").json()["name"] == name
+    response = client.post("/api/scenarios/%2E%2E", json={"yaml": COPILOT})
+    assert response.status_code in (404, 422)  # never saved under a dot name
+    assert all(s["name"] not in (".", "..") for s in client.get("/api/scenarios").json())
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(client):
+    def chunks():
+        yield b'{"yaml": "'
+        for _ in range(BODY_LIMIT_BYTES // 10_000 + 2):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    response = client.post(
+        "/api/check", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_an_unknown_model_in_a_form_edit_is_refused_beside_its_field(client):
+    edit = [{"path": "features[0].model", "value": "nope:nope"}]
+    response = client.post("/api/edit", json={"yaml": COPILOT, "edits": edit})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "features[0].model"
+
+
+def test_a_bad_before_in_a_diff_is_located_at_before(client):
+    response = client.post("/api/diff", json={"before": "name: [", "after": COPILOT})
+    assert response.json()["detail"][0]["loc"] == ["body", "before"]
+
+
+def test_a_self_hosting_option_that_does_not_fit_is_named_self_host(client):
+    body = {"yaml": COPILOT, "self_host": "deepseek-v3.2@h100-sxm", "preview": True}
+    response = client.post("/api/evaluate", json=body)
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "self_host" and "does not fit" in problem["msg"]
+    body |= {"self_host_dtype": "fp8", "self_host_tp": 2, "self_host": "gpt-oss-120b@h100-sxm"}
+    crossing = client.post("/api/evaluate", json=body).json()["crossing"]
+    assert crossing["serving"]["tp"] == 2 and crossing["serving"]["dtype"] == "fp8"

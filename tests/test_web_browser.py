@@ -123,20 +123,50 @@ def test_the_form_adds_and_removes_rows_and_the_yaml_keeps_its_comments(page):
     page.wait_for_function(
         f"document.querySelector('#cards .card:nth-child(3) .value').innerText !== '{cogs_before}'"
     )
-    # removing a plan leaves shares that do not sum to 1: refused, the YAML kept
+    # a share changed takes its room from the other plans, so the sum stays 1
+    share = page.locator('#form [data-path="plans[1].share"]')
+    share.fill("0.5")
+    share.dispatch_event("change")
+    page.wait_for_function(
+        "document.querySelector('#yaml').value.includes('{name: team, price_usd_per_month: 29, "
+        "share: 0.5}')"
+    )
+    # removing a plan gives its share to the others
     page.click("[aria-label='Remove plan enterprise']")
-    error = page.locator('#form [data-path="plans"] + .field-error')
+    page.wait_for_function(
+        "!document.querySelector('#yaml').value.includes('enterprise') && document"
+        ".querySelector('#yaml').value.includes('{name: team, price_usd_per_month: 29, share: 1}')",
+        timeout=10_000,
+    )
+    assert "# support agents active in the first month" in page.input_value("#yaml")
+    # a value that does not validate is refused beside its field, the YAML kept
+    before = page.input_value("#yaml")
+    model = page.locator('#form [data-path="features[0].model"]')
+    model.fill("nope:nope")
+    model.dispatch_event("change")
+    error = page.locator('#form [data-path="features[0].model"] + .field-error')
     error.wait_for(timeout=10_000)
-    assert "sum to 0.7" in error.inner_text()
-    assert page.input_value("#yaml") == yaml_text
+    assert "unknown model 'nope:nope'" in error.inner_text()
+    assert page.input_value("#yaml") == before
 
 
 def test_the_api_and_self_hosting_curves_are_drawn_when_asked(page):
-    page.select_option("#sh-model", "gpt-oss-120b")
-    page.select_option("#sh-gpu", "h100-sxm")
+    # the picker's first choice works as it stands
     page.click("#sh-show")
     page.wait_for_selector("#chart-breakeven svg", timeout=30_000)
     assert not page.is_hidden("#sh-clear")
+    # one that does not fit says why beside the picker, and the figures carry on without it
+    page.select_option("#sh-model", "deepseek-v3.2")
+    page.select_option("#sh-tp", "1")
+    page.click("#sh-show")
+    page.wait_for_selector("#sh-error:not([hidden])", timeout=30_000)
+    assert "does not fit" in page.inner_text("#sh-error")
+    assert page.is_hidden("#sh-clear")
+    full(page)
+    page.select_option("#sh-model", "gpt-oss-120b")
+    page.select_option("#sh-tp", "")
+    page.click("#sh-show")
+    page.wait_for_selector("#chart-breakeven svg", timeout=30_000)
     # a scenario with nothing on an API: the reason is shown, the figures still come
     page.select_option("#example", "self-hosted-assistant")
     page.click("#load-example")
@@ -144,6 +174,14 @@ def test_the_api_and_self_hosting_curves_are_drawn_when_asked(page):
     assert "self-hosted already" in page.inner_text("#sh-error")
     full(page)
     assert page.locator("#chart-breakeven").count() == 0
+
+
+def test_figures_of_a_scenario_that_no_longer_validates_are_marked_stale(page):
+    yaml_box = page.locator("#yaml")
+    yaml_box.fill(yaml_box.input_value().replace("horizon_months: 36", "horizon_months: many"))
+    page.wait_for_selector("#precision[data-precision=stale]", timeout=10_000)
+    assert "last valid scenario" in page.inner_text("#precision")
+    assert "horizon_months" in page.inner_text("#yaml-error")
 
 
 def test_cards_dragged_into_buckets_are_marked_right_or_wrong(page):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costline.engine.result import FeatureResult, Result
 from costline.engine.selfhost import ServingPoint
-from costline.errors import InputError, option
+from costline.errors import InputError
 
 HOURS_PER_MONTH = 730.0  # 8,760 hours a year / 12
 SECONDS_PER_HOUR = 3600.0
@@ -240,8 +240,7 @@ def default_features(
         elif not stands_in(open_params, place_of(main.ref), small, frontier):
             left[f.name] = (
                 f"{main.ref} is a higher tier than the open model is assumed to stand in for "
-                f"(name it with {option('features', 'features=[...]', '--feature')} to compare "
-                "anyway)"
+                "(name it among the features to compare, to compare it anyway)"
             )
         else:
             chosen.append(f.name)

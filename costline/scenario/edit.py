@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
@@ -133,12 +133,20 @@ def _apply(document: Any, edit: Edit, where: str) -> None:
         elif isinstance(node, list) and isinstance(last, int) and last < len(node):
             del node[last]
             if not node and len(steps) > 1:
-                # a list left empty goes with its key, so `one_time: []` does not appear
+                # a list left empty goes with its key, so `one_time: []` does not appear;
+                # unless the user commented on it: then `one_time: []  # the comment`
                 parent = document
                 for step in steps[:-2]:
                     parent = _child(parent, step)
                 if isinstance(parent, dict) and isinstance(steps[-2], str):
-                    _drop_key(parent, steps[-2])
+                    comment = _key_comment(parent, steps[-2])
+                    if comment is None or not isinstance(parent, CommentedMap):
+                        _drop_key(parent, steps[-2])
+                    else:
+                        empty = CommentedSeq()
+                        empty.fa.set_flow_style()
+                        parent[steps[-2]] = empty
+                        parent.yaml_add_eol_comment(comment, steps[-2])
         return
     if edit.op == "append":
         target = _child(node, last)
@@ -184,6 +192,18 @@ def _drop_key(node: dict[str, Any], key: str) -> None:
         slot[2] = CommentToken("\n" + rest, CommentMark(0), None)
     else:
         slot[2].value += rest
+
+
+def _key_comment(parent: Any, key: str) -> str | None:
+    """The comment written on `key:`'s own line, when its value is a block list."""
+    comments = getattr(parent, "ca", None)
+    token = comments.items.get(key, [None] * 3)[2] if comments is not None else None
+    if token is None:
+        tokens = getattr(getattr(parent.get(key), "ca", None), "comment", None) or []
+        token = tokens[0] if tokens and not isinstance(tokens[0], list) else None
+    text = getattr(token, "value", "") or ""
+    first = text.split("\n", 1)[0].strip()
+    return first if first.startswith("#") else None
 
 
 def _is_flow(node: Any) -> bool:
@@ -253,7 +273,7 @@ def edits_to(document: Any, target: Any, path: str = "") -> list[Edit]:
         if set(target) == {"value"} and _number(document):
             target = target["value"]
         else:
-            return [Edit(path=path, value=target)]
+            return [Edit(path=path, value=_tidy(target))]
     if isinstance(target, dict) and isinstance(document, dict):
         edits: list[Edit] = []
         for key, value in target.items():
@@ -261,7 +281,7 @@ def edits_to(document: Any, target: Any, path: str = "") -> list[Edit]:
             if key in document:
                 edits += edits_to(document[key], value, where)
             else:
-                edits.append(Edit(path=where, value=value))
+                edits.append(Edit(path=where, value=_tidy(value)))
         edits += [
             Edit(path=f"{path}.{key}" if path else key, op="delete")
             for key in document
@@ -276,7 +296,18 @@ def edits_to(document: Any, target: Any, path: str = "") -> list[Edit]:
         ]
     if _same(document, target):
         return []
-    return [Edit(path=path, value=target)]
+    return [Edit(path=path, value=_tidy(target))]
+
+
+def _tidy(value: Any) -> Any:
+    # a dumped scenario's floats: 10000.0 is written 10000, as a person would
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
 
 
 def _number(value: Any) -> bool:

@@ -158,6 +158,8 @@ _OWN_MESSAGES = {
     "trigger_rate",
     "model_or_routing",
     "users_form",
+    "year_month",  # says what it got, a date as a date
+    "too_many",
 }
 
 

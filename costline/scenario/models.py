@@ -40,6 +40,7 @@ from costline.scenario.common import (
 )
 from costline.scenario.levers import Levers
 from costline.scenario.selfhost import SelfHostedDeployment
+from costline.settings import MAX_PARAMS, MAX_QUERIES_PER_USER_DAY, MAX_TRAINING_TOKENS, MAX_USERS
 
 _Model = StrictModel
 SELF_HOSTED_LEVERS = ("response_cache", "compression", "caps")
@@ -161,6 +162,20 @@ class Trigger(_Model):
     """Queries per active user per month (instead of `queries_per_day`)."""
     active_days_per_month: Quantity = _quantity(20)
     """Days a month on which an active user uses the feature (0 to 31)."""
+
+    @field_validator("queries_per_day", "queries_per_month")
+    @classmethod
+    def _plausible_rate(cls, rate: Quantity | None, info: ValidationInfo) -> Quantity | None:
+        days = 1 if info.field_name == "queries_per_day" else DAYS_IN_MONTH
+        limit = MAX_QUERIES_PER_USER_DAY * days
+        if rate is not None and _largest(rate) > limit:
+            raise PydanticCustomError(
+                "too_many",
+                f"at most {limit:,} queries per active user "
+                f"{'per day' if days == 1 else 'per month'} (more than one a second, all day); "
+                f"got {_largest(rate):g}",
+            )
+        return rate
 
     @field_validator("active_days_per_month")
     @classmethod
@@ -445,6 +460,21 @@ class Plan(_Model):
         return out
 
 
+def _largest(quantity: Quantity) -> float:
+    figures = [quantity.value, quantity.median, quantity.p95, *(quantity.samples or [])]
+    return max((f for f in figures if f is not None), default=0.0)
+
+
+def _too_many_users(users: float | None) -> float | None:
+    if users is not None and users > MAX_USERS:
+        raise PydanticCustomError(
+            "too_many",
+            f"at most {MAX_USERS:,} monthly active users (more people than are alive); "
+            f"got {users:g}",
+        )
+    return users
+
+
 class Users(_Model):
     """Monthly active users (MAU) and their growth."""
 
@@ -470,6 +500,18 @@ class Users(_Model):
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, handler(schema)]}
+
+    @field_validator("start", "cap")
+    @classmethod
+    def _plausible_users(cls, users: float | None) -> float | None:
+        return _too_many_users(users)
+
+    @field_validator("by_month")
+    @classmethod
+    def _plausible_months(cls, months: list[float] | None) -> list[float] | None:
+        for users in months or []:
+            _too_many_users(users)
+        return months
 
     @model_validator(mode="after")
     def _start_or_list(self) -> Users:
@@ -539,11 +581,11 @@ class MonthlyRow(_Model):
 class TrainingSpec(_Model):
     """A training or self-run fine-tuning job on rented GPUs, estimated from first principles."""
 
-    params: Positive
+    params: Annotated[float, Field(gt=0, le=MAX_PARAMS)]
     """Total parameters of the model."""
-    active_params: Positive | None = None
+    active_params: Annotated[float, Field(gt=0, le=MAX_PARAMS)] | None = None
     """Parameters active per token (mixture-of-experts); `params` when unset."""
-    tokens: Positive
+    tokens: Annotated[float, Field(gt=0, le=MAX_TRAINING_TOKENS)]
     """Training tokens per epoch."""
     epochs: Positive = 1.0
     """Passes over the tokens."""

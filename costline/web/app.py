@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathPart
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,7 +34,9 @@ from costline.errors import InputError, ScenarioError
 from costline.ingest.summaries import IngestSummary, UsageSummary
 from costline.scenario.edit import Edit, edit_yaml, rewrite_yaml
 from costline.scenario.models import Scenario
+from costline.scenario.selfhost import Dtype
 from costline.scenario.sliders import Sliders
+from costline.settings import MAX_PARAMS, MAX_TRAINING_TOKENS
 from costline.web.store import SavedScenario, SavedVersion, ScenarioStore, default_path
 
 HERE = Path(__file__).parent
@@ -54,7 +57,7 @@ LOG_KINDS = ("jsonl", "json", "csv", "parquet")
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ScenarioText(_Body):
@@ -70,6 +73,10 @@ class Evaluate(ScenarioText):
     preview: bool = False
     self_host: Annotated[str, Field(max_length=200)] | None = None
     """MODEL@GPU: add the API-vs-self-hosting curves."""
+    self_host_tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    """GPUs a replica splits over (tensor parallel); the smallest that fits when unset."""
+    self_host_dtype: Dtype | None = None
+    """Weights' number format (bf16 when unset)."""
 
 
 class WithSliders(ScenarioText):
@@ -87,6 +94,10 @@ class BreakevenBody(ScenarioText):
     gpu: Annotated[str, Field(min_length=1, max_length=200)]
     """A GPU of `costline gpus`."""
     features: list[str] | None = None
+    tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    """GPUs a replica splits over; the smallest that fits when unset."""
+    dtype: Dtype | None = None
+    """Weights' number format (bf16 when unset)."""
 
 
 class DiffBody(_Body):
@@ -97,11 +108,11 @@ class DiffBody(_Body):
 
 
 class TrainBody(_Body):
-    params: Annotated[float, Field(gt=0)]
+    params: Annotated[float, Field(gt=0, le=MAX_PARAMS)]
     """Parameters of the model trained (e.g. 8e9)."""
-    tokens: Annotated[float, Field(gt=0)]
+    tokens: Annotated[float, Field(gt=0, le=MAX_TRAINING_TOKENS)]
     """Training tokens (e.g. 1.5e12)."""
-    active_params: Annotated[float, Field(gt=0)] | None = None
+    active_params: Annotated[float, Field(gt=0, le=MAX_PARAMS)] | None = None
     gpu: Annotated[str, Field(min_length=1, max_length=200)]
     """A GPU of `costline gpus` (e.g. h100-sxm)."""
     gpus: Annotated[int, Field(ge=1)] | None = None
@@ -115,7 +126,7 @@ class SelfhostBody(_Body):
     input_tokens: Annotated[float, Field(ge=0, le=10_000_000)] = 1000
     output_tokens: Annotated[float, Field(ge=0, le=10_000_000)] = 250
     tp: Annotated[int, Field(ge=1, le=64)] | None = None
-    dtype: Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"] = "bf16"
+    dtype: Dtype = "bf16"
     utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
 
 
@@ -239,7 +250,9 @@ def _problem(err: InputError) -> dict[str, Any]:
     """One 422 detail: where (`field`: a scenario path such as features[0].model, or an
     input's name) and what."""
     if isinstance(err, ScenarioError):
-        return {"loc": ["body", "yaml"], "field": err.location, "msg": err.message}
+        # the scenario's body field: `yaml`, or `before` / `after` for a diff
+        where = err.file if err.file in ("before", "after") else "yaml"
+        return {"loc": ["body", where], "field": err.location, "msg": err.message}
     return {"loc": ["body", *(err.field or "").split(".")], "field": err.field, "msg": str(err)}
 
 
@@ -277,20 +290,45 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
             return
-        seen = 0
+        if length is not None:
+            seen = 0
 
-        async def counted() -> MutableMapping[str, Any]:
-            nonlocal seen
+            async def counted() -> MutableMapping[str, Any]:
+                nonlocal seen
+                message = await receive()
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+                return message
+
+            try:
+                await self.app(scope, counted, send)
+            except _TooLarge:
+                await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
+            return
+        # no length given (a chunked body): read it whole, up to the limit, then hand it on
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _TooLarge()
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
+                return
+            if not message.get("more_body"):
+                break
+        body, given = b"".join(chunks), False
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _plain(send, 413, f"request body over {limit // (1024 * 1024)} MB")
+        async def replay() -> MutableMapping[str, Any]:
+            nonlocal given
+            if given:
+                return await receive()
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 class _TooLarge(Exception):
@@ -322,7 +360,7 @@ def create_app(
     loopback names); `scenario` is YAML the page opens with."""
     from costline import parse_scenario
     from costline._version import __version__
-    from costline.scenario.load import parse_document
+    from costline.scenario.load import format_path, parse_document
 
     cl = costline or Costline()
     saved = store or ScenarioStore(default_path())
@@ -337,6 +375,12 @@ def create_app(
     def load(text: str) -> Scenario:
         return parse_scenario(text, "yaml", "scenario")
 
+    def priced(text: str) -> Scenario:
+        # valid, and every model it names has a price (an unknown model is refused here)
+        scenario_ = load(text)
+        cl.price_book(scenario_)
+        return scenario_
+
     def document(text: str) -> dict[str, Any]:
         return parse_document(text, "yaml", "scenario")
 
@@ -344,9 +388,27 @@ def create_app(
     async def bad_input(request: Request, err: InputError) -> JSONResponse:
         return JSONResponse({"detail": [_problem(err)]}, status_code=422)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, err: RequestValidationError) -> JSONResponse:
+        # FastAPI's own 422s, with the field path the page puts beside its input
+        detail = []
+        for e in err.errors():
+            loc = [str(x) if not isinstance(x, int) else x for x in e.get("loc", ())]
+            inner = loc[1:] if loc and loc[0] in ("body", "query", "path") else loc
+            detail.append(
+                {
+                    "loc": loc,
+                    "field": format_path(tuple(inner)) or None,
+                    "msg": str(e.get("msg", "invalid")),
+                    "type": e.get("type"),
+                }
+            )
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(LookupError)
     async def missing(request: Request, err: LookupError) -> JSONResponse:
-        return JSONResponse({"detail": str(err).strip("'\"")}, status_code=404)
+        text = str(err.args[0]) if err.args else str(err)
+        return JSONResponse({"detail": text}, status_code=404)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
@@ -402,7 +464,7 @@ def create_app(
     @app.post("/api/check")
     def check(body: ScenarioText) -> Checked:
         """Validate a scenario as the CLI does; a 422 names the field."""
-        return Checked(scenario=load(body.yaml), document=document(body.yaml))
+        return Checked(scenario=priced(body.yaml), document=document(body.yaml))
 
     @app.post("/api/edit")
     def edit(body: EditBody) -> Edited:
@@ -410,7 +472,7 @@ def create_app(
         keeping its comments and layout; a 422 names the field when the result is not a
         valid scenario, and the YAML sent stays as it was."""
         text = edit_yaml(body.yaml, body.edits)
-        return Edited(yaml=text, scenario=load(text), document=document(text))
+        return Edited(yaml=text, scenario=priced(text), document=document(text))
 
     @app.post("/api/yaml")
     def to_yaml(body: WithSliders) -> YamlText:
@@ -428,7 +490,11 @@ def create_app(
         from costline.report.charts import chart_specs
 
         outcome = cl.evaluate(
-            load(body.yaml), body.sliders, preview=body.preview, self_host=body.self_host
+            load(body.yaml),
+            body.sliders,
+            preview=body.preview,
+            self_host=body.self_host,
+            self_host_options={"tp": body.self_host_tp, "dtype": body.self_host_dtype},
         )
         charts = chart_specs(outcome.result, outcome.waterfall, outcome.crossing)
         return Evaluated(**dict(outcome), charts=charts)
@@ -441,9 +507,8 @@ def create_app(
     def brief(body: WithSliders) -> Briefed:
         """The CTO brief: the five questions, answered (JSON, and as Markdown)."""
         from costline.report.brief import render_brief_markdown
-        from costline.scenario.sliders import with_sliders
 
-        outcome = cl.brief(with_sliders(load(body.yaml), body.sliders, "scenario"))
+        outcome = cl.brief(cl.with_sliders(load(body.yaml), body.sliders))
         return Briefed(brief=outcome, markdown=render_brief_markdown(outcome))
 
     @app.post("/api/levers", response_model_exclude={"result"})
@@ -462,7 +527,13 @@ def create_app(
     @app.post("/api/breakeven")
     def breakeven(body: BreakevenBody) -> Breakeven:
         """When self-hosting an open model beats the API, month by month."""
-        return cl.breakeven(load(body.yaml), f"{body.model}@{body.gpu}", features=body.features)
+        return cl.breakeven(
+            load(body.yaml),
+            f"{body.model}@{body.gpu}",
+            features=body.features,
+            tp=body.tp,
+            dtype=body.dtype,
+        )
 
     # -- catalogs and calculators ------------------------------------------------------
 
@@ -531,12 +602,21 @@ def create_app(
         return sorted_lines(cl.classify(body.lines))
 
     @app.post("/api/classify/csv")
-    def classify_csv(
-        text: Annotated[str, Body(media_type="text/csv")],
+    async def classify_csv(
+        request: Request,
         column: Annotated[str, Query(max_length=200)] = "description",
         amount: Annotated[str | None, Query(max_length=200)] = None,
     ) -> SortedLines:
-        """Sort a bill CSV's lines (the CSV is the request body)."""
+        """Sort a bill CSV's lines (the CSV, UTF-8, is the request body); `column` names the
+        column with each line's description, `amount` the one with its cost."""
+        data = await request.body()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InputError(
+                f"the uploaded CSV is not UTF-8 text (byte {err.start}); save it as UTF-8 CSV",
+                "file",
+            ) from None
         with tempfile.TemporaryDirectory(prefix="costline-") as folder:
             path = Path(folder) / "bill.csv"
             path.write_text(text, encoding="utf-8")
@@ -551,23 +631,28 @@ def create_app(
     async def logs(
         request: Request,
         kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
+        map: Annotated[list[str] | None, Query(max_length=20)] = None,
     ) -> PricedLogs:
-        """Price an uploaded log file (the request body) and summarise it by feature."""
+        """Price an uploaded log file (the request body) and summarise it by feature. `map`
+        says where a field is (FIELD=COLUMN, repeated), as `costline ingest --map` does:
+        CSV and Parquet files need it unless they are a format costline knows."""
         from starlette.concurrency import run_in_threadpool
 
         data = await request.body()
-        return await run_in_threadpool(_price_logs, cl, data, kind)
+        return await run_in_threadpool(_price_logs, cl, data, kind, _log_fields(map))
 
     @app.post("/api/logs/fit")
     async def fit_logs(
         request: Request,
         kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
+        map: Annotated[list[str] | None, Query(max_length=20)] = None,
     ) -> FittedScenario:
-        """Fit a scenario to an uploaded log file's latest complete month."""
+        """Fit a scenario to an uploaded log file's latest complete month (`map` as for
+        /api/logs)."""
         from starlette.concurrency import run_in_threadpool
 
         data = await request.body()
-        return await run_in_threadpool(_fit_logs, cl, data, kind)
+        return await run_in_threadpool(_fit_logs, cl, data, kind, _log_fields(map))
 
     # -- saved scenarios ---------------------------------------------------------------
 
@@ -576,23 +661,30 @@ def create_app(
         """Saved scenarios, each with its versions."""
         return saved.list()
 
-    @app.post("/api/scenarios/{name}")
+    # a name may hold "/" (the path converter keeps it); "." and ".." cannot reach the
+    # server (browsers resolve them out of a URL), so they are refused when saved
+    @app.post("/api/scenarios/{name:path}")
     def save(
         name: Annotated[str, PathPart(min_length=1, max_length=200)], body: SaveBody
     ) -> SavedVersion:
         """Save the scenario as the next version of `name` (it must validate)."""
+        if name.strip() in (".", "..") or not name.strip():
+            raise InputError("a name cannot be blank, '.' or '..'", "name")
+        if any(not c.isprintable() for c in name):
+            raise InputError("a name cannot hold control characters", "name")
         load(body.yaml)
         return saved.save(name, body.yaml, body.note)
 
-    @app.get("/api/scenarios/{name}")
+    @app.get("/api/scenarios/{name:path}")
     def saved_one(
-        name: str, version: Annotated[int | None, Query(ge=1, le=2**31)] = None
+        name: Annotated[str, PathPart(max_length=200)],
+        version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
     ) -> SavedVersion:
         """A saved scenario with its YAML: the latest version, or `version`."""
         return saved.get(name, version)
 
-    @app.delete("/api/scenarios/{name}")
-    def forget(name: str) -> dict[str, int]:
+    @app.delete("/api/scenarios/{name:path}")
+    def forget(name: Annotated[str, PathPart(max_length=200)]) -> dict[str, int]:
         """Delete a saved scenario and its history."""
         return {"deleted": saved.delete(name)}
 
@@ -601,9 +693,7 @@ def create_app(
     @app.post("/api/export/{kind}")
     def export(kind: Literal["xlsx", "html", "md"], body: WithSliders) -> Response:
         """The spreadsheet (.xlsx), the HTML report or the CTO brief (Markdown)."""
-        from costline.scenario.sliders import with_sliders
-
-        scenario_ = with_sliders(load(body.yaml), body.sliders, "scenario")
+        scenario_ = cl.with_sliders(load(body.yaml), body.sliders)
         stem = (scenario_.name or "scenario").strip().replace(" ", "-")
         stem = "".join(c for c in stem if c.isalnum() or c in "-_")[:60] or "scenario"
         if kind == "md":
@@ -628,8 +718,19 @@ def _download(data: bytes, filename: str, media: str) -> Response:
     return Response(
         data,
         media_type=media,
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        headers={"content-disposition": _attachment(filename)},
     )
+
+
+def _attachment(filename: str) -> str:
+    """A Content-Disposition for any file name: headers are Latin-1, so a name in another
+    script goes as RFC 6266's UTF-8 `filename*` beside an ASCII stand-in."""
+    from urllib.parse import quote
+
+    plain = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _uploaded(data: bytes, kind: str, folder: str) -> Path:
@@ -640,13 +741,30 @@ def _uploaded(data: bytes, kind: str, folder: str) -> Path:
     return log
 
 
-def _fit_logs(cl: Costline, data: bytes, kind: str) -> FittedScenario:
+def _log_fields(pairs: list[str] | None) -> dict[str, str] | None:
+    """`["timestamp=ts", ...]` as a field mapping; a pair without `=` is a 422 naming it."""
+    if not pairs:
+        return None
+    fields: dict[str, str] = {}
+    for i, pair in enumerate(pairs):
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise InputError(
+                f"expected FIELD=COLUMN (e.g. timestamp=ts), got {pair[:80]!r}", f"map[{i}]"
+            )
+        fields[name.strip()] = column.strip()
+    return fields
+
+
+def _fit_logs(
+    cl: Costline, data: bytes, kind: str, fields: dict[str, str] | None = None
+) -> FittedScenario:
     """Ingest uploaded log bytes and fit a scenario to them, in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="costline-") as folder:
         log = _uploaded(data, kind, folder)
         try:
             priced = Path(folder) / "priced.parquet"
-            cl.ingest(str(log), priced)
+            cl.ingest(str(log), priced, fields=fields)
             fitted = cl.fit(priced)
         except InputError as err:
             text = str(err).replace(str(log), "the uploaded file").replace(folder + "/", "")
@@ -660,14 +778,16 @@ def _fit_logs(cl: Costline, data: bytes, kind: str) -> FittedScenario:
         )
 
 
-def _price_logs(cl: Costline, data: bytes, kind: str) -> PricedLogs:
+def _price_logs(
+    cl: Costline, data: bytes, kind: str, fields: dict[str, str] | None = None
+) -> PricedLogs:
     """Price uploaded log bytes in a temporary folder; no name of the user's is used."""
     with tempfile.TemporaryDirectory(prefix="costline-") as folder:
         log = _uploaded(data, kind, folder)
         out = Path(folder) / "priced.parquet"
         try:
-            ingested = cl.ingest(str(log), out)
-            usage = cl.usage(str(log))
+            ingested = cl.ingest(str(log), out, fields=fields)
+            usage = cl.usage(str(out))
         except InputError as err:
             raise InputError(
                 str(err).replace(str(log), "the uploaded file").replace(folder, ""), "file"

@@ -18,11 +18,17 @@ const el = (tag, attrs = {}, ...children) => {
 const usd = (x) => {
   if (x === null || x === undefined) return "n/a";
   const a = Math.abs(x);
-  const digits = a >= 100 ? 0 : a >= 1 ? 2 : 3;
-  const opts = a > 0 && a < 1
-    ? { maximumSignificantDigits: 3 }
-    : { minimumFractionDigits: digits, maximumFractionDigits: digits };
-  return (x < 0 ? "-$" : "$") + a.toLocaleString("en-US", opts);
+  const sign = x < 0 ? "-$" : "$";
+  if (a === 0) return "$0";
+  if (a < 1) {
+    // three significant figures, and cents at least: $0.10, $0.00938
+    let text = String(Number(a.toPrecision(3)));
+    if (text.includes("e")) text = a.toFixed(Math.min(20, 2 - Math.floor(Math.log10(a))));
+    const decimals = (text.split(".")[1] || "").length;
+    return sign + (decimals < 2 ? a.toFixed(2) : text);
+  }
+  const digits = a >= 100 ? 0 : 2;
+  return sign + a.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 };
 const pct = (x) => (x === null || x === undefined ? "n/a" : (x * 100).toFixed(1) + "%");
 const num = (x) => Math.round(x).toLocaleString("en-US");
@@ -118,8 +124,18 @@ async function checkYaml() {
     fieldErrors(null);
     evaluate(true);
   } catch (err) {
-    if (err instanceof ApiError) fieldErrors(err); else throw err;
+    if (!(err instanceof ApiError)) throw err;
+    fieldErrors(err);
+    markStale();
   }
+}
+
+// the figures on show are of the last scenario that validated: say so, and grey them
+function markStale() {
+  const badge = $("#precision");
+  badge.textContent = "the figures below are of the last valid scenario: fix the error to update them";
+  badge.dataset.precision = "stale";
+  $(".right").classList.add("stale");
 }
 
 yamlBox.addEventListener("input", () => scheduleCheck());
@@ -154,8 +170,30 @@ async function edit(edits, { rerender = false } = {}) {
   }
 }
 
+// shares over plans sum to 1: changing or removing one scales the others to make room
+function shareEdits(plans, skip, total) {
+  const others = plans.map((p, i) => [i, Number(p.share) || 0]).filter(([i]) => i !== skip);
+  const sum = others.reduce((a, [, v]) => a + v, 0);
+  const edits = [];
+  let left = total;
+  others.forEach(([i, v], n) => {
+    const share = n === others.length - 1 ? left
+      : Number((sum > 0 ? v * total / sum : total / others.length).toFixed(6));
+    left = Number((left - share).toFixed(6));
+    edits.push({ path: `plans[${i}].share`, value: Math.max(0, share) });
+  });
+  return edits;
+}
+
 function formChanged(input) {
   const raw = input.value.trim();
+  const share = /^plans\[(\d+)\]\.share$/.exec(input.dataset.path);
+  const plans = (state.document && state.document.plans) || [];
+  if (share && raw !== "" && !isNaN(Number(raw)) && plans.length > 1 && Number(raw) >= 0 && Number(raw) <= 1) {
+    const i = Number(share[1]);
+    return edit([{ path: input.dataset.path, value: Number(raw) }, ...shareEdits(plans, i, 1 - Number(raw))],
+      { rerender: true });
+  }
   if (raw === "") return edit([{ path: input.dataset.path, op: "delete" }]);
   const value = input.dataset.kind === "number" && !isNaN(Number(raw)) ? Number(raw) : raw;
   return edit([{ path: input.dataset.path, value }]);
@@ -205,11 +243,16 @@ function renderForm() {
         input("User cap", "users.cap")])));
 
   const plans = el("fieldset", {}, legend("Plans (shares sum to 1)", "plans"));
-  (d.plans || []).forEach((p, i) => plans.append(el("div", { class: "row" },
+  const planList = d.plans || [];
+  planList.forEach((p, i) => plans.append(el("div", { class: "row" },
     input("Plan", `plans[${i}].name`, "text"), input("USD a month", `plans[${i}].price_usd_per_month`),
-    input("Share of users", `plans[${i}].share`), removeButton(`plan ${p.name}`, `plans[${i}]`))));
+    input("Share of users", `plans[${i}].share`),
+    button("Remove", () => edit([...shareEdits(planList, i, 1), { path: `plans[${i}]`, op: "delete" }], { rerender: true }),
+      { "aria-label": `Remove plan ${p.name}`, title: `Remove plan ${p.name} (the others' shares grow to fill)` }))));
   plans.append(button("+ plan", () => edit([{ path: "plans", op: "append",
-    value: { name: `plan ${(d.plans || []).length + 1}`, price_usd_per_month: 0, share: 0 } }], { rerender: true })));
+    value: { name: `plan ${planList.length + 1}`, price_usd_per_month: 0, share: planList.length ? 0 : 1 } }],
+  { rerender: true })));
+  if (planList.length > 1) plans.append(el("span", { class: "note" }, " a share you change takes its room from the other plans"));
   form.append(plans);
 
   const features = d.features || [];
@@ -384,11 +427,12 @@ async function evaluate(preview) {
   badge.textContent = preview ? "computing…" : "settling on full precision…";
   try {
     const body = { yaml: yamlBox.value, sliders: sliderValues(), preview };
-    if (state.selfHost) body.self_host = state.selfHost;
+    if (state.selfHost) Object.assign(body, state.selfHost);
     const out = await api("/api/evaluate", body, { signal: controller.signal });
     // a form edit that was refused keeps its error: the figures are of the YAML as it was
     showError($("#slider-error"), null);
     renderResults(out);
+    $(".right").classList.remove("stale");
     const sim = out.result.simulation;
     badge.textContent = out.precision === "preview"
       ? `preview: ${num(sim.query_samples)} samples a feature; settling…`
@@ -415,7 +459,9 @@ function setSelfHost(value) {
 }
 $("#sh-show").addEventListener("click", () => {
   showError($("#sh-error"), null);
-  setSelfHost(`${$("#sh-model").value}@${$("#sh-gpu").value}`);
+  const tp = $("#sh-tp").value;
+  setSelfHost({ self_host: `${$("#sh-model").value}@${$("#sh-gpu").value}`,
+    self_host_tp: tp ? Number(tp) : null, self_host_dtype: $("#sh-dtype").value });
 });
 $("#sh-clear").addEventListener("click", () => setSelfHost(null));
 
@@ -513,9 +559,13 @@ for (const button of $$("[data-download]")) {
 
 // -- training and self-hosting ---------------------------------------------------------------
 
+const NONE = { crossover_month: "never, within the horizon", crossover_queries_per_month: "never, in the range swept" };
+
 function flat(obj) {
   return Object.entries(obj).filter(([, v]) => v === null || typeof v !== "object")
-    .map(([k, v]) => [k.replaceAll("_", " "), typeof v === "number" ? (Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toLocaleString("en-US", { maximumSignificantDigits: 4 })) : String(v)]);
+    .map(([k, v]) => [k.replaceAll("_", " "), v === null ? (NONE[k] || "—")
+      : typeof v === "number" ? (Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toLocaleString("en-US", { maximumSignificantDigits: 4 }))
+        : String(v)]);
 }
 
 function calculator(formId, path, body) {
@@ -532,23 +582,52 @@ function calculator(formId, path, body) {
       showError($(".error", form), null);
       $(".out", form).replaceWith(el("table", { class: "out" }, el("tbody", {}, ...flat(out).map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))))));
       if (formId === "breakeven-form") {
-        const ev = await api("/api/evaluate", { yaml: yamlBox.value, self_host: `${values.model}@${values.gpu}` });
+        const ev = await api("/api/evaluate", { yaml: yamlBox.value, self_host: `${values.model}@${values.gpu}`,
+          self_host_tp: values.tp ?? null, self_host_dtype: values.dtype ?? null });
         drawCharts($(".chart-out", form), { breakeven: ev.charts.breakeven });
       }
-    } catch (err) { if (err instanceof ApiError) showError($(".error", form), err); else throw err; }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      showError($(".error", form), err);
+      $(".out", form).replaceChildren();
+      const chart = $(".chart-out", form);
+      if (chart) chart.replaceChildren();
+    }
   });
 }
 calculator("train-form", "/api/train", (v) => v);
 calculator("selfhost-form", "/api/selfhost", (v) => v);
-calculator("breakeven-form", "/api/breakeven", (v) => ({ yaml: yamlBox.value, model: String(v.model), gpu: String(v.gpu) }));
+calculator("breakeven-form", "/api/breakeven", (v) => ({ yaml: yamlBox.value, model: String(v.model), gpu: String(v.gpu),
+  tp: v.tp ?? null, dtype: v.dtype ?? null }));
 
 async function fillCatalogs() {
   const [gpus, open] = await Promise.all([api("/api/gpus"), api("/api/open-models")]);
   for (const select of $$(".gpu-list")) select.replaceChildren(...gpus.map((g) => el("option", { value: g.id }, g.name || g.id)));
-  for (const select of $$(".open-list")) select.replaceChildren(...open.map((m) => el("option", { value: m.id }, m.id)));
+  // the first choice: the largest open model whose bf16 weights fit one 8-GPU server of
+  // the first GPU (so the defaults work); the user picks any other
+  const gpu = gpus[0] || {};
+  const room = (gpu.memory_gb || 80) * 8 * 1e9 * 0.8;
+  const fits = open.filter((m) => m.params * 2 < room).sort((a, b) => b.params - a.params)[0];
+  for (const select of $$(".open-list")) {
+    select.replaceChildren(...open.map((m) => el("option", { value: m.id }, m.id)));
+    if (fits) select.value = fits.id;
+  }
 }
 
 // -- pilot data --------------------------------------------------------------------------------
+
+function logQuery() {
+  const q = new URLSearchParams({ kind: $("#log-kind").value });
+  for (const pair of $("#log-map").value.split(",").map((p) => p.trim()).filter(Boolean)) q.append("map", pair);
+  return q.toString();
+}
+
+// the format follows the file's name; a CSV or Parquet export needs its columns named
+$("#log-file").addEventListener("input", (e) => {
+  const name = ((e.target.files[0] || {}).name || "").toLowerCase().replace(/\.(gz|zst)$/, "");
+  const kind = ["parquet", "csv", "json", "jsonl"].find((k) => name.endsWith("." + k));
+  if (kind) $("#log-kind").value = kind;
+});
 
 $("#log-file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
@@ -556,7 +635,7 @@ $("#log-file").addEventListener("change", async (e) => {
   const box = $("#log-summary");
   box.textContent = "Pricing…";
   try {
-    const out = await api("/api/logs?kind=" + $("#log-kind").value, file, { raw: true, contentType: "application/octet-stream" });
+    const out = await api("/api/logs?" + logQuery(), file, { raw: true, contentType: "application/octet-stream" });
     showError($("#log-error"), null);
     const u = out.usage;
     box.replaceChildren(
@@ -580,12 +659,18 @@ $("#fit").addEventListener("click", async () => {
   const box = $("#fit-summary");
   box.textContent = "Fitting…";
   try {
-    const out = await api("/api/logs/fit?kind=" + $("#log-kind").value, file, { raw: true, contentType: "application/octet-stream" });
+    const out = await api("/api/logs/fit?" + logQuery(), file, { raw: true, contentType: "application/octet-stream" });
     const o = out.observed;
     box.replaceChildren(
       el("p", {}, `Fitted to ${o.month}: ${num(o.users)} users, ${num(o.calls)} calls, ${usd(o.cost_usd)} observed; ` +
-        `the fitted scenario models ${usd(out.modelled_cost_usd)} (${(out.gap * 100).toFixed(1)}%). It is now in the Model tab: edit its plans.`),
+        `the fitted scenario models ${usd(out.modelled_cost_usd)} (${(out.gap * 100).toFixed(1)}%). It is now in the Model tab. ` +
+        "Logs cannot tell revenue: add its plans and prices in the form (+ plan) to see a margin."),
       ...out.warnings.map((w) => el("p", { class: "warning" }, w)));
+    const previous = yamlBox.value;
+    box.append(el("p", {}, el("button", { type: "button", onclick: (ev) => {
+      setYaml(previous);
+      ev.target.closest("p").replaceChildren("The previous scenario is back in the Model tab.");
+    } }, "Undo: bring back the previous scenario")));
     setYaml(out.yaml);
   } catch (err) { box.textContent = ""; if (err instanceof ApiError) showError($("#log-error"), err); else throw err; }
 });
@@ -668,11 +753,18 @@ $("#bill-file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   if (!file) return;
   try {
-    sortLines(null, await api("/api/classify/csv", await file.text(), { raw: true, contentType: "text/csv" }));
+    const q = new URLSearchParams({ column: $("#bill-column").value.trim() || "description" });
+    if ($("#bill-amount").value.trim()) q.set("amount", $("#bill-amount").value.trim());
+    sortLines(null, await api("/api/classify/csv?" + q, file, { raw: true, contentType: "text/csv" }));
   } catch (err) { if (err instanceof ApiError) showError($("#sort-error"), err); else throw err; }
 });
 $("#sort-download").addEventListener("click", () => {
-  const q = (s) => `"${String(s ?? "").replaceAll('"', '""')}"`;
+  // a cell a spreadsheet would run as a formula (=, +, -, @) is written as text
+  const q = (s) => {
+    let text = String(s ?? "");
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    return `"${text.replaceAll('"', '""')}"`;
+  };
   const rows = [["description", "amount", "bucket", "costline_bucket", "confidence", "reason"].join(",")];
   for (const item of board.items) {
     const c = item.classified || {};
@@ -683,6 +775,9 @@ $("#sort-download").addEventListener("click", () => {
 
 // -- saved scenarios ---------------------------------------------------------------------------
 
+// a saved name in a URL, "/" and all (%2F: the server reads the rest of the path as the name)
+const savedPath = (name) => encodeURIComponent(name);
+
 async function refreshSaved() {
   const list = await api("/api/scenarios");
   const box = $("#saved-list");
@@ -692,7 +787,7 @@ async function refreshSaved() {
       el("input", { type: "checkbox", class: "pick", "data-name": s.name, "data-version": String(v.version), "aria-label": `${s.name} version ${v.version}` }),
       ` version ${v.version}, ${v.saved_at}${v.note ? " — " + v.note : ""} `,
       el("button", { onclick: async () => {
-        const got = await api(`/api/scenarios/${encodeURIComponent(s.name)}?version=${v.version}`);
+        const got = await api(`/api/scenarios/${savedPath(s.name)}?version=${v.version}`);
         setYaml(got.yaml);
         $("[data-tab=model]").click();
       } }, "open")))))));
@@ -701,8 +796,9 @@ async function refreshSaved() {
 $("#save").addEventListener("click", async () => {
   const name = $("#save-name").value.trim();
   if (!name) { showError($("#save-error"), "name the scenario first"); return; }
+  if (name === "." || name === "..") { showError($("#save-error"), "a name cannot be '.' or '..'"); return; }
   try {
-    await api(`/api/scenarios/${encodeURIComponent(name)}`, { yaml: yamlBox.value, note: $("#save-note").value });
+    await api(`/api/scenarios/${savedPath(name)}`, { yaml: yamlBox.value, note: $("#save-note").value });
     showError($("#save-error"), null);
     refreshSaved();
   } catch (err) { if (err instanceof ApiError) showError($("#save-error"), err); else throw err; }
@@ -711,7 +807,7 @@ $("#save").addEventListener("click", async () => {
 $("#compare").addEventListener("click", async () => {
   const picked = $$(".pick:checked");
   if (picked.length !== 2) { showError($("#save-error"), "tick two versions to compare"); return; }
-  const [a, b] = await Promise.all(picked.map((p) => api(`/api/scenarios/${encodeURIComponent(p.dataset.name)}?version=${p.dataset.version}`)));
+  const [a, b] = await Promise.all(picked.map((p) => api(`/api/scenarios/${savedPath(p.dataset.name)}?version=${p.dataset.version}`)));
   const earlier = a.saved_at < b.saved_at || (a.saved_at === b.saved_at && a.version < b.version);
   const [before, after] = earlier ? [a, b] : [b, a];
   try {
