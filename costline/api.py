@@ -1298,6 +1298,7 @@ class Costline:
         out: str | os.PathLike[str],
         *,
         self_host: str | None = None,
+        self_host_options: Mapping[str, Any] | None = None,
         force: bool = False,
         seed: int = 0,
         samples: int = DEFAULT_QUERY_SAMPLES,
@@ -1305,7 +1306,8 @@ class Costline:
     ) -> Written:
         """A report to share: one self-contained HTML page (`out` .html, opens offline) or
         Markdown with PNG charts in a folder beside it (`out` .md). `self_host` (MODEL@GPU)
-        adds the API-vs-self-hosting curves."""
+        adds the API-vs-self-hosting curves (`self_host_options`: the fleet's `tp`, `dtype`
+        and other `breakeven` options)."""
         from costline.engine.waterfall import lever_waterfall
         from costline.report.charts import chart_png, chart_specs, title_text
         from costline.report.html import render_html, vega_bundle
@@ -1321,7 +1323,10 @@ class Costline:
         if any(f.levers for f in loaded.features):
             book = price_book(loaded, self.catalogs.prices, label, self.catalogs.lever_defaults)
             waterfall = lever_waterfall(loaded, lambda v: run_one(v, book))
-        crossing = None if self_host is None else self._breakeven_of(result, self_host, None)
+        crossing = None
+        if self_host is not None:
+            options = {k: v for k, v in (self_host_options or {}).items() if v is not None}
+            crossing = self._breakeven_of(result, self_host, None, **options)
         specs = chart_specs(result, waterfall, crossing)
         written: list[Path] = []
         if target.suffix.lower() == ".html":

@@ -9,7 +9,7 @@ CostlineError                 anything costline reports to the user instead of a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 _MARK = re.compile("\x00([^\x00\x1f]*)\x1f([^\x00\x1f]*)\x1f([^\x00\x1f]*)\x00")
 
@@ -47,6 +47,11 @@ class InputError(CostlineError):
             return m.group(3) or cli_name(m.group(1))
 
         return _MARK.sub(spelt, self.template)
+
+    def spelt(self, names: Mapping[str, str]) -> str:
+        """The message with each `option` named as a surface of its own names it (the web
+        page: "the Columns box"); the library's spelling for any it does not name."""
+        return _MARK.sub(lambda m: names.get(m.group(1), m.group(2)), self.template)
 
 
 class ScenarioError(InputError):

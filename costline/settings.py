@@ -27,3 +27,9 @@ MAX_PARAMS = 1e15
 """Parameters of a model trained: 500x today's largest."""
 MAX_TRAINING_TOKENS = 1e17
 """Training tokens: over 1,000x the largest published pre-training runs."""
+MAX_TOKENS_PER_CALL = 1e12
+"""Tokens of one kind in one logged call: 100,000x the longest context windows sold."""
+MAX_GPUS = 10_000_000
+"""GPUs in one training cluster: 10x the largest ever announced."""
+MAX_USD_PER_GPU_HOUR = 10_000.0
+"""A GPU-hour's rental price: 1,000x today's list prices."""

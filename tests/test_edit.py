@@ -160,3 +160,13 @@ def test_sliders_written_in_keep_whole_numbers_whole():
     assert "  start: 10000 " in after
     assert "  - {name: team, price_usd_per_month: 58, share: 0.7}" in after
     assert parse_scenario(after, "yaml") == slid
+
+
+def test_a_json_scenario_stays_json_indented_as_it_was():
+    import json
+
+    text = json.dumps(parse_document(COPILOT, "yaml"), indent=4) + "\n"
+    after = edit_yaml(text, [Edit(path="users.start", value=3000)])
+    expected = json.loads(text)
+    expected["users"]["start"] = 3000
+    assert after == json.dumps(expected, indent=4) + "\n"

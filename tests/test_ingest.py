@@ -583,3 +583,23 @@ def test_the_shipped_parquet_export_prices_as_its_csv_does(tmp_path):
     assert sum(reference(r) for r in priced) == pytest.approx(
         Decimal(str(from_parquet.total_cost_usd)), rel=Decimal("1e-9")
     )
+
+
+def test_a_token_count_past_any_context_window_is_rejected_not_a_crash(tmp_path):
+    good = {
+        "id": "a",
+        "object": "chat.completion",
+        "created": 1796047247,
+        "model": "gpt-4.1",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 5},
+    }
+    huge = [
+        {**good, "usage": {"prompt_tokens": count, "completion_tokens": 5}}
+        for count in (1e20, 1e300, 9007199254740993)
+    ]
+    log = write_jsonl(tmp_path / "huge.jsonl", [good, *huge])
+    summary = ingest([str(log)], tmp_path / "u.parquet")
+    assert summary.rows_priced == 1
+    assert summary.rejected_by_reason == {"token count too large": 3}
+    with open(summary.rejects, newline="") as f:
+        assert [row["line"] for row in csv.DictReader(f)] == ["2", "3", "4"]

@@ -449,3 +449,52 @@ def test_a_self_hosting_option_that_does_not_fit_is_named_self_host(client):
     body |= {"self_host_dtype": "fp8", "self_host_tp": 2, "self_host": "gpt-oss-120b@h100-sxm"}
     crossing = client.post("/api/evaluate", json=body).json()["crossing"]
     assert crossing["serving"]["tp"] == 2 and crossing["serving"]["dtype"] == "fp8"
+
+
+def test_the_api_docs_page_loads_nothing_from_outside(client):
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/api/evaluate" in page.text and "Evaluate" in page.text
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.text)
+
+
+def test_the_openapi_document_says_what_the_endpoints_take_and_give(client):
+    doc = client.get("/openapi.json").json()
+    assert "application/octet-stream" in doc["paths"]["/api/logs"]["post"]["requestBody"]["content"]
+    assert "text/csv" in doc["paths"]["/api/classify/csv"]["post"]["requestBody"]["content"]
+    export = doc["paths"]["/api/export/{kind}"]["post"]["responses"]["200"]["content"]
+    assert "application/json" not in export and "text/html" in export
+    problem = doc["components"]["schemas"]["Problem"]
+    assert {"loc", "field", "msg"} <= set(problem["required"])
+    assert "result" not in doc["components"]["schemas"]["Waterfall"]["properties"]
+    assert "422" in doc["paths"]["/api/evaluate"]["post"]["responses"]
+
+
+def test_absurd_training_inputs_are_422s(client):
+    base = {"params": 8e9, "tokens": 1e12, "gpu": "h100-sxm"}
+    for change, field in (
+        ({"gpus": 10**30}, "gpus"),
+        ({"usd_per_gpu_hour": 1e308}, "usd_per_gpu_hour"),
+    ):
+        response = client.post("/api/train", json=base | change)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == field
+
+
+def test_a_what_if_error_is_located_under_what_if(client):
+    body = {"yaml": COPILOT, "what_if": {"response_cache": {"hit_rate": "x"}}}
+    response = client.post("/api/levers", json=body)
+    assert response.json()["detail"][0]["field"] == "what_if.response_cache.hit_rate"
+
+
+def test_a_log_format_can_be_named_and_the_message_names_the_page_controls(client):
+    data = (EXAMPLES / "logs" / "openai.jsonl").read_bytes()
+    named = client.post("/api/logs?kind=jsonl&format=openai-chat", content=data).json()
+    detected = client.post("/api/logs?kind=jsonl", content=data).json()
+    assert named["ingest"]["total_cost_usd"] == detected["ingest"]["total_cost_usd"]
+    csv_export = (EXAMPLES / "logs" / "export.csv").read_bytes()
+    message = client.post("/api/logs?kind=csv", content=csv_export).json()["detail"][0]["msg"]
+    assert "the Log format menu" in message and "the Columns box" in message
+    assert "fields=" not in message

@@ -8,6 +8,7 @@ import duckdb
 from costline.ingest.discovery import Source
 from costline.ingest.readers import REJECT_TEXT_CHARS, TIMESTAMP_SQL, column_raw_sql, json_raw_sql
 from costline.ingest.session import Progress, with_progress
+from costline.settings import MAX_TOKENS_PER_CALL
 
 _INTEGER_TYPES = (
     "TINYINT",
@@ -52,6 +53,8 @@ def _normalised_sql(
         " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts if types.get(c) not in _INTEGER_TYPES)
         or "false"
     )
+    # past any context window by far: a unit slip or garbage, and beyond BIGINT's range
+    too_large = " OR ".join(f"n_{c} > {MAX_TOKENS_PER_CALL:.0f}" for c in counts)
     cached = "coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
     total_input = "n_input_tokens" if input_includes_cache else f"n_input_tokens + {cached}"
     skip = (
@@ -69,6 +72,7 @@ def _normalised_sql(
     WHEN {non_numeric} THEN 'non-numeric token count'
     WHEN {negative} THEN 'negative token count'
     WHEN {fractional} THEN 'fractional token count'
+    WHEN {too_large} THEN 'token count too large'
     WHEN raw_timestamp IS NULL THEN 'missing timestamp'
     WHEN ts IS NULL THEN 'unparseable timestamp'
     WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL

@@ -243,7 +243,9 @@ def edit_yaml(text: str, edits: Sequence[Edit], where: str = "edits") -> str:
 
     # the reader costline validates with first: its messages, and libyaml's depth limit
     # before the round-trip parser (which recurses) sees the text
-    parse_document(text, "yaml", "scenario")
+    plain = parse_document(text, "yaml", "scenario")
+    if text.lstrip().startswith("{"):
+        return _edit_json(text, plain, edits, where)
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 4096  # never re-wrap a line the user wrote
@@ -263,6 +265,20 @@ def edit_yaml(text: str, edits: Sequence[Edit], where: str = "edits") -> str:
     out = io.StringIO()
     rt.dump(document, out)
     return out.getvalue()
+
+
+def _edit_json(text: str, document: dict[str, Any], edits: Sequence[Edit], where: str) -> str:
+    """A JSON scenario stays JSON, indented as it was (JSON has no comments to keep)."""
+    import json
+
+    for i, edit in enumerate(edits):
+        _apply(document, edit, f"{where}[{i}]")
+    lines = text.strip().splitlines()
+    indent = None
+    if len(lines) > 1:
+        second = lines[1]
+        indent = len(second) - len(second.lstrip(" ")) or None
+    return json.dumps(document, indent=indent, ensure_ascii=False) + "\n"
 
 
 def edits_to(document: Any, target: Any, path: str = "") -> list[Edit]:

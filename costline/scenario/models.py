@@ -40,7 +40,14 @@ from costline.scenario.common import (
 )
 from costline.scenario.levers import Levers
 from costline.scenario.selfhost import SelfHostedDeployment
-from costline.settings import MAX_PARAMS, MAX_QUERIES_PER_USER_DAY, MAX_TRAINING_TOKENS, MAX_USERS
+from costline.settings import (
+    MAX_GPUS,
+    MAX_PARAMS,
+    MAX_QUERIES_PER_USER_DAY,
+    MAX_TRAINING_TOKENS,
+    MAX_USD_PER_GPU_HOUR,
+    MAX_USERS,
+)
 
 _Model = StrictModel
 SELF_HOSTED_LEVERS = ("response_cache", "compression", "caps")
@@ -593,7 +600,7 @@ class TrainingSpec(_Model):
     """`full` trains every weight; `lora` trains adapters on frozen weights (fine-tuning)."""
     gpu: Annotated[str, Field(min_length=1)]
     """GPU id from `costline gpus`, e.g. h100-sxm."""
-    gpus: Annotated[int, Field(ge=1)] | None = None
+    gpus: Annotated[int, Field(ge=1, le=MAX_GPUS)] | None = None
     """GPUs in the cluster; sets the calendar time."""
     precision: Literal["bf16", "fp8"] = "bf16"
     """Training precision; fp8 only on GPUs with an FP8 peak."""
@@ -601,7 +608,7 @@ class TrainingSpec(_Model):
     """Model FLOPs utilisation; the catalog's sourced default when unset."""
     goodput: Annotated[float, Field(gt=0, le=1)] | None = None
     """Share of paid cluster time that is useful training; the sourced default when unset."""
-    usd_per_gpu_hour: NonNegative | None = None
+    usd_per_gpu_hour: Annotated[float, Field(ge=0, le=MAX_USD_PER_GPU_HOUR)] | None = None
     """Rental price; the GPU's default catalog price when unset."""
     failure_probability: Share | None = None
     """Chance the run fails and must be partly redone; a labelled assumption when unset."""

@@ -31,12 +31,13 @@ from costline.engine.selfhost import ServingPoint
 from costline.engine.training import TrainingEstimate
 from costline.engine.waterfall import Waterfall
 from costline.errors import InputError, ScenarioError
+from costline.ingest.formats import FORMATS
 from costline.ingest.summaries import IngestSummary, UsageSummary
 from costline.scenario.edit import Edit, edit_yaml, rewrite_yaml
 from costline.scenario.models import Scenario
 from costline.scenario.selfhost import Dtype
 from costline.scenario.sliders import Sliders
-from costline.settings import MAX_PARAMS, MAX_TRAINING_TOKENS
+from costline.settings import MAX_GPUS, MAX_PARAMS, MAX_TRAINING_TOKENS, MAX_USD_PER_GPU_HOUR
 from costline.web.store import SavedScenario, SavedVersion, ScenarioStore, default_path
 
 HERE = Path(__file__).parent
@@ -51,6 +52,8 @@ UPLOAD_PATHS = ("/api/logs", "/api/logs/fit", "/api/classify/csv")
 MAX_REJECTS_SHOWN = 50
 
 LOG_KINDS = ("jsonl", "json", "csv", "parquet")
+LOG_FORMATS = tuple(FORMATS)
+"""The log formats costline reads (`costline ingest --format`)."""
 
 
 # -- request bodies ------------------------------------------------------------------------
@@ -81,6 +84,15 @@ class Evaluate(ScenarioText):
 
 class WithSliders(ScenarioText):
     sliders: Sliders = Field(default_factory=Sliders)
+
+
+class ExportBody(WithSliders):
+    """A scenario, its sliders, and for the HTML report the self-hosting option shown."""
+
+    self_host: Annotated[str, Field(max_length=200)] | None = None
+    """MODEL@GPU: the report draws the API-vs-self-hosting curves."""
+    self_host_tp: Annotated[int, Field(ge=1, le=64)] | None = None
+    self_host_dtype: Dtype | None = None
 
 
 class LeversBody(ScenarioText):
@@ -115,9 +127,9 @@ class TrainBody(_Body):
     active_params: Annotated[float, Field(gt=0, le=MAX_PARAMS)] | None = None
     gpu: Annotated[str, Field(min_length=1, max_length=200)]
     """A GPU of `costline gpus` (e.g. h100-sxm)."""
-    gpus: Annotated[int, Field(ge=1)] | None = None
+    gpus: Annotated[int, Field(ge=1, le=MAX_GPUS)] | None = None
     mfu: Annotated[float, Field(gt=0, le=1)] | None = None
-    usd_per_gpu_hour: Annotated[float, Field(ge=0)] | None = None
+    usd_per_gpu_hour: Annotated[float, Field(ge=0, le=MAX_USD_PER_GPU_HOUR)] | None = None
 
 
 class SelfhostBody(_Body):
@@ -243,6 +255,88 @@ class ModelRow(BaseModel):
     """The date the vendor shuts the model down, when the catalog knows one."""
 
 
+class Problem(BaseModel):
+    """What is wrong with one input."""
+
+    loc: list[str | int]
+    """Where, as FastAPI spells it: ["body", "yaml"], ["query", "kind"], ..."""
+    field: str | None
+    """The field path to show beside its input: a scenario path such as
+    features[0].model, or an input's name."""
+    msg: str
+    type: str | None = None
+
+
+class Problems(BaseModel):
+    """A 422: the request was read but an input is wrong."""
+
+    detail: list[Problem]
+
+
+class Missing(BaseModel):
+    """A 404: no such example or saved scenario."""
+
+    detail: str
+
+
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The Host header is not this server's (DNS rebinding)", "content": _TEXT},
+    413: {"description": "The body is over its limit (2 MB; uploads 20 MB)", "content": _TEXT},
+    422: {"description": "An input is wrong: where and what", "model": Problems},
+}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+CSV_BODY = {
+    "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, as an attachment",
+        "content": {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "text/html": {"schema": {"type": "string"}},
+            "text/markdown": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _openapi_of(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document as the responses are: the waterfall and the brief leave out the
+    whole Result they carry for the views (the evaluation has it once), and no endpoint
+    answers application/json for a file."""
+    from fastapi.openapi.utils import get_openapi
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for name in ("Waterfall", "Brief"):
+                schema = doc.get("components", {}).get("schemas", {}).get(name, {})
+                schema.get("properties", {}).pop("result", None)
+                if "result" in schema.get("required", []):
+                    schema["required"].remove("result")
+            export = doc["paths"].get("/api/export/{kind}", {}).get("post", {})
+            export.get("responses", {}).get("200", {}).get("content", {}).pop(
+                "application/json", None
+            )
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    return build
+
+
 # -- the app -------------------------------------------------------------------------------
 
 
@@ -252,8 +346,18 @@ def _problem(err: InputError) -> dict[str, Any]:
     if isinstance(err, ScenarioError):
         # the scenario's body field: `yaml`, or `before` / `after` for a diff
         where = err.file if err.file in ("before", "after") else "yaml"
-        return {"loc": ["body", where], "field": err.location, "msg": err.message}
-    return {"loc": ["body", *(err.field or "").split(".")], "field": err.field, "msg": str(err)}
+        return {
+            "loc": ["body", where],
+            "field": err.location,
+            "msg": err.message,
+            "type": "scenario",
+        }
+    return {
+        "loc": ["body", *(err.field or "").split(".")],
+        "field": err.field,
+        "msg": str(err),
+        "type": "input",
+    }
 
 
 def _examples() -> dict[str, Path]:
@@ -368,7 +472,13 @@ def create_app(
         title="costline",
         version=__version__,
         description="Unit economics of an AI product: the page's JSON API.",
+        responses=ERROR_RESPONSES,
+        # FastAPI's /docs and /redoc load their scripts from a CDN: the page works offline,
+        # so /docs is costline's own (below), from the same OpenAPI document
+        docs_url=None,
+        redoc_url=None,
     )
+    app.openapi = _openapi_of(app)  # type: ignore[method-assign]
 
     app.add_middleware(Guard, hosts=hosts)
 
@@ -391,10 +501,21 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, err: RequestValidationError) -> JSONResponse:
         # FastAPI's own 422s, with the field path the page puts beside its input
-        detail = []
+        detail: list[dict[str, Any]] = []
         for e in err.errors():
             loc = [str(x) if not isinstance(x, int) else x for x in e.get("loc", ())]
             inner = loc[1:] if loc and loc[0] in ("body", "query", "path") else loc
+            if e.get("type") == "json_invalid":  # loc holds the character offset
+                where = f" at character {inner[0]}" if inner else ""
+                detail.append(
+                    {
+                        "loc": ["body"],
+                        "field": None,
+                        "msg": f"malformed JSON{where}",
+                        "type": "json_invalid",
+                    }
+                )
+                continue
             detail.append(
                 {
                     "loc": loc,
@@ -424,8 +545,30 @@ def create_app(
             scenario=scenario or "",
             upload_mb=UPLOAD_LIMIT_BYTES // (1024 * 1024),
             as_of=cl.as_of.isoformat(),
+            auto_tp=int(cl.catalogs.open_models.defaults.auto_tp_max_gpus.value),
+            log_formats=LOG_FORMATS,
         )
         return HTMLResponse(text)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The API, read from the OpenAPI document, with nothing loaded from outside."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape()
+        )
+        doc = app.openapi()
+        operations = [
+            {"method": method.upper(), "path": path, **op}
+            for path, methods in doc["paths"].items()
+            for method, op in methods.items()
+        ]
+        return HTMLResponse(
+            env.get_template("docs.html").render(
+                doc=doc, operations=operations, ref=lambda r: r.rsplit("/", 1)[-1]
+            )
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
@@ -453,7 +596,7 @@ def create_app(
             out.append(Example(name=name, title=title))
         return out
 
-    @app.get("/api/examples/{name}")
+    @app.get("/api/examples/{name}", responses={404: {"model": Missing}})
     def example(name: str) -> YamlText:
         """One example's YAML, by name (see /api/examples)."""
         path = _examples().get(name)
@@ -514,7 +657,14 @@ def create_app(
     @app.post("/api/levers", response_model_exclude={"result"})
     def levers(body: LeversBody) -> Waterfall:
         """Which levers fix the margin: the waterfall of each lever's saving."""
-        return cl.levers(load(body.yaml), what_if=body.what_if, features=body.features)
+        try:
+            return cl.levers(load(body.yaml), what_if=body.what_if, features=body.features)
+        except InputError as err:
+            # a what-if's field is named from the body: what_if.response_cache.hit_rate
+            field = err.field or ""
+            if body.what_if and field.split(".")[0] in body.what_if:
+                raise InputError(err.template, f"what_if.{field}") from None
+            raise
 
     @app.post("/api/diff")
     def diff(body: DiffBody) -> Diff:
@@ -601,7 +751,7 @@ def create_app(
         """Sort cost lines into Training (CapEx), Inference (OpEx) or Other."""
         return sorted_lines(cl.classify(body.lines))
 
-    @app.post("/api/classify/csv")
+    @app.post("/api/classify/csv", openapi_extra=CSV_BODY)
     async def classify_csv(
         request: Request,
         column: Annotated[str, Query(max_length=200)] = "description",
@@ -627,11 +777,12 @@ def create_app(
                     str(err).replace(str(path), "the uploaded CSV"), err.field
                 ) from None
 
-    @app.post("/api/logs")
+    @app.post("/api/logs", openapi_extra=UPLOAD_BODY)
     async def logs(
         request: Request,
         kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
         map: Annotated[list[str] | None, Query(max_length=20)] = None,
+        format: Annotated[Literal[LOG_FORMATS] | None, Query()] = None,  # type: ignore[valid-type]
     ) -> PricedLogs:
         """Price an uploaded log file (the request body) and summarise it by feature. `map`
         says where a field is (FIELD=COLUMN, repeated), as `costline ingest --map` does:
@@ -639,20 +790,21 @@ def create_app(
         from starlette.concurrency import run_in_threadpool
 
         data = await request.body()
-        return await run_in_threadpool(_price_logs, cl, data, kind, _log_fields(map))
+        return await run_in_threadpool(_price_logs, cl, data, kind, _log_fields(map), format)
 
-    @app.post("/api/logs/fit")
+    @app.post("/api/logs/fit", openapi_extra=UPLOAD_BODY)
     async def fit_logs(
         request: Request,
         kind: Annotated[Literal[LOG_KINDS], Query()] = "jsonl",  # type: ignore[valid-type]
         map: Annotated[list[str] | None, Query(max_length=20)] = None,
+        format: Annotated[Literal[LOG_FORMATS] | None, Query()] = None,  # type: ignore[valid-type]
     ) -> FittedScenario:
         """Fit a scenario to an uploaded log file's latest complete month (`map` as for
         /api/logs)."""
         from starlette.concurrency import run_in_threadpool
 
         data = await request.body()
-        return await run_in_threadpool(_fit_logs, cl, data, kind, _log_fields(map))
+        return await run_in_threadpool(_fit_logs, cl, data, kind, _log_fields(map), format)
 
     # -- saved scenarios ---------------------------------------------------------------
 
@@ -675,7 +827,7 @@ def create_app(
         load(body.yaml)
         return saved.save(name, body.yaml, body.note)
 
-    @app.get("/api/scenarios/{name:path}")
+    @app.get("/api/scenarios/{name:path}", responses={404: {"model": Missing}})
     def saved_one(
         name: Annotated[str, PathPart(max_length=200)],
         version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
@@ -690,8 +842,8 @@ def create_app(
 
     # -- downloads ---------------------------------------------------------------------
 
-    @app.post("/api/export/{kind}")
-    def export(kind: Literal["xlsx", "html", "md"], body: WithSliders) -> Response:
+    @app.post("/api/export/{kind}", response_class=Response, responses=EXPORTS)
+    def export(kind: Literal["xlsx", "html", "md"], body: ExportBody) -> Response:
         """The spreadsheet (.xlsx), the HTML report or the CTO brief (Markdown)."""
         scenario_ = cl.with_sliders(load(body.yaml), body.sliders)
         stem = (scenario_.name or "scenario").strip().replace(" ", "-")
@@ -707,7 +859,8 @@ def create_app(
                 cl.export(scenario_, out)
                 media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             else:
-                cl.report(scenario_, out)
+                options = {"tp": body.self_host_tp, "dtype": body.self_host_dtype}
+                cl.report(scenario_, out, self_host=body.self_host, self_host_options=options)
                 media = "text/html; charset=utf-8"
             return _download(out.read_bytes(), out.name, media)
 
@@ -741,6 +894,14 @@ def _uploaded(data: bytes, kind: str, folder: str) -> Path:
     return log
 
 
+PAGE_OPTIONS = {
+    "format": "the Log format menu",
+    "fields": "the Columns box",
+    "mapping": "the Columns box",
+}
+"""The page's names for the library's options, in the messages it shows."""
+
+
 def _log_fields(pairs: list[str] | None) -> dict[str, str] | None:
     """`["timestamp=ts", ...]` as a field mapping; a pair without `=` is a 422 naming it."""
     if not pairs:
@@ -757,18 +918,22 @@ def _log_fields(pairs: list[str] | None) -> dict[str, str] | None:
 
 
 def _fit_logs(
-    cl: Costline, data: bytes, kind: str, fields: dict[str, str] | None = None
+    cl: Costline,
+    data: bytes,
+    kind: str,
+    fields: dict[str, str] | None = None,
+    format: str | None = None,
 ) -> FittedScenario:
     """Ingest uploaded log bytes and fit a scenario to them, in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="costline-") as folder:
         log = _uploaded(data, kind, folder)
         try:
             priced = Path(folder) / "priced.parquet"
-            cl.ingest(str(log), priced, fields=fields)
+            cl.ingest(str(log), priced, format=format, fields=fields)
             fitted = cl.fit(priced)
         except InputError as err:
-            text = str(err).replace(str(log), "the uploaded file").replace(folder + "/", "")
-            raise InputError(text, "file") from None
+            text = err.spelt(PAGE_OPTIONS).replace(str(log), "the uploaded file")
+            raise InputError(text.replace(folder + "/", ""), "file") from None
         return FittedScenario(
             yaml=fitted.text.replace(str(Path(folder) / "priced.parquet"), "the uploaded logs"),
             observed=fitted.observed,
@@ -779,19 +944,22 @@ def _fit_logs(
 
 
 def _price_logs(
-    cl: Costline, data: bytes, kind: str, fields: dict[str, str] | None = None
+    cl: Costline,
+    data: bytes,
+    kind: str,
+    fields: dict[str, str] | None = None,
+    format: str | None = None,
 ) -> PricedLogs:
     """Price uploaded log bytes in a temporary folder; no name of the user's is used."""
     with tempfile.TemporaryDirectory(prefix="costline-") as folder:
         log = _uploaded(data, kind, folder)
         out = Path(folder) / "priced.parquet"
         try:
-            ingested = cl.ingest(str(log), out, fields=fields)
+            ingested = cl.ingest(str(log), out, format=format, fields=fields)
             usage = cl.usage(str(out))
         except InputError as err:
-            raise InputError(
-                str(err).replace(str(log), "the uploaded file").replace(folder, ""), "file"
-            ) from None
+            text = err.spelt(PAGE_OPTIONS).replace(str(log), "the uploaded file")
+            raise InputError(text.replace(folder, ""), "file") from None
         rejects = []
         rejects_csv = Path(ingested.rejects)
         if rejects_csv.exists():

@@ -172,6 +172,7 @@ async function edit(edits, { rerender = false } = {}) {
 
 // shares over plans sum to 1: changing or removing one scales the others to make room
 function shareEdits(plans, skip, total) {
+  total = Number(total.toFixed(6));
   const others = plans.map((p, i) => [i, Number(p.share) || 0]).filter(([i]) => i !== skip);
   const sum = others.reduce((a, [, v]) => a + v, 0);
   const edits = [];
@@ -433,6 +434,11 @@ async function evaluate(preview) {
     showError($("#slider-error"), null);
     renderResults(out);
     $(".right").classList.remove("stale");
+    const brief = $("#brief");
+    if (brief.dataset.asked && brief.dataset.asked !== JSON.stringify({ yaml: yamlBox.value, sliders: sliderValues() })) {
+      brief.classList.add("stale");  // answered for another scenario or other sliders
+      $("#brief-stale").hidden = false;
+    }
     const sim = out.result.simulation;
     badge.textContent = out.precision === "preview"
       ? `preview: ${num(sim.query_samples)} samples a feature; settling…`
@@ -448,7 +454,7 @@ async function evaluate(preview) {
       // the self-hosting option does not apply: say why and show the figures without it
       showError($("#sh-error"), err);
       setSelfHost(null);
-    } else fieldErrors(err);
+    } else { fieldErrors(err); markStale(); }
   }
 }
 
@@ -542,6 +548,9 @@ $("#brief-button").addEventListener("click", async () => {
   try {
     const { markdown } = await api("/api/brief", { yaml: yamlBox.value, sliders: sliderValues() });
     box.textContent = markdown;
+    box.dataset.asked = JSON.stringify({ yaml: yamlBox.value, sliders: sliderValues() });
+    box.classList.remove("stale");
+    $("#brief-stale").hidden = true;
   } catch (err) { box.textContent = err.message; }
 });
 
@@ -550,7 +559,9 @@ for (const button of $$("[data-download]")) {
     const kind = button.dataset.download;
     button.disabled = true;
     try {
-      const blob = await api("/api/export/" + kind, { yaml: yamlBox.value, sliders: sliderValues() });
+      const body = { yaml: yamlBox.value, sliders: sliderValues() };
+      if (kind === "html" && state.selfHost) Object.assign(body, state.selfHost);  // its curves too
+      const blob = await api("/api/export/" + kind, body);
       save(blob, { xlsx: "scenario.xlsx", html: "report.html", md: "brief.md" }[kind]);
     } catch (err) { if (err instanceof ApiError) fieldErrors(err); else throw err; }
     finally { button.disabled = false; }
@@ -618,6 +629,7 @@ async function fillCatalogs() {
 
 function logQuery() {
   const q = new URLSearchParams({ kind: $("#log-kind").value });
+  if ($("#log-format").value) q.set("format", $("#log-format").value);
   for (const pair of $("#log-map").value.split(",").map((p) => p.trim()).filter(Boolean)) q.append("map", pair);
   return q.toString();
 }
@@ -650,7 +662,11 @@ $("#log-file").addEventListener("change", async (e) => {
         table(["line", "reason"], out.rejects.map((r) => [r.line, r.reason])),
       ] : []));
     $("#fit").hidden = false;
-  } catch (err) { box.textContent = ""; if (err instanceof ApiError) showError($("#log-error"), err); else throw err; }
+  } catch (err) {
+    box.textContent = "";
+    $("#fit").hidden = true;
+    if (err instanceof ApiError) showError($("#log-error"), err); else throw err;
+  }
 });
 
 $("#fit").addEventListener("click", async () => {
@@ -717,6 +733,17 @@ function place(index, bucket) {
     verdict.textContent = (moved ? "Corrected by you. " : "") + why;
   }
   $("#sort-status").textContent = `${item.description}: moved to ${NAMES[bucket]}.`;
+  totals();
+}
+
+// each bucket's amount, when the lines have amounts
+function totals() {
+  for (const name of BUCKETS) {
+    const items = board.items.filter((i) => i.bucket === name && typeof i.amount === "number");
+    const head = $(`.bucket[data-bucket="${name}"] h3`);
+    head.dataset.total = items.length ? usd(items.reduce((a, i) => a + i.amount, 0)) : "";
+    head.textContent = NAMES[name] + (head.dataset.total ? ` · ${head.dataset.total}` : "");
+  }
 }
 
 for (const bucket of $$(".bucket")) {
@@ -733,6 +760,7 @@ function loadBoard(items) {
   items.forEach((item, i) => $(`.bucket[data-bucket="unsorted"] ul`).append(renderCard(item, i)));
   items.forEach((item, i) => { if (item.bucket !== "unsorted") place(i, item.bucket); });
   $("#sort-status").textContent = "";
+  totals();
 }
 
 async function sortLines(lines, sorted) {
@@ -740,6 +768,10 @@ async function sortLines(lines, sorted) {
     const out = sorted || await api("/api/classify", { lines });
     showError($("#sort-error"), null);
     loadBoard(out.items.map((c) => ({ description: c.description, amount: c.amount, classified: c, bucket: c.bucket })));
+    const problems = out.problems || [];
+    if (problems.length) {
+      showError($("#sort-error"), problems.map(([row, why]) => `row ${row}: ${why}`).join("\n"));
+    }
   } catch (err) { if (err instanceof ApiError) showError($("#sort-error"), err); else throw err; }
 }
 
