@@ -170,3 +170,16 @@ def test_a_json_scenario_stays_json_indented_as_it_was():
     expected = json.loads(text)
     expected["users"]["start"] = 3000
     assert after == json.dumps(expected, indent=4) + "\n"
+
+
+def test_sliders_written_in_round_to_four_figures():
+    from costline.scenario.edit import rewrite_yaml
+    from costline.scenario.sliders import Sliders, with_sliders
+
+    scenario = parse_scenario(COPILOT, "yaml")
+    sliders = Sliders(queries_factor=1.41, output_tokens_factor=0.78, plan_price_factor=1.19)
+    after = rewrite_yaml(COPILOT, with_sliders(scenario, sliders))
+    assert "{name: team, price_usd_per_month: 34.51, share: 0.7}" in after  # 29 x 1.19
+    assert "queries_per_day: {median: 16.92, p95: 56.4}" in after  # 12 x 1.41, 40 x 1.41
+    assert "      output_tokens: 156\n" in after  # 200 x 0.78
+    assert after.count("#") == COPILOT.count("#")

@@ -603,3 +603,8 @@ def test_a_token_count_past_any_context_window_is_rejected_not_a_crash(tmp_path)
     assert summary.rejected_by_reason == {"token count too large": 3}
     with open(summary.rejects, newline="") as f:
         assert [row["line"] for row in csv.DictReader(f)] == ["2", "3", "4"]
+    # NaN and infinity are not counts at all, large or small
+    odd = [{**good, "usage": {"prompt_tokens": v, "completion_tokens": 5}} for v in ("NaN", "inf")]
+    log = write_jsonl(tmp_path / "odd.jsonl", [good, *odd])
+    summary = ingest([str(log)], tmp_path / "odd.parquet")
+    assert summary.rejected_by_reason == {"non-numeric token count": 2}

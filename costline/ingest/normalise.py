@@ -48,6 +48,15 @@ def _normalised_sql(
         )
         or "false"
     )
+    # "NaN" and "inf" read as doubles: not counts (an integer column cannot hold them)
+    non_finite = (
+        " OR ".join(
+            f"(n_{c} IS NOT NULL AND NOT isfinite(n_{c}))"
+            for c in counts
+            if types.get(c) not in _INTEGER_TYPES
+        )
+        or "false"
+    )
     negative = " OR ".join(f"n_{c} < 0" for c in counts)
     fractional = (
         " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts if types.get(c) not in _INTEGER_TYPES)
@@ -69,7 +78,7 @@ def _normalised_sql(
     WHEN raw_model IS NULL OR CAST(raw_model AS VARCHAR) = '' THEN 'missing model'
     WHEN raw_input_tokens IS NULL THEN 'missing input tokens'
     WHEN raw_output_tokens IS NULL THEN 'missing output tokens'
-    WHEN {non_numeric} THEN 'non-numeric token count'
+    WHEN {non_numeric} OR {non_finite} THEN 'non-numeric token count'
     WHEN {negative} THEN 'negative token count'
     WHEN {fractional} THEN 'fractional token count'
     WHEN {too_large} THEN 'token count too large'

@@ -62,6 +62,8 @@ class Edit(BaseModel):
         return value
 
 
+WRITTEN_FIGURES = 4
+"""Significant figures of a number the sliders change when written into the scenario."""
 MAX_VALUE_DEPTH = 12
 """How deep an edit's value may nest (the deepest scenario field is about 6 levels)."""
 
@@ -316,9 +318,11 @@ def edits_to(document: Any, target: Any, path: str = "") -> list[Edit]:
 
 
 def _tidy(value: Any) -> Any:
-    # a dumped scenario's floats: 10000.0 is written 10000, as a person would
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    # a figure a slider scaled, as a person writes it: 4 significant figures ($34.49, 16.97
+    # queries), and 10000.0 as 10000
+    if isinstance(value, float):
+        value = float(f"{value:.{WRITTEN_FIGURES}g}")
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, dict):
         return {k: _tidy(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -345,8 +349,10 @@ def rewrite_yaml(text: str, scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_unset=True)
     try:
         edited = edit_yaml(text, edits_to(parse_document(text, "yaml"), data))
-        if parse_scenario(edited, "yaml") == scenario:
+        parse_scenario(edited, "yaml")
+        # every changed figure reached, as rounded: nothing left to edit
+        if not edits_to(parse_document(edited, "yaml"), _tidy(data)):
             return edited
     except InputError:
         pass  # a shape the edits cannot reach: write it afresh below
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(_tidy(data), sort_keys=False, allow_unicode=True)

@@ -97,6 +97,11 @@ function fieldErrors(err) {
     if ((field === p || field.startsWith(p + ".") || field.startsWith(p + "["))
         && (!best || p.length > best.dataset.path.length)) best = input;
   }
+  if (!best && field) {
+    // an error about a whole block (users: give start or by_month): its first field
+    best = $$("#form [data-path]").find((input) => input.dataset.path.startsWith(field + ".")
+      || input.dataset.path.startsWith(field + "[")) || null;
+  }
   if (best) {
     best.setAttribute("aria-invalid", "true");
     best.after(el("span", { class: "field-error", role: "alert" }, problem.msg));
@@ -586,7 +591,8 @@ function calculator(formId, path, body) {
     const values = {};
     for (const [k, v] of new FormData(form).entries()) {
       if (String(v).trim() === "") continue;
-      values[k] = isNaN(Number(v)) ? v : Number(v);
+      // 1e400 reads as Infinity, which JSON sends as null: send the text, for a 422
+      values[k] = Number.isFinite(Number(v)) ? Number(v) : v;
     }
     try {
       const out = await api(path, body(values));
