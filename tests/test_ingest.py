@@ -608,3 +608,139 @@ def test_a_token_count_past_any_context_window_is_rejected_not_a_crash(tmp_path)
     log = write_jsonl(tmp_path / "odd.jsonl", [good, *odd])
     summary = ingest([str(log)], tmp_path / "odd.parquet")
     assert summary.rejected_by_reason == {"non-numeric token count": 2}
+
+
+# -- today's fields (issue 17): each convention, priced as genai-prices prices it ----------
+
+_NOV = 1796047247  # 2026-11-30, when the GPT-5.6 family bills cache writes
+
+
+def _one_row(tmp_path, record: dict, name: str = "log") -> dict:
+    log = write_jsonl(tmp_path / f"{name}.jsonl", [record])
+    summary = ingest([str(log)], tmp_path / f"{name}.parquet")
+    assert summary.rows_priced == 1, summary
+    (row,) = rows(tmp_path / f"{name}.parquet")
+    assert row["cost_usd"] == pytest.approx(float(reference(row)), rel=1e-12)
+    return row
+
+
+def test_openai_cache_writes_are_read_inside_the_prompt_and_billed(tmp_path):
+    usage = {"prompt_tokens": 10000, "completion_tokens": 500}
+    details = {"cached_tokens": 2000, "cache_write_tokens": 3000}
+    chat = {"object": "chat.completion", "created": _NOV, "model": "gpt-5.6-sol"}
+    row = _one_row(tmp_path, chat | {"usage": usage | {"prompt_tokens_details": details}})
+    assert (row["input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"]) == (
+        10000,
+        2000,
+        3000,
+    )
+    # gpt-5.6-sol per 1M: $4 input, $0.40 cache read, $5 cache write (1.25x), $20 output
+    assert row["cost_usd"] == pytest.approx((5000 * 4 + 2000 * 0.4 + 3000 * 5 + 500 * 20) / 1e6)
+    responses = {
+        "object": "response",
+        "created_at": _NOV,
+        "model": "gpt-5.6-sol",
+        "usage": {
+            "input_tokens": 10000,
+            "output_tokens": 500,
+            "input_tokens_details": details,
+            # reasoning is inside output_tokens: never added again
+            "output_tokens_details": {"reasoning_tokens": 300},
+        },
+    }
+    again = _one_row(tmp_path, responses, "responses")
+    assert again["cost_usd"] == pytest.approx(row["cost_usd"])
+    assert again["output_tokens"] == 500
+
+
+def test_openrouter_is_priced_at_openrouter_and_keeps_its_cost(tmp_path):
+    record = {
+        "id": "gen-1",
+        "provider": "OpenAI",  # the upstream vendor, not whose price applies
+        "model": "openai/gpt-5.6-sol",
+        "object": "chat.completion",
+        "created": _NOV,
+        "usage": {
+            "prompt_tokens": 10000,
+            "completion_tokens": 500,
+            "cost": 0.05,
+            "prompt_tokens_details": {"cached_tokens": 2000, "cache_write_tokens": 3000},
+            "completion_tokens_details": {"reasoning_tokens": 200},
+        },
+    }
+    row = _one_row(tmp_path, record)
+    assert (row["provider"], row["model"]) == ("openrouter", "openai/gpt-5.6-sol")
+    assert row["cache_write_tokens"] == 3000 and row["output_tokens"] == 500
+    assert row["logged_cost_usd"] == 0.05
+
+
+def test_otel_reads_the_renamed_cache_write_the_current_tier_and_a_cost(tmp_path):
+    span = {
+        "name": "chat gpt-5.6-sol",
+        "trace_id": "t1",
+        "start_time": "2026-11-30T12:00:00Z",
+        "attributes": {
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "gpt-5.6-sol",
+            "gen_ai.usage.input_tokens": 10000,
+            "gen_ai.usage.output_tokens": 500,
+            "gen_ai.usage.cache_read.input_tokens": 2000,
+            "gen_ai.usage.cache_write.input_tokens": 3000,
+            "gen_ai.usage.reasoning.output_tokens": 300,
+            "openai.response.service_tier": "flex",
+            "gen_ai.usage.cost.amount": 0.02,
+        },
+    }
+    row = _one_row(tmp_path, span)
+    assert (row["cache_read_tokens"], row["cache_write_tokens"]) == (2000, 3000)
+    assert row["service_tier"] == "flex" and row["output_tokens"] == 500
+    assert row["logged_cost_usd"] == 0.02
+    # the older attribute names still read
+    old = dict(span["attributes"])
+    old["gen_ai.usage.cache_creation.input_tokens"] = old.pop(
+        "gen_ai.usage.cache_write.input_tokens"
+    )
+    old["gen_ai.openai.response.service_tier"] = old.pop("openai.response.service_tier")
+    before = _one_row(tmp_path, span | {"attributes": old}, "old")
+    assert before["cost_usd"] == pytest.approx(row["cost_usd"])
+
+
+def test_litellm_reads_cache_writes_from_its_usage_object(tmp_path):
+    record = {
+        "request_id": "r1",
+        "startTime": "2026-11-30 12:00:00",
+        "model": "claude-sonnet-4-5",
+        "custom_llm_provider": "anthropic",
+        "prompt_tokens": 2400,
+        "completion_tokens": 100,
+        "spend": 0.004,
+        "metadata": {
+            "usage_object": {
+                "prompt_tokens_details": {"cached_tokens": 2000, "cache_creation_tokens": 100}
+            }
+        },
+    }
+    row = _one_row(tmp_path, record)
+    assert (row["cache_read_tokens"], row["cache_write_tokens"]) == (2000, 100)
+
+
+def test_an_ingest_that_prices_nothing_writes_no_usage_file_and_keeps_an_old_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from costline.cli import app
+
+    bad = {"object": "chat.completion", "created": _NOV, "model": "no-such-model"}
+    log = write_jsonl(
+        tmp_path / "bad.jsonl", [bad | {"usage": {"prompt_tokens": 1, "completion_tokens": 1}}]
+    )
+    out = tmp_path / "u.parquet"
+    summary = ingest([str(log)], out)
+    assert summary.rows_priced == 0 and summary.output == ""
+    assert not out.exists()
+    assert (tmp_path / "u.rejects.csv").exists()  # why, line by line
+    # an earlier usage file the user asked to replace is not replaced by nothing
+    out.write_bytes(b"earlier")
+    result = CliRunner().invoke(app, ["ingest", str(log), "-o", str(out), "--force"])
+    assert result.exit_code == 2
+    assert out.read_bytes() == b"earlier"
+    assert "Next:" not in result.output and "no usage file was written" in result.output

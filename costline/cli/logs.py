@@ -58,7 +58,8 @@ def ingest(
         str | None,
         typer.Option(
             "--format",
-            help="openai-chat, openai-responses, anthropic, otel, otlp, litellm, litellm-csv; "
+            help="openai-chat, openrouter, openai-responses, anthropic, otel, otlp, litellm, "
+            "litellm-csv; "
             "detected from the first record when unset.",
         ),
     ] = None,

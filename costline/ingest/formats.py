@@ -7,9 +7,12 @@ attribute (flat `attributes: {NAME: value}` or OTLP `attributes: [{key, value}]`
 `const:VALUE`. In CSV and Parquet a place is a column name.
 
 Conventions for cached tokens (genai-prices counts cached tokens inside the input):
-OpenAI's `prompt_tokens` / `input_tokens` include cached tokens; Anthropic's
+OpenAI's `prompt_tokens` / `input_tokens` include cached tokens, read and written (writes
+are billed from the GPT-5.6 family on); OpenRouter follows OpenAI; Anthropic's
 `input_tokens` exclude cache reads and cache writes, so they are added back; the
-OpenTelemetry GenAI conventions count cached tokens inside `gen_ai.usage.input_tokens`;
+OpenTelemetry GenAI conventions count cached tokens inside `gen_ai.usage.input_tokens`
+(and reasoning tokens inside `gen_ai.usage.output_tokens`, as OpenAI's completion tokens
+and Anthropic's output tokens include their thinking: reasoning is never added again);
 LiteLLM's `prompt_tokens` follow OpenAI's.
 """
 
@@ -68,11 +71,19 @@ _OTEL = {
         "attr:gen_ai.usage.cache_read.input_tokens",
         "attr:gen_ai.usage.cache_read_input_tokens",
     ],
+    # renamed from cache_creation (semantic-conventions-genai, changelog 440): read both
     "cache_write_tokens": [
+        "attr:gen_ai.usage.cache_write.input_tokens",
         "attr:gen_ai.usage.cache_creation.input_tokens",
         "attr:gen_ai.usage.cache_creation_input_tokens",
     ],
-    "service_tier": ["attr:gen_ai.openai.response.service_tier"],
+    # openai.response.service_tier now; the gen_ai.openai. name is deprecated
+    "service_tier": [
+        "attr:openai.response.service_tier",
+        "attr:gen_ai.openai.response.service_tier",
+    ],
+    # proposed (semantic-conventions-genai PR 443): kept as the logged cost, in USD
+    "logged_cost_usd": ["attr:gen_ai.usage.cost.amount", "attr:gen_ai.usage.cost"],
 }
 
 FORMATS: dict[str, LogFormat] = {
@@ -90,10 +101,34 @@ FORMATS: dict[str, LogFormat] = {
                 "input_tokens": ["$.usage.prompt_tokens"],
                 "output_tokens": ["$.usage.completion_tokens"],
                 "cache_read_tokens": ["$.usage.prompt_tokens_details.cached_tokens"],
+                # billed from the GPT-5.6 family on, inside prompt_tokens (openai-python
+                # 2.45.0's CompletionUsage; OpenRouter reports the same field)
+                "cache_write_tokens": ["$.usage.prompt_tokens_details.cache_write_tokens"],
                 "service_tier": ["$.service_tier"],
-                "logged_cost_usd": ["$.cost_usd"],
+                # OpenRouter's usage.cost: "The total amount charged to your account"
+                "logged_cost_usd": ["$.cost_usd", "$.usage.cost"],
             },
-            description="OpenAI chat-completions responses, one JSON object a line",
+            description="OpenAI chat-completions responses (and OpenRouter's, which add "
+            "usage.cost), one JSON object a line",
+        ),
+        LogFormat(
+            "openrouter",
+            "jsonl",
+            {
+                "timestamp": ["$.timestamp", "$.created"],
+                "user": _USER,
+                "feature": _FEATURE,
+                # OpenRouter's own prices (its `provider` field names the upstream vendor)
+                "provider": ["const:openrouter"],
+                "model": ["$.model"],
+                "input_tokens": ["$.usage.prompt_tokens"],
+                "output_tokens": ["$.usage.completion_tokens"],
+                "cache_read_tokens": ["$.usage.prompt_tokens_details.cached_tokens"],
+                "cache_write_tokens": ["$.usage.prompt_tokens_details.cache_write_tokens"],
+                "logged_cost_usd": ["$.usage.cost"],
+            },
+            description="OpenRouter chat-completions responses with usage accounting "
+            "(usage.cost kept as the logged cost), one a line",
         ),
         LogFormat(
             "openai-responses",
@@ -107,6 +142,7 @@ FORMATS: dict[str, LogFormat] = {
                 "input_tokens": ["$.usage.input_tokens"],
                 "output_tokens": ["$.usage.output_tokens"],
                 "cache_read_tokens": ["$.usage.input_tokens_details.cached_tokens"],
+                "cache_write_tokens": ["$.usage.input_tokens_details.cache_write_tokens"],
                 "service_tier": ["$.service_tier"],
                 "logged_cost_usd": ["$.cost_usd"],
             },
@@ -160,7 +196,12 @@ FORMATS: dict[str, LogFormat] = {
                 "input_tokens": ["$.prompt_tokens"],
                 "output_tokens": ["$.completion_tokens"],
                 "cache_read_tokens": [
-                    "$.metadata.usage_object.prompt_tokens_details.cached_tokens"
+                    "$.metadata.usage_object.prompt_tokens_details.cached_tokens",
+                    "$.metadata.usage_object.cache_read_input_tokens",
+                ],
+                "cache_write_tokens": [
+                    "$.metadata.usage_object.prompt_tokens_details.cache_creation_tokens",
+                    "$.metadata.usage_object.cache_creation_input_tokens",
                 ],
                 "logged_cost_usd": ["$.spend"],
             },
@@ -215,6 +256,8 @@ def detect(first_record: dict | None, header: list[str] | None) -> str | None:
         return "otel"
     if {"spend", "prompt_tokens", "startTime"} <= first_record.keys():
         return "litellm"
+    if "cost" in usage and "/" in str(first_record.get("model", "")):
+        return "openrouter"  # vendor/model names and OpenRouter's usage accounting
     if "prompt_tokens" in usage or first_record.get("object") == "chat.completion":
         return "openai-chat"
     if first_record.get("type") == "message" or "cache_creation_input_tokens" in usage:

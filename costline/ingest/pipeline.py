@@ -187,7 +187,9 @@ def ingest(
             last_request=None if priced[5] is None else priced[5].isoformat(),
             catalog=catalog_label(catalog),
             priced_on=dt.date.today().isoformat(),
-            output=str(out),
+            # nothing priced: no usage file at all (an empty one would read as a month of
+            # nothing), and whatever was at `out` stays as it was
+            output=str(out) if priced[0] else "",
             rejects=str(rejects_path),
             priced_at_standard_tier=list(pricing.standard_tier),
             priced_by_override=list(pricing.overridden),
@@ -197,13 +199,16 @@ def ingest(
         kv = f"costline_ingest: {sql_text(summary.model_dump_json())}"
         tmp_out = out.with_name(f".{out.name}.tmp")
         tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
-        con.execute(
-            f"COPY priced_out TO {sql_text(str(tmp_out))} (FORMAT parquet, KV_METADATA {{{kv}}})"
-        )
+        if summary.output:
+            con.execute(
+                f"COPY priced_out TO {sql_text(str(tmp_out))} "
+                f"(FORMAT parquet, KV_METADATA {{{kv}}})"
+            )
         con.execute(
             "COPY (SELECT * FROM rejected_rows ORDER BY source_file, line) "
             f"TO {sql_text(str(tmp_rejects))} (HEADER, DELIMITER ',')"
         )
-    os.replace(tmp_out, out)
+    if summary.output:
+        os.replace(tmp_out, out)
     os.replace(tmp_rejects, rejects_path)
     return summary

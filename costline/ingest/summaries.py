@@ -33,6 +33,7 @@ class IngestSummary(_Frozen):
     """The price catalog the rows were priced with (name and version)."""
     priced_on: str
     output: str
+    """The priced usage file; empty when no row could be priced (none is written then)."""
     rejects: str
     """The CSV of rejected rows, each with its file, line and reason."""
     priced_at_standard_tier: list[str]

@@ -40,7 +40,14 @@ def _counts_lines(s: IngestSummary | UsageSummary) -> list[str]:
 
 def render_ingest_terminal(s: IngestSummary, console: Console) -> None:
     """What an ingest did, where its outputs are."""
-    console.print(Text(f"Ingested {s.files} file(s) into {s.output}", style="bold"))
+    console.print(
+        Text(
+            f"Ingested {s.files} file(s) into {s.output}"
+            if s.output
+            else f"Read {s.files} file(s); no row could be priced, so no usage file was written",
+            style="bold",
+        )
+    )
     for name, files in s.formats.items():
         console.print(f"  {name}: {len(files)} file(s)")
     for line in _counts_lines(s):
@@ -67,7 +74,8 @@ def render_ingest_terminal(s: IngestSummary, console: Console) -> None:
                 style="dim",
             )
         )
-    console.print(Text(f"Next: costline usage {s.output}", style="dim"))
+    if s.output:
+        console.print(Text(f"Next: costline usage {s.output}", style="dim"))
 
 
 def _group_rows(s: UsageSummary) -> list[list[str]]:

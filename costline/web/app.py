@@ -929,7 +929,12 @@ def _fit_logs(
         log = _uploaded(data, kind, folder)
         try:
             priced = Path(folder) / "priced.parquet"
-            cl.ingest(str(log), priced, format=format, fields=fields)
+            ingested = cl.ingest(str(log), priced, format=format, fields=fields)
+            if not ingested.rows_priced:
+                raise InputError(
+                    "no row could be priced, so there is nothing to fit; upload the logs on "
+                    "their own first to see why"
+                )
             fitted = cl.fit(priced)
         except InputError as err:
             text = err.spelt(PAGE_OPTIONS).replace(str(log), "the uploaded file")
@@ -956,6 +961,12 @@ def _price_logs(
         out = Path(folder) / "priced.parquet"
         try:
             ingested = cl.ingest(str(log), out, format=format, fields=fields)
+            if not ingested.rows_priced:
+                reasons = ", ".join(f"{n} {why}" for why, n in ingested.rejected_by_reason.items())
+                raise InputError(
+                    f"no row could be priced ({reasons or 'no rows'}); check the File and Log "
+                    "format menus, or name the columns in the Columns box"
+                )
             usage = cl.usage(str(out))
         except InputError as err:
             text = err.spelt(PAGE_OPTIONS).replace(str(log), "the uploaded file")
