@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from costline.engine.solve import Solved
     from costline.engine.training import TrainingEstimate
     from costline.engine.waterfall import Waterfall
+    from costline.ingest.reconcile import Reconciliation
     from costline.ingest.summaries import IngestSummary, UsageSummary
     from costline.scenario.models import Scenario
     from costline.scenario.sliders import Sliders
@@ -1130,6 +1131,16 @@ class Costline:
         from costline.ingest.options import prices_from
 
         return prices_from(Path(prices) if prices is not None else None)
+
+    def reconcile(self, usage: str | os.PathLike[str], *, top: int = 10) -> Reconciliation:
+        """costline's price of each row of a usage file (from `ingest`) beside the cost its
+        log recorded (USD), by provider, model and month; a model-month more than 10% off
+        is flagged with the causes costline can check; the `top` rows that differ most."""
+        from costline.ingest.reconcile import reconcile
+
+        if not 1 <= top <= 10_000:
+            raise InputError(f"expected a top between 1 and 10000, got {top}", field="top")
+        return reconcile(Path(usage), self.catalogs.prices, top)
 
     def fit(
         self,

@@ -119,6 +119,17 @@ def usage(
     map_: MapOption = None,
     mapping: MappingOption = None,
     prices: PricesOption = None,
+    reconcile: Annotated[
+        bool,
+        typer.Option(
+            "--reconcile",
+            help="Compare costline's price of each row with the cost its log recorded, by "
+            "provider, model and month (a usage file from ingest).",
+        ),
+    ] = False,
+    top: Annotated[
+        int, typer.Option(help="With --reconcile: the rows that differ most to list.")
+    ] = 10,
 ) -> None:
     """Real cost per query (median, p95) and per user, by feature, model, user or day.
 
@@ -126,8 +137,20 @@ def usage(
 
         costline usage usage.parquet
         costline usage usage.parquet --by model --format json
+        costline ingest examples/logs/openrouter.jsonl -o openrouter-usage.parquet
+        costline usage openrouter-usage.parquet --reconcile
     """
     cl = library()
+    if reconcile:
+        if len(files) != 1:
+            raise InputError("--reconcile compares one usage file from costline ingest")
+        emit(
+            cl.reconcile(files[0], top=top),
+            format,
+            "reconcile:render_reconcile_terminal",
+            "reconcile:render_reconcile_markdown",
+        )
+        return
     with progress_bar("pricing") as tick:
         summary = cl.usage(
             files,
