@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     from costline.engine.solve import Solved
     from costline.engine.training import TrainingEstimate
     from costline.engine.waterfall import Waterfall
-    from costline.ingest.reconcile import Reconciliation
+    from costline.ingest.reconcile import BillReconciliation, Reconciliation
+    from costline.ingest.reprice import Repriced
     from costline.ingest.summaries import IngestSummary, UsageSummary
     from costline.scenario.models import Scenario
     from costline.scenario.sliders import Sliders
@@ -1141,6 +1142,54 @@ class Costline:
         if not 1 <= top <= 10_000:
             raise InputError(f"expected a top between 1 and 10000, got {top}", field="top")
         return reconcile(Path(usage), self.catalogs.prices, top)
+
+    def reprice(
+        self,
+        usage: str | os.PathLike[str],
+        *,
+        at: str | dt.date | None = None,
+        models: Mapping[str, str] | None = None,
+        tier: str | None = None,
+        tokenizer_ratio: float | None = None,
+    ) -> Repriced:
+        """The calls of a usage file (from `ingest`) priced again, beside what they cost
+        (USD): at the prices of `at` (YYYY-MM-DD), with `models` swapped (logged or catalog
+        model -> provider:model), on service `tier` (batch, flex, priority, default). A
+        swapped call's tokens are scaled by `tokenizer_ratio` (the levers catalog's default
+        when None)."""
+        from costline.ingest.reprice import reprice
+
+        day = None
+        if isinstance(at, dt.date):
+            day = at
+        elif at is not None:
+            try:
+                day = dt.date.fromisoformat(str(at))
+            except ValueError:
+                raise InputError(f"expected a date as YYYY-MM-DD, got {at!r}", "at") from None
+        ratio = (
+            self.catalogs.lever_defaults.tokenizer_ratio.value
+            if tokenizer_ratio is None
+            else tokenizer_ratio
+        )
+        return reprice(
+            Path(usage),
+            self.catalogs.prices,
+            at=day,
+            models=dict(models or {}),
+            tier=tier,
+            tokenizer_ratio=ratio,
+        )
+
+    def reconcile_bill(
+        self, usage: str | os.PathLike[str], bill: str | os.PathLike[str]
+    ) -> BillReconciliation:
+        """A usage file (from `ingest`) priced per model and month beside a provider's bill
+        or cost export (FOCUS CSV, OpenAI's Costs export, Anthropic's cost report), USD;
+        a model-month more than 10% off, or on one side only, is flagged."""
+        from costline.ingest.reconcile import reconcile_bill
+
+        return reconcile_bill(Path(usage), Path(bill), self.catalogs.prices)
 
     def fit(
         self,

@@ -141,3 +141,130 @@ def test_the_shipped_openrouter_log_reconciles_from_the_command_line(tmp_path):
     assert flagged == {"google/gemini-3.5-flash"}
     markdown = runner.invoke(app, ["usage", str(out), "--reconcile", "--format", "markdown"])
     assert "| openrouter | google/gemini-3.5-flash |" in markdown.output
+
+
+# -- against a bill ------------------------------------------------------------------------
+
+
+def openai_usage(tmp_path: Path) -> Path:
+    """gpt-4.1 in November 2026: 1,000 input and 100 output tokens, twice."""
+    call = {
+        "object": "chat.completion",
+        "created": int(WHEN.timestamp()),
+        "model": "gpt-4.1",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 100},
+    }
+    return usage_file(tmp_path, [call, call])
+
+
+# gpt-4.1 per 1M tokens: $2 input, $8 output, so the two calls cost 2 x (0.002 + 0.0008)
+PRICED = 2 * (1000 * 2 + 100 * 8) / 1e6
+
+
+def test_an_openai_costs_export_is_compared_per_model_and_month(tmp_path):
+    usage = openai_usage(tmp_path)
+    bill = tmp_path / "costs.csv"
+    nov = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
+    bill.write_text(
+        "start_time,end_time,amount_value,currency,line_item,project_id\n"
+        f'{nov},{nov + 86400},0.004,usd,"gpt-4.1-2025-04-14, input",p\n'
+        f'{nov},{nov + 86400},0.0016,usd,"evals | gpt-4.1-2025-04-14, output",p\n'
+        f"{nov},{nov + 86400},0.25,usd,web search tool calls,p\n"
+        f'{nov},{nov + 86400},0.10,usd,"gpt-4o-mini-2024-07-18, input",p\n'
+    )
+    r = LIBRARY.reconcile_bill(usage, bill)
+    assert r.bill_format == "openai-costs"
+    by_model = {g.model: g for g in r.groups}
+    same = by_model["openai:gpt-4.1"]
+    assert same.costline_usd == pytest.approx(PRICED) and same.billed_usd == pytest.approx(0.0056)
+    assert same.difference_usd == pytest.approx(0) and not same.flagged
+    # billed but not in the usage: flagged, one-sided
+    missed = by_model["openai:gpt-4o-mini"]
+    assert (
+        missed.costline_usd is None and missed.billed_usd == pytest.approx(0.10) and missed.flagged
+    )
+    (tool,) = r.not_compared
+    assert (tool.description, tool.month, tool.usd) == ("web search tool calls", "2026-11", 0.25)
+
+
+def test_anthropic_amounts_are_in_cents_and_focus_in_its_billed_cost(tmp_path):
+    usage = openai_usage(tmp_path)
+    report = tmp_path / "cost_report.json"
+    report.write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "starting_at": "2026-11-03T00:00:00Z",
+                        "results": [
+                            {"amount": "250.0", "currency": "USD", "model": "claude-sonnet-4-5"}
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    (group,) = [g for g in LIBRARY.reconcile_bill(usage, report).groups if g.billed_usd]
+    assert (group.model, group.billed_usd) == ("anthropic:claude-sonnet-4-5", 2.5)
+    focus = tmp_path / "focus.csv"
+    focus.write_text(
+        "BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,ServiceProviderName,"
+        "SkuId,SkuPriceDetails\n"
+        # the billed cost, not the effective one, is the invoice's
+        f"{PRICED * 1.2},0.0,USD,2026-11-01T00:00:00Z,OpenAI,gpt-4.1-2025-04-14,"
+        '"{""ModelId"": ""gpt-4.1""}"\n'
+    )
+    (group,) = LIBRARY.reconcile_bill(usage, focus).groups
+    assert group.billed_usd == pytest.approx(PRICED * 1.2)
+    assert group.difference_share == pytest.approx(1 / 1.2 - 1) and group.flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2\n", "not a bill costline reads"),
+        (
+            "BilledCost,BillingCurrency,ChargePeriodStart,SkuId\n1.0,EUR,2026-11-01,gpt-4.1\n",
+            "line 2: costline compares USD; this charge is in EUR",
+        ),
+        (
+            "BilledCost,BillingCurrency,ChargePeriodStart,SkuId\nlots,USD,2026-11-01,gpt-4.1\n",
+            "line 2: expected an amount, got 'lots'",
+        ),
+        (
+            "BilledCost,BillingCurrency,ChargePeriodStart,SkuId\n1,USD,someday,gpt-4.1\n",
+            "line 2: expected a date or time, got 'someday'",
+        ),
+        ('{"data": [{"results": [1]}]}', "data[0].results[0]: expected a result object"),
+    ],
+)
+def test_a_bill_costline_cannot_read_is_named_with_its_line(tmp_path, text, message):
+    bill = tmp_path / ("bill.json" if text.startswith("{") else "bill.csv")
+    bill.write_text(text)
+    with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        LIBRARY.reconcile_bill(openai_usage(tmp_path), bill)
+
+
+def test_the_shipped_bills_reconcile_with_the_shipped_logs(tmp_path):
+    runner = CliRunner()
+    for log, bill, flagged in (
+        ("openai.jsonl", "openai-costs.csv", {("openai:gpt-4o-mini", "2026-11")}),
+        ("openai.jsonl", "focus.csv", set()),
+        (
+            "anthropic.jsonl",
+            "anthropic-cost-report.json",
+            {("anthropic:claude-sonnet-4-5", "2026-10")},
+        ),
+    ):
+        out = tmp_path / f"{log}-{bill}.parquet"
+        assert (
+            runner.invoke(app, ["ingest", str(EXAMPLES / "logs" / log), "-o", str(out)]).exit_code
+            == 0
+        )
+        shown = runner.invoke(
+            app,
+            ["reconcile", str(out), "--bill", str(EXAMPLES / "bills" / bill), "--format", "json"],
+        )
+        assert shown.exit_code == 0, shown.output
+        groups = json.loads(shown.output)["groups"]
+        assert {(g["model"], g["month"]) for g in groups if g["flagged"]} == flagged, bill

@@ -130,6 +130,36 @@ def usage(
     top: Annotated[
         int, typer.Option(help="With --reconcile: the rows that differ most to list.")
     ] = 10,
+    reprice: Annotated[
+        bool,
+        typer.Option(
+            "--reprice",
+            help="Price the same calls again (with --at, --model, --tier) beside what they "
+            "cost (a usage file from ingest).",
+        ),
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option(help="With --reprice: the prices of this date (YYYY-MM-DD).")
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="With --reprice: FROM=TO, a logged or catalog model and the provider:model "
+            "its calls move to. Repeat.",
+        ),
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(help="With --reprice: batch, flex, priority or default for every call."),
+    ] = None,
+    tokenizer_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="With --reprice --model: tokens the new model's tokenizer counts per token "
+            "of the old one (1.0 unless you measured it)."
+        ),
+    ] = None,
 ) -> None:
     """Real cost per query (median, p95) and per user, by feature, model, user or day.
 
@@ -139,8 +169,28 @@ def usage(
         costline usage usage.parquet --by model --format json
         costline ingest examples/logs/openrouter.jsonl -o openrouter-usage.parquet
         costline usage openrouter-usage.parquet --reconcile
+        costline usage usage.parquet --reprice --model gpt-4.1=openai:gpt-6-luna --format markdown
+        costline usage usage.parquet --reprice --tier batch
     """
     cl = library()
+    if reprice or at or model or tier:
+        if len(files) != 1:
+            raise InputError("--reprice prices one usage file from costline ingest again")
+        swaps = {}
+        for item in model or []:
+            source, sep, target = item.partition("=")
+            if not sep or not source.strip() or not target.strip():
+                raise InputError(
+                    f"expected FROM=TO (gpt-4.1=openai:gpt-6-luna), got {item!r}", "model"
+                )
+            swaps[source.strip()] = target.strip()
+        emit(
+            cl.reprice(files[0], at=at, models=swaps, tier=tier, tokenizer_ratio=tokenizer_ratio),
+            format,
+            "reprice:render_reprice_terminal",
+            "reprice:render_reprice_markdown",
+        )
+        return
     if reconcile:
         if len(files) != 1:
             raise InputError("--reconcile compares one usage file from costline ingest")
@@ -162,6 +212,39 @@ def usage(
             progress=tick,
         )
     emit(summary, format, "usage:render_usage_terminal", "usage:render_usage_markdown")
+
+
+@app.command(
+    short_help="Priced usage beside a provider's bill or cost export, per model and month."
+)
+@handled()
+def reconcile(
+    usage_file: Annotated[Path, typer.Argument(help="A usage file from costline ingest.")],
+    bill: Annotated[
+        Path,
+        typer.Option(
+            help="The bill: a FOCUS CSV, OpenAI's Costs export (CSV) or Anthropic's cost "
+            "report (its JSON, or a CSV of its fields)."
+        ),
+    ],
+    format: FormatOption = Format.terminal,
+) -> None:
+    """costline's price of the usage beside what the provider charged, per model and month;
+    more than 10% off, or on one side only, is flagged; charges that name no model are
+    listed apart.
+
+    Example:
+
+        costline ingest examples/logs/openai.jsonl -o openai-usage.parquet
+        costline reconcile openai-usage.parquet --bill examples/bills/openai-costs.csv
+        costline reconcile openai-usage.parquet --bill examples/bills/focus.csv --format markdown
+    """
+    emit(
+        library().reconcile_bill(usage_file, bill),
+        format,
+        "reconcile:render_bill_terminal",
+        "reconcile:render_bill_markdown",
+    )
 
 
 @app.command(short_help="A scenario fitted to a month of real usage, checked against it.")

@@ -272,3 +272,124 @@ def _price_change_near(
                 if day is not None and start <= day <= end:
                     return day
     return None
+
+
+class BilledGroup(_Frozen):
+    """One model and month: costline's price of the usage beside the bill's charge (USD)."""
+
+    model: str
+    """provider:model as the catalog names it (the bill's name when the catalog has none)."""
+    month: str
+    costline_usd: float | None
+    """None: the usage file has no call of it that month."""
+    billed_usd: float | None
+    """None: the bill has no charge for it that month."""
+    difference_usd: float | None
+    """costline minus billed, where both have it."""
+    difference_share: float | None
+    flagged: bool
+    """More than RECONCILE_FLAG_SHARE off, or on one side only."""
+
+
+class UncomparedCharge(_Frozen):
+    """Charges of the bill that name no model costline prices (tools, storage, fees)."""
+
+    description: str
+    month: str
+    usd: float
+    lines: int
+
+
+class BillReconciliation(_Frozen):
+    """costline's priced usage beside a provider's bill, per model and month (USD)."""
+
+    usage: str
+    bill: str
+    bill_format: str
+    """focus, openai-costs or anthropic-cost-report."""
+    costline_usd: float
+    """Usage of the models and months the bill covers."""
+    billed_usd: float
+    """The bill's charges for models."""
+    difference_usd: float
+    difference_share: float | None
+    flag_share: float
+    groups: list[BilledGroup]
+    """Largest absolute difference first; one-sided ones after."""
+    not_compared: list[UncomparedCharge]
+
+
+def reconcile_bill(
+    usage: Path, bill: Path, catalog: PriceCatalog | None = None
+) -> BillReconciliation:
+    """The usage file `usage` (from `ingest`), priced per catalog model and month, beside
+    the charges of the provider's bill or cost export `bill` (see `costline.ingest.invoice`)."""
+    from costline.ingest.invoice import read_bill
+
+    if ingested_summary(usage) is None:
+        raise InputError(
+            f"{usage}: not a usage file from costline ingest; ingest the logs first "
+            "(costline ingest LOGS --out usage.parquet)"
+        )
+    catalog = catalog or PriceCatalog()
+    shape, lines = read_bill(bill)
+    if not lines:
+        raise InputError(f"{bill}: has no charges")
+    billed: dict[tuple[str, str], float] = {}
+    loose: dict[tuple[str, str], list[float]] = {}
+    for line in lines:
+        entry = catalog.find(line.provider, line.model) if line.model else None
+        if entry is None and line.model:
+            entry = catalog.find(None, line.model)
+        if entry is None:
+            what = line.description or line.model or "(no description)"
+            loose.setdefault((what, line.month), []).append(line.usd)
+            continue
+        key = (f"{entry.provider_id}:{entry.model_id}", line.month)
+        billed[key] = billed.get(key, 0.0) + line.usd
+    months = sorted({m for _, m in billed} | {m for _, m in loose})
+    with connection() as con:
+        priced = con.execute(
+            f"""SELECT catalog_provider || ':' || catalog_model, strftime(ts, '%Y-%m'),
+                   sum(cost_usd)
+                FROM read_parquet({sql_text(str(usage))}) GROUP BY ALL"""
+        ).fetchall()
+    ours = {(ref, month): float(cost) for ref, month, cost in priced if month in months}
+    groups = []
+    for key in sorted(set(ours) | set(billed)):
+        cost, charge = ours.get(key), billed.get(key)
+        both = cost is not None and charge is not None
+        difference = cost - charge if cost is not None and charge is not None else None
+        share = difference / charge if difference is not None and charge else None
+        groups.append(
+            BilledGroup(
+                model=key[0],
+                month=key[1],
+                costline_usd=cost,
+                billed_usd=charge,
+                difference_usd=difference,
+                difference_share=share,
+                flagged=not both or (share is not None and abs(share) > RECONCILE_FLAG_SHARE),
+            )
+        )
+    groups.sort(
+        key=lambda g: (g.difference_usd is None, -abs(g.difference_usd or 0), g.model, g.month)
+    )
+    compared = [g for g in groups if g.difference_usd is not None]
+    total_ours = sum(g.costline_usd or 0.0 for g in compared)
+    total_billed = sum(g.billed_usd or 0.0 for g in compared)
+    return BillReconciliation(
+        usage=str(usage),
+        bill=str(bill),
+        bill_format=shape,
+        costline_usd=total_ours,
+        billed_usd=total_billed,
+        difference_usd=total_ours - total_billed,
+        difference_share=(total_ours - total_billed) / total_billed if total_billed else None,
+        flag_share=RECONCILE_FLAG_SHARE,
+        groups=groups,
+        not_compared=[
+            UncomparedCharge(description=what, month=month, usd=sum(v), lines=len(v))
+            for (what, month), v in sorted(loose.items())
+        ],
+    )

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from costline.ingest.reconcile import Reconciliation
+from costline.ingest.reconcile import BillReconciliation, Reconciliation
 from costline.report.format import count, pct, usd
 
 TOP = 25
@@ -31,7 +31,7 @@ def _headline(r: Reconciliation) -> list[str]:
     return [
         f"{count(r.rows_with_logged_cost)} of {count(r.rows)} priced rows carry a logged cost. "
         f"costline prices them at {usd(r.costline_usd)}; the logs say {usd(r.logged_usd)} "
-        f"({usd(r.difference_usd)}, {_share(r.difference_share)}). Priced with {r.catalog}.",
+        f"({_money(r.difference_usd)}, {_share(r.difference_share)}). Priced with {r.catalog}.",
         f"A model-month more than {pct(r.flag_share)} off its logged cost is flagged, with "
         "the causes costline can check.",
     ]
@@ -108,5 +108,72 @@ def render_reconcile_markdown(r: Reconciliation) -> str:
             f"| {row.source_file} | {row.line} | {row.ts} | {row.model} | {usd(row.costline_usd)} "
             f"| {usd(row.logged_usd)} | {usd(row.difference_usd)} |"
             for row in r.rows_differing_most
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _maybe(value: float | None) -> str:
+    return "-" if value is None else usd(value)
+
+
+def _bill_headline(r: BillReconciliation) -> list[str]:
+    return [
+        f"{r.bill} ({r.bill_format}) beside {r.usage}: for the models and months both cover, "
+        f"costline prices the usage at {usd(r.costline_usd)} and the bill charges "
+        f"{usd(r.billed_usd)} ({_money(r.difference_usd)}, {_share(r.difference_share)}).",
+        f"Flagged: more than {pct(r.flag_share)} off, or on one side only (a model the logs "
+        "missed, or usage the bill does not show).",
+    ]
+
+
+def _bill_rows(r: BillReconciliation) -> list[list[str]]:
+    return [
+        [
+            g.model,
+            g.month,
+            _maybe(g.costline_usd),
+            _maybe(g.billed_usd),
+            "-" if g.difference_usd is None else _money(g.difference_usd),
+            _share(g.difference_share),
+            "flagged" if g.flagged else "",
+        ]
+        for g in r.groups[:TOP]
+    ]
+
+
+BILL_HEADER = ["model", "month", "costline", "billed", "costline - billed", "share", ""]
+
+
+def render_bill_terminal(r: BillReconciliation, console: Console) -> None:
+    """The usage beside the bill, per model and month, then the charges not compared."""
+    console.print(Text("Reconciliation with the bill", style="bold"))
+    for line in _bill_headline(r):
+        console.print(line)
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in BILL_HEADER:
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for row in _bill_rows(r):
+        table.add_row(*row[:-1], Text(row[-1], style="bold yellow"))
+    console.print(table)
+    for charge in r.not_compared:
+        console.print(
+            Text(
+                f"not compared (no model costline prices): {charge.description}, "
+                f"{charge.month}: {usd(charge.usd)} ({count(charge.lines)} line(s))",
+                style="dim",
+            )
+        )
+
+
+def render_bill_markdown(r: BillReconciliation) -> str:
+    """The usage beside the bill as Markdown."""
+    out = ["## Reconciliation with the bill", "", *_bill_headline(r), ""]
+    out += ["| " + " | ".join(BILL_HEADER) + " |", "|" + " --- |" * len(BILL_HEADER)]
+    out += ["| " + " | ".join(row) + " |" for row in _bill_rows(r)]
+    if r.not_compared:
+        out += ["", "### Charges not compared (no model costline prices)", ""]
+        out += [
+            f"- {c.description}, {c.month}: {usd(c.usd)} ({count(c.lines)} line(s))"
+            for c in r.not_compared
         ]
     return "\n".join(out) + "\n"
