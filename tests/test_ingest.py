@@ -45,6 +45,7 @@ def reference(row: dict) -> Decimal:
         cache_read_tokens=row["cache_read_tokens"],
         cache_write_tokens=row["cache_write_tokens"],
         output_tokens=row["output_tokens"],
+        web_searches=row.get("web_searches") or None,
     )
     return genai_prices.calc_price(
         usage,
@@ -744,3 +745,38 @@ def test_an_ingest_that_prices_nothing_writes_no_usage_file_and_keeps_an_old_one
     assert result.exit_code == 2
     assert out.read_bytes() == b"earlier"
     assert "Next:" not in result.output and "no usage file was written" in result.output
+
+
+def test_web_searches_are_a_per_request_fee_priced_by_the_catalog(tmp_path):
+    response = {
+        "object": "response",
+        "created_at": _NOV,
+        "model": "gpt-5.6-sol",
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+        # OpenAI: one output item per search, among the message items
+        "output": [
+            {"type": "web_search_call", "action": {"type": "search"}},
+            {"type": "message"},
+            {"type": "web_search_call", "action": {"type": "search"}},
+        ],
+    }
+    row = _one_row(tmp_path, response)
+    assert row["web_searches"] == 2
+    # gpt-5.6-sol: $10 per 1K web searches on top of $4 in / $20 out per 1M tokens
+    assert row["request_cost_usd"] == pytest.approx(2 * 10 / 1000)
+    assert row["cost_usd"] == pytest.approx((1000 * 4 + 100 * 20) / 1e6 + 0.02)
+    none = _one_row(tmp_path, {**response, "output": [{"type": "message"}]}, "none")
+    assert none["web_searches"] == 0 and none["request_cost_usd"] == 0
+    message = {
+        "type": "message",
+        "model": "claude-sonnet-4-5",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "usage": {
+            "input_tokens": 500,
+            "output_tokens": 50,
+            "server_tool_use": {"web_search_requests": 3},
+        },
+    }
+    anthropic = _one_row(tmp_path, message, "anthropic")
+    assert anthropic["web_searches"] == 3
+    assert anthropic["request_cost_usd"] > 0  # Anthropic prices its web searches too

@@ -4,7 +4,9 @@ keeps them, and its convention for cached tokens.
 A field is a list of places tried in order (the first present wins). In JSON formats a
 place is a JSON path (`$.usage.prompt_tokens`), or `attr:NAME` for an OpenTelemetry span
 attribute (flat `attributes: {NAME: value}` or OTLP `attributes: [{key, value}]`), or
-`const:VALUE`. In CSV and Parquet a place is a column name.
+`const:VALUE`, or `count:$.PATH[].KEY=VALUE`: how many items of the array at PATH have
+KEY equal to VALUE (OpenAI's `web_search_call` output items). In CSV and Parquet a place
+is a column name.
 
 Conventions for cached tokens (genai-prices counts cached tokens inside the input):
 OpenAI's `prompt_tokens` / `input_tokens` include cached tokens, read and written (writes
@@ -31,10 +33,12 @@ FIELDS = (
     "output_tokens",
     "cache_read_tokens",
     "cache_write_tokens",
+    "web_searches",
     "service_tier",
     "logged_cost_usd",
 )
-"""The normalised fields, in output order."""
+"""The normalised fields, in output order. `web_searches` is a per-request fee: searches
+the call made, priced at the catalog's per-search price (issue 17's per-request fees)."""
 REQUIRED = ("timestamp", "model", "input_tokens", "output_tokens")
 
 
@@ -143,6 +147,8 @@ FORMATS: dict[str, LogFormat] = {
                 "output_tokens": ["$.usage.output_tokens"],
                 "cache_read_tokens": ["$.usage.input_tokens_details.cached_tokens"],
                 "cache_write_tokens": ["$.usage.input_tokens_details.cache_write_tokens"],
+                # one output item per search (openai-python's ResponseFunctionWebSearch)
+                "web_searches": ["count:$.output[].type=web_search_call"],
                 "service_tier": ["$.service_tier"],
                 "logged_cost_usd": ["$.cost_usd"],
             },
@@ -161,6 +167,7 @@ FORMATS: dict[str, LogFormat] = {
                 "output_tokens": ["$.usage.output_tokens"],
                 "cache_read_tokens": ["$.usage.cache_read_input_tokens"],
                 "cache_write_tokens": ["$.usage.cache_creation_input_tokens"],
+                "web_searches": ["$.usage.server_tool_use.web_search_requests"],
                 "service_tier": ["$.service_tier", "$.usage.service_tier"],
                 "logged_cost_usd": ["$.cost_usd"],
             },

@@ -38,7 +38,13 @@ def _normalised_sql(
     text is kept only for rejected rows. `types` are the column types of fields read from
     typed columns (Parquet): a check such a column cannot fail is left out."""
     types = types or {}
-    counts = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+    counts = (
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "web_searches",
+    )
     typed = ", ".join(f"TRY_CAST(raw_{c} AS DOUBLE) AS n_{c}" for c in counts)
     non_numeric = (
         " OR ".join(
@@ -98,6 +104,7 @@ SELECT source_file, line, reason, skipped,
   lower(CAST(raw_service_tier AS VARCHAR)) AS tier,
   input_total, coalesce(n_cache_read_tokens, 0) AS cache_read,
   coalesce(n_cache_write_tokens, 0) AS cache_write, n_output_tokens AS output,
+  coalesce(n_web_searches, 0) AS web_searches,
   logged_cost_usd
 FROM (
   SELECT *, {reason} AS reason

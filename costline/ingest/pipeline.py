@@ -40,6 +40,7 @@ PRICED_COLUMNS = (
     "cache_read_tokens",
     "cache_write_tokens",
     "output_tokens",
+    "web_searches",
     "cost_usd",
     "logged_cost_usd",
     "source_file",

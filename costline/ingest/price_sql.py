@@ -94,10 +94,11 @@ def price_table(
     con.execute(
         "CREATE TEMP TABLE cells (model_key INTEGER, tier VARCHAR, day_from DATE, day_to DATE, "
         "second_from DOUBLE, second_to DOUBLE, input_above BIGINT, input_upto BIGINT, "
-        "a_input DOUBLE, a_read DOUBLE, a_write DOUBLE, a_output DOUBLE, a_request DOUBLE)"
+        "a_input DOUBLE, a_read DOUBLE, a_write DOUBLE, a_output DOUBLE, a_request DOUBLE, "
+        "a_search DOUBLE)"
     )
     if cells:
-        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
+        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     key_sql, cost_sql = _case_sql(models, cells)
     return Pricing(
         key_sql=key_sql,
@@ -117,12 +118,13 @@ LINES = ("input", "cached_input", "output", "request")
 
 
 """The parts of a row's cost: uncached input tokens, cache reads and writes, output
-tokens and the per-request fee; they add up to `cost_usd`."""
+tokens and the per-request fees (the call's own and its web searches); they add up to
+`cost_usd`."""
 
 
 def _linear(part: str, coef: list[float]) -> str:
     """The SQL of one part of a cell's cost (`total` or one of LINES)."""
-    a_input, a_read, a_write, a_output, a_request = coef
+    a_input, a_read, a_write, a_output, a_request, a_search = coef
     terms = {
         "total": [
             (a_input, "input_total"),
@@ -130,12 +132,14 @@ def _linear(part: str, coef: list[float]) -> str:
             (a_write, "cache_write"),
             (a_output, "output"),
             (a_request, "1"),
+            (a_search, "web_searches"),
         ],
         # a cache read is priced as an input token plus its own (negative) difference
         "input": [(a_input, "(input_total - cache_read - cache_write)")],
         "cached_input": [(a_input + a_read, "cache_read"), (a_input + a_write, "cache_write")],
         "output": [(a_output, "output")],
-        "request": [(a_request, "1")],
+        # per-request fees: the call's own and its web searches'
+        "request": [(a_request, "1"), (a_search, "web_searches")],
     }[part]
     joined = " + ".join(f"{_number(c)} * {column}" for c, column in terms if c != 0)
     return joined or "CAST(0 AS DOUBLE)"
@@ -196,6 +200,7 @@ def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
         float(c.usd_per_cache_write),
         float(c.usd_per_output),
         float(c.usd_per_request),
+        float(dict(c.usd_per_unit).get("web_searches", 0)),
     )
 
 
@@ -216,6 +221,7 @@ def _override_cell(index: int, o: PriceOverride) -> tuple:
         0.0,
         o.output_usd_per_mtok / 1e6,
         0.0,
+        0.0,
     )
 
 
@@ -233,6 +239,7 @@ _TOKEN_SOURCES = {
     "cache_read_tokens": "cache_read",
     "cache_write_tokens": "cache_write",
     "output_tokens": "output",
+    "web_searches": "web_searches",
 }
 
 

@@ -17,7 +17,23 @@ REJECT_TEXT_CHARS = 2_000
 
 
 def _json_path(place: str) -> str:
+    if place.startswith("count:"):
+        return _count_parts(place)[0]
     return place if place.startswith("$") else f"$.{place}"
+
+
+def _count_parts(place: str) -> tuple[str, str, str]:
+    """`count:$.output[].type=web_search_call` -> ("$.output", "type", "web_search_call")."""
+    path, _, value = place.removeprefix("count:").partition("=")
+    array, _, key = path.partition("[].")
+    return array, key, value
+
+
+def _count_sql(place: str, array_sql: str) -> str:
+    """How many items of the JSON array `array_sql` have the place's key equal its value."""
+    _, key, value = _count_parts(place)
+    items = f"json_extract_string({array_sql}, {sql_text(f'$[*].{key}')})"
+    return f"CAST(len(list_filter({items}, lambda x: x = {sql_text(value)})) AS VARCHAR)"
 
 
 def _attr_sql(name: str) -> str:
@@ -78,7 +94,9 @@ def json_raw_sql(source: Source) -> tuple[str, str]:
     uses_attributes = any(p.startswith("attr:") for ps in fmt.fields.values() for p in ps)
     if not uses_attributes:
         # one parse a record: every path extracted at once (TRY: NULL for broken JSON)
-        paths = [_json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith("$")]
+        paths = [
+            _json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith(("$", "count:"))
+        ]
         paths = list(dict.fromkeys(paths))
         index = {path: i + 1 for i, path in enumerate(paths)}
         listed = "[" + ", ".join(sql_text(p) for p in paths) + "]"
@@ -86,6 +104,8 @@ def json_raw_sql(source: Source) -> tuple[str, str]:
         def place(p: str) -> str:
             if p.startswith("const:"):
                 return sql_text(p.removeprefix("const:"))
+            if p.startswith("count:"):
+                return _count_sql(p, f"v[{index[_json_path(p)]}]")
             return f"v[{index[_json_path(p)]}]"
 
         fields = _raw_fields(fmt, place)
@@ -109,6 +129,8 @@ def json_raw_sql(source: Source) -> tuple[str, str]:
             return sql_text(p.removeprefix("const:"))
         if p.startswith("attr:"):
             return _attr_sql(p.removeprefix("attr:"))
+        if p.startswith("count:"):
+            return _count_sql(p, f"json_extract(j, {sql_text(_json_path(p))})")
         return f"json_extract_string(j, {sql_text(_json_path(p))})"
 
     fields = _raw_fields(fmt, json_place)

@@ -105,6 +105,14 @@ def reprice(
     tier_sql = "service_tier" if tier is None else ("NULL" if tier == "default" else sql_text(tier))
     ratio = f"CASE WHEN {swapped['hit']} THEN {tokenizer_ratio!r} ELSE 1.0 END"
     with connection() as con:
+        columns = {
+            row[0]
+            for row in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(usage))})"
+            ).fetchall()
+        }
+        # usage files from before web searches were counted have none
+        searches = "web_searches" if "web_searches" in columns else "0"
         con.execute(
             f"""CREATE TEMP TABLE rows AS SELECT feature,
                   catalog_provider || ':' || catalog_model AS before_model, cost_usd AS before_usd,
@@ -115,6 +123,7 @@ def reprice(
                   round(cache_read_tokens * {ratio}) AS cache_read,
                   round(cache_write_tokens * {ratio}) AS cache_write,
                   round(output_tokens * {ratio}) AS output,
+                  {searches} AS web_searches,
                   CAST(NULL AS VARCHAR) AS reason, false AS skipped
                 FROM read_parquet({sql_text(str(usage))})"""
         )
