@@ -498,3 +498,16 @@ def test_a_log_format_can_be_named_and_the_message_names_the_page_controls(clien
     message = client.post("/api/logs?kind=csv", content=csv_export).json()["detail"][0]["msg"]
     assert "the Log format menu" in message and "the Columns box" in message
     assert "fields=" not in message
+
+
+def test_uploaded_logs_that_carry_a_cost_are_reconciled(client):
+    data = (EXAMPLES / "logs" / "openrouter.jsonl").read_bytes()
+    out = client.post("/api/logs?kind=jsonl", content=data).json()
+    rec = out["reconciliation"]
+    assert rec["source"] == "upload"
+    assert all(r["source_file"] == "upload" for r in rec["rows_differing_most"])
+    assert {g["model"] for g in rec["groups"] if g["flagged"]} == {"google/gemini-3.5-flash"}
+    plain = client.post(
+        "/api/logs?kind=jsonl", content=(EXAMPLES / "logs" / "openai.jsonl").read_bytes()
+    )
+    assert plain.json()["reconciliation"] is None

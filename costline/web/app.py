@@ -32,6 +32,7 @@ from costline.engine.training import TrainingEstimate
 from costline.engine.waterfall import Waterfall
 from costline.errors import InputError, ScenarioError
 from costline.ingest.formats import FORMATS
+from costline.ingest.reconcile import Reconciliation
 from costline.ingest.summaries import IngestSummary, UsageSummary
 from costline.scenario.edit import Edit, edit_yaml, rewrite_yaml
 from costline.scenario.models import Scenario
@@ -223,6 +224,8 @@ class PricedLogs(BaseModel):
     usage: UsageSummary
     rejects: list[Reject]
     """The first rejected rows with their line and reason."""
+    reconciliation: Reconciliation | None = None
+    """costline's prices beside the costs the logs carry, when they carry some."""
 
 
 class FittedScenario(BaseModel):
@@ -968,9 +971,18 @@ def _price_logs(
                     "format menus, or name the columns in the Columns box"
                 )
             usage = cl.usage(str(out))
+            reconciled = cl.reconcile(out) if ingested.rows_with_logged_cost else None
         except InputError as err:
             text = err.spelt(PAGE_OPTIONS).replace(str(log), "the uploaded file")
             raise InputError(text.replace(folder, ""), "file") from None
+        if reconciled is not None:
+            worst = [
+                r.model_copy(update={"source_file": "upload"})
+                for r in reconciled.rows_differing_most
+            ]
+            reconciled = reconciled.model_copy(
+                update={"source": "upload", "rows_differing_most": worst}
+            )
         rejects = []
         rejects_csv = Path(ingested.rejects)
         if rejects_csv.exists():
@@ -985,4 +997,4 @@ def _price_logs(
         formats = {kind_: ["upload"] for kind_ in ingested.formats}
         ingested = ingested.model_copy(update={"output": "", "rejects": "", "formats": formats})
         usage = usage.model_copy(update={"source": "upload"})
-        return PricedLogs(ingest=ingested, usage=usage, rejects=rejects)
+        return PricedLogs(ingest=ingested, usage=usage, rejects=rejects, reconciliation=reconciled)

@@ -667,6 +667,18 @@ $("#log-file").addEventListener("change", async (e) => {
         table(["reason", "rows"], Object.entries(out.ingest.rejected_by_reason).map(([k, v]) => [k, num(v)])),
         table(["line", "reason"], out.rejects.map((r) => [r.line, r.reason])),
       ] : []));
+    const rec = out.reconciliation;
+    if (rec) {
+      const share = (x) => (x === null || x === undefined ? "-" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%");
+      box.append(
+        el("h3", {}, "Logged cost beside costline's price"),
+        el("p", {}, `${num(rec.rows_with_logged_cost)} rows carry a cost: costline ${usd(rec.costline_usd)}, ` +
+          `the logs ${usd(rec.logged_usd)} (${share(rec.difference_share)}). More than ${pct(rec.flag_share)} off is flagged.`),
+        table(["model", "month", "rows", "costline", "logged", "share", ""],
+          rec.groups.map((g) => [g.priced_as, g.month, num(g.rows), usd(g.costline_usd), usd(g.logged_usd),
+            share(g.difference_share), g.flagged ? "flagged" : ""])),
+        ...rec.groups.flatMap((g) => g.causes.map((c) => el("p", { class: "warning" }, `${g.model} ${g.month}: ${c}`))));
+    }
     $("#fit").hidden = false;
   } catch (err) {
     box.textContent = "";
