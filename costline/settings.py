@@ -27,6 +27,8 @@ MAX_PARAMS = 1e15
 """Parameters of a model trained: 500x today's largest."""
 MAX_TRAINING_TOKENS = 1e17
 """Training tokens: over 1,000x the largest published pre-training runs."""
+MAX_LOGGED_COST_USD = 1e6
+"""The cost a log records for one call: a million dollars is a slip, not a call."""
 MAX_TOKENS_PER_CALL = 1e12
 """Tokens of one kind in one logged call: 100,000x the longest context windows sold."""
 MAX_GPUS = 10_000_000

@@ -780,3 +780,29 @@ def test_web_searches_are_a_per_request_fee_priced_by_the_catalog(tmp_path):
     anthropic = _one_row(tmp_path, message, "anthropic")
     assert anthropic["web_searches"] == 3
     assert anthropic["request_cost_usd"] > 0  # Anthropic prices its web searches too
+
+
+def test_a_timestamp_or_logged_cost_that_cannot_be_a_call_is_rejected(tmp_path):
+    base = {"object": "chat.completion", "model": "gpt-4.1"}
+    usage = {"prompt_tokens": 100, "completion_tokens": 5}
+    records = [
+        base | {"created": _NOV, "usage": usage},
+        base | {"created": -1, "usage": usage},  # 1969
+        base | {"created": 99999999999999999, "usage": usage},  # read as ns: 1973
+        base | {"created": _NOV, "usage": usage | {"cost": -5}},
+        base | {"created": _NOV, "usage": usage | {"cost": 1e300}},
+    ]
+    mapping = {
+        "timestamp": ["$.created"],
+        "model": ["$.model"],
+        "input_tokens": ["$.usage.prompt_tokens"],
+        "output_tokens": ["$.usage.completion_tokens"],
+        "logged_cost_usd": ["$.usage.cost"],
+    }
+    log = write_jsonl(tmp_path / "odd.jsonl", records)
+    summary = ingest([str(log)], tmp_path / "u.parquet", mapping=mapping)
+    assert summary.rows_priced == 1
+    assert summary.rejected_by_reason == {
+        "timestamp out of range": 2,
+        "implausible logged cost": 2,
+    }

@@ -268,3 +268,42 @@ def test_the_shipped_bills_reconcile_with_the_shipped_logs(tmp_path):
         assert shown.exit_code == 0, shown.output
         groups = json.loads(shown.output)["groups"]
         assert {(g["model"], g["month"]) for g in groups if g["flagged"]} == flagged, bill
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"data": [{"starting_at": "2026-11-01", "results": [{"amount": null}]}]}', "got none"),
+        ("BilledCost,BillingCurrency,ChargePeriodStart,SkuId\n1e400,USD,2026-11-01,x\n", "up to"),
+        (
+            "start_time,amount_value,currency,line_item\n"
+            '99999999999999999,1,usd,"gpt-4.1, input"\n',
+            "expected a date or time",
+        ),
+        ('{"a": 1}\n{"a": 2}\n', "one JSON object a line, as request logs do"),
+    ],
+)
+def test_a_bill_amount_or_date_that_is_not_one_is_refused(tmp_path, text, message):
+    bill = tmp_path / ("bill.json" if text.startswith("{") else "bill.csv")
+    bill.write_text(text)
+    with pytest.raises(InputError, match=message):
+        LIBRARY.reconcile_bill(openai_usage(tmp_path), bill)
+
+
+def test_a_usage_file_missing_a_column_is_named(tmp_path):
+    import duckdb
+
+    usage = openai_usage(tmp_path)
+    trimmed = tmp_path / "trimmed.parquet"
+    meta = "(SELECT decode(value) FROM parquet_kv_metadata('" + str(usage) + "') LIMIT 1)"
+    con = duckdb.connect()
+    kv = con.execute(meta).fetchone()[0]
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (logged_cost_usd) FROM read_parquet('{usage}')) TO '{trimmed}' "
+        "(FORMAT parquet, KV_METADATA {costline_ingest: $$" + kv + "$$})"
+    )
+    con.close()
+    with pytest.raises(InputError, match=r"lacks the column.*logged_cost_usd"):
+        LIBRARY.reconcile(trimmed)
+    with pytest.raises(InputError, match=r"lacks the column.*logged_cost_usd"):
+        LIBRARY.usage(str(trimmed))

@@ -101,7 +101,13 @@ def test_a_tokenizer_ratio_scales_only_the_moved_calls(usage):
         ({}, "say what to price again"),
         ({"models": {"gpt-4.1": "openai:no-such-model"}}, "the catalog cannot price it"),
         ({"tier": "economy"}, "expected a tier of default, batch, flex, priority"),
-        ({"tier": "batch", "tokenizer_ratio": 50}, "tokenizer ratio between 0.1 and 10"),
+        (
+            {"models": {"gpt-4.1": "openai:gpt-6-luna"}, "tokenizer_ratio": 50},
+            "tokenizer ratio between 0.1 and 10",
+        ),
+        ({"tier": "batch", "tokenizer_ratio": 3}, "scales the calls a model swap moves"),
+        ({"models": {"gpt-9": "openai:gpt-6-luna"}}, r"no call of .* is of that model"),
+        ({"models": {"gpt-4.1": "openai:text-embedding-3-small"}}, "has no output price"),
         ({"at": "June"}, "expected a date as YYYY-MM-DD"),
     ],
 )
@@ -128,3 +134,12 @@ def test_reprice_from_the_command_line_in_markdown(usage):
     assert "| draft-reply | openai:gpt-4.1 | openai:gpt-6-luna |" in done.output
     bad = CliRunner().invoke(app, ["usage", str(usage), "--reprice", "--model", "gpt-4.1"])
     assert bad.exit_code == 2 and "expected FROM=TO" in bad.output
+
+
+def test_a_tier_the_catalog_prices_only_from_a_day_says_so(tmp_path):
+    out = tmp_path / "anthropic.parquet"
+    ingest([str(EXAMPLES / "logs" / "anthropic.jsonl")], out)
+    r = LIBRARY.reprice(out, tier="batch")
+    # the sample's calls start 2026-10-01; the catalog's batch prices, 2026-10-14
+    assert any("batch tier from 2026-10-14" in note for note in r.notes)
+    assert r.after_usd == pytest.approx(float(oracle(calls(out), tier="batch")), rel=1e-9)

@@ -24,7 +24,8 @@ from costline.errors import InputError
 _LOG_OPTIONS_HELP = {
     "map": "Where a field is: FIELD=COLUMN for CSV/Parquet, FIELD=$.json.path for JSON lines "
     "(fields: timestamp, user, feature, provider, model, input_tokens, output_tokens, "
-    "cache_read_tokens, cache_write_tokens, service_tier, logged_cost_usd). Repeat.",
+    "cache_read_tokens, cache_write_tokens, web_searches, service_tier, logged_cost_usd). "
+    "Repeat.",
     "mapping": "A YAML mapping file: fields: {FIELD: COLUMN, ...}, input_includes_cache: true.",
     "prices": "A YAML file pricing models the catalog does not know: models: {NAME: "
     "{input_usd_per_mtok: ..., output_usd_per_mtok: ..., cached_input_usd_per_mtok: ...}}.",
@@ -173,6 +174,8 @@ def usage(
         costline usage usage.parquet --reprice --tier batch
     """
     cl = library()
+    if reconcile and (reprice or at or model or tier):
+        raise InputError("choose one of --reconcile and --reprice: each is its own report")
     if reprice or at or model or tier:
         if len(files) != 1:
             raise InputError("--reprice prices one usage file from costline ingest again")

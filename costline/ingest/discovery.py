@@ -33,6 +33,10 @@ def expand(patterns: list[str]) -> list[str]:
         if not matched:
             raise InputError(f"{pattern}: no file matches")
         for path in matched:
+            if os.path.isdir(path):
+                raise InputError(
+                    f"{path}: is a folder; give its log files (a glob such as {path}/*.jsonl)"
+                )
             if not os.path.isfile(path):
                 raise InputError(f"{path}: no such file")
             out.append(path)

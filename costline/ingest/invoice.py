@@ -26,6 +26,9 @@ from typing import Any, NamedTuple
 
 from costline.errors import InputError
 
+MAX_CHARGE_USD = Decimal(10) ** 12
+"""A bill line above a trillion dollars, or not finite, is not a charge (a unit slip)."""
+
 
 class BillLine(NamedTuple):
     """One charge of a bill, in USD."""
@@ -59,6 +62,8 @@ def read_bill(path: Path) -> tuple[str, list[BillLine]]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; expected a bill file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot be read as UTF-8 text: {err}") from None
     if text.lstrip().startswith("{"):
@@ -81,12 +86,16 @@ def read_bill(path: Path) -> tuple[str, list[BillLine]]:
 
 
 def _number(path: Path, where: str, text: Any) -> Decimal:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise InputError(f"{path}: {where}: expected an amount, got none")
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
         raise InputError(f"{path}: {where}: expected an amount, got {text!r}") from None
-    if not value.is_finite():
-        raise InputError(f"{path}: {where}: expected an amount, got {text!r}")
+    if not value.is_finite() or abs(value) > MAX_CHARGE_USD:
+        raise InputError(
+            f"{path}: {where}: expected an amount up to {MAX_CHARGE_USD:,.0f}, got {text!r}"
+        )
     return value
 
 
@@ -101,7 +110,7 @@ def _month(path: Path, where: str, value: str) -> str:
         if text.replace(".", "", 1).isdigit():  # Unix seconds, as the Costs API gives
             return dt.datetime.fromtimestamp(float(text), dt.UTC).strftime("%Y-%m")
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m")
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         raise InputError(f"{path}: {where}: expected a date or time, got {value!r}") from None
 
 
@@ -142,7 +151,8 @@ def _openai(path: Path, line: int, r: dict[str, str]) -> BillLine:
         provider="openai",
         model=model,
         month=_month(path, where, r.get("start_time_iso") or r["start_time"]),
-        usd=float(_number(path, where, amount or 0)),
+        # the Costs export leaves a day with no spend empty
+        usd=float(_number(path, where, amount if amount not in (None, "") else 0)),
         description=item,
         row=line,
     )
@@ -150,7 +160,7 @@ def _openai(path: Path, line: int, r: dict[str, str]) -> BillLine:
 
 def _anthropic(path: Path, where: str, row: int, r: dict[str, Any]) -> BillLine:
     _usd(path, where, r.get("currency"))
-    cents = _number(path, where, r.get("amount") or 0)
+    cents = _number(path, where, r.get("amount"))
     model = r.get("model")
     return BillLine(
         provider="anthropic",
@@ -166,6 +176,11 @@ def _anthropic_json(path: Path, text: str) -> list[BillLine]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
+        if err.msg == "Extra data":  # one object a line: request logs, not a cost report
+            raise InputError(
+                f"{path}: not a bill costline reads: it holds one JSON object a line, as "
+                "request logs do (price those with costline ingest)"
+            ) from None
         raise InputError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
     buckets = data.get("data") if isinstance(data, dict) else None
     if not isinstance(buckets, list):

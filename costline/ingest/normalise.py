@@ -8,7 +8,7 @@ import duckdb
 from costline.ingest.discovery import Source
 from costline.ingest.readers import REJECT_TEXT_CHARS, TIMESTAMP_SQL, column_raw_sql, json_raw_sql
 from costline.ingest.session import Progress, with_progress
-from costline.settings import MAX_TOKENS_PER_CALL
+from costline.settings import MAX_LOGGED_COST_USD, MAX_TOKENS_PER_CALL
 
 _INTEGER_TYPES = (
     "TINYINT",
@@ -90,8 +90,12 @@ def _normalised_sql(
     WHEN {too_large} THEN 'token count too large'
     WHEN raw_timestamp IS NULL THEN 'missing timestamp'
     WHEN ts IS NULL THEN 'unparseable timestamp'
+    WHEN ts < TIMESTAMP '2015-01-01' OR ts >= TIMESTAMP '2100-01-01'
+      THEN 'timestamp out of range'
     WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL
       THEN 'non-numeric logged cost'
+    WHEN NOT isfinite(logged_cost_usd) OR logged_cost_usd < 0
+      OR logged_cost_usd > {MAX_LOGGED_COST_USD:.0f} THEN 'implausible logged cost'
     WHEN input_total < {cached} THEN 'cached tokens exceed input tokens'
   END"""
     return f"""

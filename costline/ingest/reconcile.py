@@ -14,11 +14,30 @@ from pydantic import BaseModel, ConfigDict
 from costline.catalog.prices import PriceCatalog, context_of
 from costline.errors import InputError
 from costline.ingest.session import connection, sql_text
-from costline.ingest.usage import ingested_summary
+from costline.ingest.usage import ingested_summary, require_columns
 
 RECONCILE_FLAG_SHARE = 0.10
 """A model-month whose price differs from the logged cost by more than this share of it is
 flagged, with its likely causes (issue 17's threshold, costline's own setting)."""
+
+
+RECONCILE_COLUMNS = (
+    "ts",
+    "provider",
+    "model",
+    "catalog_provider",
+    "catalog_model",
+    "service_tier",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "input_cost_usd",
+    "cost_usd",
+    "logged_cost_usd",
+    "source_file",
+    "line",
+)
+"""The columns of a usage file a reconciliation reads."""
 
 
 class _Frozen(BaseModel):
@@ -87,6 +106,7 @@ def reconcile(path: Path, catalog: PriceCatalog | None = None, top: int = 10) ->
             f"{path}: not a usage file from costline ingest; ingest the logs first "
             "(costline ingest LOGS --out usage.parquet)"
         )
+    require_columns(path, RECONCILE_COLUMNS)
     catalog = catalog or PriceCatalog()
     source = f"read_parquet({sql_text(str(path))})"
     with connection() as con:
@@ -331,6 +351,7 @@ def reconcile_bill(
             f"{usage}: not a usage file from costline ingest; ingest the logs first "
             "(costline ingest LOGS --out usage.parquet)"
         )
+    require_columns(usage, ("ts", "catalog_provider", "catalog_model", "cost_usd"))
     catalog = catalog or PriceCatalog()
     shape, lines = read_bill(bill)
     if not lines:

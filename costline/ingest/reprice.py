@@ -10,10 +10,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from costline.catalog.prices import PriceCatalog
-from costline.errors import InputError
+from costline.errors import InputError, option
 from costline.ingest.price_sql import PRICED_SQL, price_table
 from costline.ingest.session import connection, sql_text
-from costline.ingest.usage import ingested_summary
+from costline.ingest.usage import ingested_summary, require_columns
 
 TIERS = ("default", "batch", "flex", "priority")
 """Service tiers a reprice can move calls to (`default` is the standard price)."""
@@ -77,7 +77,14 @@ def reprice(
         )
     if at is None and not models and tier is None:
         raise InputError(
-            "say what to price again: a date (at), a model swap (models) or a tier", "at"
+            f"say what to price again: {option('at', 'at=DATE', '--at DATE')}, "
+            f"{option('models', 'models={FROM: TO}', '--model FROM=TO')} or "
+            f"{option('tier', 'tier=TIER', '--tier TIER')}"
+        )
+    if tokenizer_ratio != 1.0 and not models:
+        raise InputError(
+            f"a tokenizer ratio scales the calls a model swap moves; give "
+            f"{option('models', 'models={FROM: TO}', '--model FROM=TO')} too"
         )
     if tier is not None and tier not in TIERS:
         raise InputError(f"expected a tier of {', '.join(TIERS)}, got {tier!r}", "tier")
@@ -86,8 +93,26 @@ def reprice(
             f"expected a tokenizer ratio between 0.1 and 10, got {tokenizer_ratio:g}",
             "tokenizer_ratio",
         )
+    require_columns(
+        usage,
+        (
+            "ts",
+            "feature",
+            "provider",
+            "model",
+            "catalog_provider",
+            "catalog_model",
+            "service_tier",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+        ),
+    )
     catalog = catalog or PriceCatalog()
     swaps = _swaps(catalog, models or {})
+    _every_swap_matches(usage, swaps)
     what = []
     if at is not None:
         what.append(f"at {at.isoformat()} prices")
@@ -138,6 +163,7 @@ def reprice(
         ).fetchall()
     for model in pricing.standard_tier:
         notes.append(f"{model}: the catalog has no price for that tier; priced at the standard one")
+    notes += _dated_notes(usage, catalog, at, tier)
     groups = []
     for feature, before_model, after_model, n, before, after, unpriced in rows:
         priceable = after is not None and not unpriced
@@ -190,11 +216,93 @@ def _swaps(catalog: PriceCatalog, models: dict[str, str]) -> dict[str, tuple[str
         if entry is None:
             raise InputError(
                 f"{target!r}: the catalog cannot price it (`costline models search` lists "
-                "what it can; give provider:model)",
-                "models",
+                "what it can; give provider:model)"
+            )
+        noon = dt.datetime.combine(dt.date.today(), dt.time(12), tzinfo=dt.UTC)
+        if entry.model.get_prices(noon).output_mtok is None:
+            raise InputError(
+                f"{target!r} has no output price (an embedding or a per-request model): it "
+                "does not answer the calls it would take"
             )
         out[source] = (entry.provider_id, entry.model_id, f"{entry.provider_id}:{entry.model_id}")
     return out
+
+
+def _every_swap_matches(usage: Path, swaps: dict[str, tuple[str, str, str]]) -> None:
+    """A swap whose FROM names no call of the file is a typo, not a saving of 0%."""
+    if not swaps:
+        return
+    with connection() as con:
+        found = con.execute(
+            f"SELECT DISTINCT model, catalog_model, catalog_provider || ':' || catalog_model "
+            f"FROM read_parquet({sql_text(str(usage))})"
+        ).fetchall()
+    names = {name for row in found for name in row}
+    for source in swaps:
+        if source not in names:
+            known = ", ".join(sorted({row[2] for row in found}))
+            raise InputError(
+                f"{source!r}: no call of {usage} is of that model; its models: {known}"
+            )
+
+
+def _dated_notes(
+    usage: Path, catalog: PriceCatalog, at: dt.date | None, tier: str | None
+) -> list[str]:
+    """Calls a dated catalog cannot price as asked: a tier priced only from some day on
+    (calls before keep the standard price), or a date before a model's first recorded
+    price change (its earliest price stands in)."""
+    from costline.catalog.prices import PriceCell, context_of
+
+    def price_on(cells: list[PriceCell], day: dt.date, above: int) -> tuple[object, ...]:
+        for c in cells:
+            within = (c.day_from is None or c.day_from <= day) and (
+                c.day_to is None or day < c.day_to
+            )
+            if within and c.input_above == above:
+                return (c.usd_per_input, c.usd_per_output, c.usd_per_cache_read)
+        return ()
+
+    with connection() as con:
+        found = con.execute(
+            f"SELECT catalog_provider, catalog_model, min(CAST(ts AS DATE)) "
+            f"FROM read_parquet({sql_text(str(usage))}) GROUP BY ALL"
+        ).fetchall()
+    notes = []
+    for provider, model, first in found:
+        entry = catalog.find(provider, model)
+        if entry is None:
+            continue
+        base = catalog.cells(entry, None)
+        earliest = at if at is not None else first
+        if tier not in (None, "default") and entry.has_tier(context_of(tier)):
+            own = catalog.cells(entry, context_of(tier))
+            # the first day its tier's price is its own, not the standard one
+            starts = sorted(
+                c.day_from or dt.date.min
+                for c in own
+                if price_on(own, c.day_from or dt.date.min, c.input_above)
+                != price_on(base, c.day_from or dt.date.min, c.input_above)
+            )
+            if starts and earliest < starts[0]:
+                notes.append(
+                    f"{provider}:{model}: the catalog prices its {tier} tier from {starts[0]}; "
+                    "calls before then keep the standard price"
+                )
+        if at is not None:
+            changes = sorted(
+                c.day_from
+                for c in base
+                if c.day_from is not None
+                and price_on(base, c.day_from, c.input_above)
+                != price_on(base, c.day_from - dt.timedelta(days=1), c.input_above)
+            )
+            if changes and at < changes[0]:
+                notes.append(
+                    f"{provider}:{model}: {at} is before the catalog's first recorded change "
+                    f"of its price ({changes[0]}); its earliest recorded price stands in"
+                )
+    return notes
 
 
 def _swap_sql(swaps: dict[str, tuple[str, str, str]]) -> dict[str, str]:

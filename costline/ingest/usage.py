@@ -21,6 +21,21 @@ from costline.ingest.session import Progress, connection, sql_text
 from costline.ingest.summaries import UsageSummary
 from costline.scenario.common import PriceOverride
 
+SUMMARY_COLUMNS = (
+    "ts",
+    "user_id",
+    "feature",
+    "model",
+    "catalog_provider",
+    "catalog_model",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+    "logged_cost_usd",
+)
+"""The columns of a usage file `costline usage` reads."""
+
 GROUPINGS = {
     "feature": "feature",
     "model": "model_label",
@@ -34,6 +49,10 @@ def ingested_summary(path: Path) -> dict[str, Any] | None:
     """The ingest summary stored in a usage Parquet file; None for another file."""
     if path.suffix.lower() != ".parquet":
         return None
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a usage file from costline ingest")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     con = duckdb.connect()
     try:
         found = con.execute(
@@ -46,6 +65,29 @@ def ingested_summary(path: Path) -> dict[str, Any] | None:
     finally:
         con.close()
     return None if found is None else json.loads(found[0])
+
+
+def require_columns(path: Path, needed: tuple[str, ...]) -> None:
+    """Refuse a usage file that lacks a column the question reads (one trimmed by hand, or
+    written by another tool), naming the columns."""
+    con = duckdb.connect()
+    try:
+        columns = {
+            row[0]
+            for row in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})"
+            ).fetchall()
+        }
+    except duckdb.Error as err:
+        raise InputError(f"{path}: cannot be read as Parquet: {str(err).splitlines()[0]}") from None
+    finally:
+        con.close()
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise InputError(
+            f"{path}: lacks the column(s) {', '.join(missing)}; ingest the logs again with "
+            "costline ingest"
+        )
 
 
 def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
@@ -153,6 +195,7 @@ def usage_report(
     stored = ingested_summary(Path(files[0])) if len(files) == 1 and mapping is None else None
     with connection() as con:
         if stored is not None:
+            require_columns(Path(files[0]), SUMMARY_COLUMNS)
             con.execute(
                 "CREATE TEMP VIEW usage AS SELECT *, coalesce(catalog_provider || ':' || "
                 f"catalog_model, model) AS model_label FROM read_parquet({sql_text(files[0])})"

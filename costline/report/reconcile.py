@@ -117,6 +117,11 @@ def _maybe(value: float | None) -> str:
 
 
 def _bill_headline(r: BillReconciliation) -> list[str]:
+    if not any(g.difference_usd is not None for g in r.groups):
+        return [
+            f"{r.bill} ({r.bill_format}) beside {r.usage}: no model and month is in both, so "
+            "nothing is compared (is it the bill of this usage's provider and months?).",
+        ]
     return [
         f"{r.bill} ({r.bill_format}) beside {r.usage}: for the models and months both cover, "
         f"costline prices the usage at {usd(r.costline_usd)} and the bill charges "

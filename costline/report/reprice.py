@@ -24,7 +24,7 @@ def _share(value: float | None) -> str:
 def _headline(r: Repriced) -> str:
     return (
         f"{count(r.calls)} calls of {r.usage}, {'; '.join(r.what)}: {usd(r.before_usd)} as "
-        f"logged, {usd(r.after_usd)} priced again ({usd(r.change_usd)}, "
+        f"priced at ingest, {usd(r.after_usd)} priced again ({usd(r.change_usd)}, "
         f"{_share(r.change_share)})."
     )
 
