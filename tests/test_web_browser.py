@@ -131,7 +131,12 @@ def test_the_form_adds_and_removes_rows_and_the_yaml_keeps_its_comments(page):
         "document.querySelector('#yaml').value.includes('{name: team, price_usd_per_month: 29, "
         "share: 0.5}')"
     )
-    # removing a plan gives its share to the others
+    # the form shows the rebalanced share before the next click
+    page.wait_for_function(
+        "document.querySelector('#form [data-path=\"plans[0].share\"]').value === '0.5'"
+    )
+    # removing a plan gives its share to the others (edits run in turn: an answer to an
+    # earlier one arriving late cannot bring the plan back)
     page.click("[aria-label='Remove plan enterprise']")
     page.wait_for_function(
         "!document.querySelector('#yaml').value.includes('enterprise') && document"

@@ -161,7 +161,15 @@ function setPath(obj, path, value) {
 
 // the form edits the YAML in place on the server (comments and layout kept); a change that
 // does not validate leaves the YAML as it was and puts the error beside its field
-async function edit(edits, { rerender = false } = {}) {
+// edits run one after another, each on the YAML the one before left: two in flight could
+// answer out of order and the later answer would bring back what the other removed
+function edit(edits, options = {}) {
+  const run = (state.editChain || Promise.resolve()).then(() => sendEdit(edits, options));
+  state.editChain = run.catch(() => undefined);  // one failure does not stop the next edit
+  return run;
+}
+
+async function sendEdit(edits, { rerender = false } = {}) {
   try {
     const out = await api("/api/edit", { yaml: yamlBox.value, edits });
     yamlBox.value = out.yaml;
@@ -192,6 +200,8 @@ function shareEdits(plans, skip, total) {
 }
 
 function formChanged(input) {
+  // a field the form has just replaced (Chrome fires its change as it goes): not an edit
+  if (!input.isConnected) return undefined;
   const raw = input.value.trim();
   const share = /^plans\[(\d+)\]\.share$/.exec(input.dataset.path);
   const plans = (state.document && state.document.plans) || [];
