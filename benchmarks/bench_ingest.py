@@ -4,6 +4,7 @@ floor of a minimal DuckDB query that only sums a cost.
     python benchmarks/bench_ingest.py                 # 10M Parquet rows, 2M JSONL rows
     python benchmarks/bench_ingest.py --rows 1000000 --jsonl-rows 200000   # quicker
     python benchmarks/bench_ingest.py --big 50000000 --memory-limit 4GB     # bounded memory
+    python benchmarks/bench_ingest.py --rows 0 --jsonl-rows 0 --memory 1000000 10000000
 
 Logs are synthetic (costline.ingest.synthetic: 8 models over 4 providers, cache reads and
 writes, long-context tiers, off-peak hours, a flex tier), generated once per run in a
@@ -334,12 +335,66 @@ def same_work_jsonl_floor(jsonl: Path, out: Path) -> float:
     return seconds
 
 
+def child(task: str, source: Path, out: Path) -> None:
+    """One measured task in a process of its own, printing its peak resident set (MB)."""
+    import resource
+
+    if task == "ingest":
+        ingest([str(source)], out, mapping=GENERIC_MAPPING)
+    elif task == "ingest-floor":
+        same_work_ingest_floor(source, out)
+    elif task == "jsonl":
+        ingest([str(source)], out)
+    else:
+        same_work_jsonl_floor(source, out)
+    # Linux reports kilobytes
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def peak_mb(task: str, source: Path, out: Path) -> float:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", task, str(source), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def memory(tmp: Path, sizes: list[int]) -> None:
+    """Peak memory of costline ingest and of its same-work floor, each in its own process,
+    at each size: flat in the rows is the target (issue 17)."""
+    print("\npeak resident memory (MB), each run in a process of its own")
+    for n in sizes:
+        parquet = tmp / f"mem{n}.parquet"
+        write_logs(parquet, "parquet", n)
+        ours = peak_mb("ingest", parquet, tmp / f"mem-ours{n}.parquet")
+        floor = peak_mb("ingest-floor", parquet, tmp / f"mem-floor{n}.parquet")
+        print(f"  {n:>12,} Parquet rows: costline ingest {ours:8.0f}, floor {floor:8.0f}")
+        parquet.unlink()
+
+
 def main() -> None:
+    import sys
+
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--jsonl-rows", type=int, default=2_000_000)
     parser.add_argument("--big", type=int, default=0, help="rows of a bounded-memory run")
     parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        nargs="*",
+        default=[],
+        help="peak memory of ingest and its floor at these row counts (e.g. 1000000 10000000)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -456,6 +511,9 @@ def main() -> None:
                 f"  costline JSONL ingest is {min(ours) / min(floors):.2f}x the same-work floor "
                 "(target 1.5x, and 1M rows/s)"
             )
+
+        if args.memory:
+            memory(tmp, args.memory)
 
         if args.big:
             big = tmp / "big.parquet"
