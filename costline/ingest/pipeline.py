@@ -152,63 +152,77 @@ def ingest(
         groups, pricing = prepare(
             con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
         )
-        con.execute("CREATE TEMP TABLE priced_out AS SELECT * FROM priced_rows_with_lines")
-        counts = con.execute(
-            "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), "
-            "count(*) + (SELECT count(*) FROM csv_rejected) FROM rows"
-        ).fetchone()
-        priced = con.execute(
-            "SELECT count(*), sum(cost_usd), sum(logged_cost_usd), count(logged_cost_usd), "
-            "min(ts), max(ts) FROM priced_out"
-        ).fetchone()
-        reasons = dict(
+        # the priced rows stream to a file of their own (memory stays flat in the rows);
+        # the summary is read from it, then it is copied once more with the summary in
+        # its metadata (a Parquet file's metadata is written with it)
+        priced_file = out.with_name(f".{out.name}.priced.tmp")
+        try:
             con.execute(
-                "SELECT reason, count(*) FROM rejected_rows GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
-        )
-        unknown = dict(
-            con.execute(
-                "SELECT model, count(*) FROM rejected_rows WHERE model IS NOT NULL "
-                "GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
-        )
-        assert counts is not None and priced is not None
-        summary = IngestSummary(
-            files=len(files),
-            formats={g.format.name: g.files for g in groups},
-            records_read=int(counts[1]),
-            records_skipped=int(counts[0]),
-            rows_priced=int(priced[0]),
-            rows_rejected=int(sum(reasons.values())),
-            rejected_by_reason={str(k): int(v) for k, v in reasons.items()},
-            total_cost_usd=float(priced[1] or 0.0),
-            logged_cost_usd=None if not priced[3] else float(priced[2]),
-            rows_with_logged_cost=int(priced[3]),
-            first_request=None if priced[4] is None else priced[4].isoformat(),
-            last_request=None if priced[5] is None else priced[5].isoformat(),
-            catalog=catalog_label(catalog),
-            priced_on=dt.date.today().isoformat(),
-            # nothing priced: no usage file at all (an empty one would read as a month of
-            # nothing), and whatever was at `out` stays as it was
-            output=str(out) if priced[0] else "",
-            rejects=str(rejects_path),
-            priced_at_standard_tier=list(pricing.standard_tier),
-            priced_by_override=list(pricing.overridden),
-            unknown_models={str(k): int(v) for k, v in unknown.items()},
-        )
-        # the summary travels inside the Parquet file: `costline usage` reports it
-        kv = f"costline_ingest: {sql_text(summary.model_dump_json())}"
-        tmp_out = out.with_name(f".{out.name}.tmp")
-        tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
-        if summary.output:
-            con.execute(
-                f"COPY priced_out TO {sql_text(str(tmp_out))} "
-                f"(FORMAT parquet, KV_METADATA {{{kv}}})"
+                f"COPY (SELECT * FROM priced_rows_with_lines) TO {sql_text(str(priced_file))} "
+                "(FORMAT parquet)"
             )
-        con.execute(
-            "COPY (SELECT * FROM rejected_rows ORDER BY source_file, line) "
-            f"TO {sql_text(str(tmp_rejects))} (HEADER, DELIMITER ',')"
-        )
+            con.execute(
+                "CREATE TEMP VIEW priced_out AS SELECT * FROM "
+                f"read_parquet({sql_text(str(priced_file))})"
+            )
+            counts = con.execute(
+                "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), "
+                "count(*) + (SELECT count(*) FROM csv_rejected) FROM rows"
+            ).fetchone()
+            priced = con.execute(
+                "SELECT count(*), sum(cost_usd), sum(logged_cost_usd), count(logged_cost_usd), "
+                "min(ts), max(ts) FROM priced_out"
+            ).fetchone()
+            reasons = dict(
+                con.execute(
+                    "SELECT reason, count(*) FROM rejected_rows GROUP BY 1 ORDER BY 2 DESC, 1"
+                ).fetchall()
+            )
+            unknown = dict(
+                con.execute(
+                    "SELECT model, count(*) FROM rejected_rows WHERE model IS NOT NULL "
+                    "GROUP BY 1 ORDER BY 2 DESC, 1"
+                ).fetchall()
+            )
+            assert counts is not None and priced is not None
+            summary = IngestSummary(
+                files=len(files),
+                formats={g.format.name: g.files for g in groups},
+                records_read=int(counts[1]),
+                records_skipped=int(counts[0]),
+                rows_priced=int(priced[0]),
+                rows_rejected=int(sum(reasons.values())),
+                rejected_by_reason={str(k): int(v) for k, v in reasons.items()},
+                total_cost_usd=float(priced[1] or 0.0),
+                logged_cost_usd=None if not priced[3] else float(priced[2]),
+                rows_with_logged_cost=int(priced[3]),
+                first_request=None if priced[4] is None else priced[4].isoformat(),
+                last_request=None if priced[5] is None else priced[5].isoformat(),
+                catalog=catalog_label(catalog),
+                priced_on=dt.date.today().isoformat(),
+                # nothing priced: no usage file at all (an empty one would read as a month of
+                # nothing), and whatever was at `out` stays as it was
+                output=str(out) if priced[0] else "",
+                rejects=str(rejects_path),
+                priced_at_standard_tier=list(pricing.standard_tier),
+                priced_by_override=list(pricing.overridden),
+                unknown_models={str(k): int(v) for k, v in unknown.items()},
+            )
+            # the summary travels inside the Parquet file: `costline usage` reports it
+            kv = f"costline_ingest: {sql_text(summary.model_dump_json())}"
+            tmp_out = out.with_name(f".{out.name}.tmp")
+            tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
+            if summary.output:
+                con.execute(
+                    f"COPY (SELECT * FROM priced_out) TO {sql_text(str(tmp_out))} "
+                    f"(FORMAT parquet, KV_METADATA {{{kv}}})"
+                )
+            con.execute(
+                "COPY (SELECT * FROM rejected_rows ORDER BY source_file, line) "
+                f"TO {sql_text(str(tmp_rejects))} (HEADER, DELIMITER ',')"
+            )
+        finally:
+            priced_file.unlink(missing_ok=True)
     if summary.output:
         os.replace(tmp_out, out)
     os.replace(tmp_rejects, rejects_path)
