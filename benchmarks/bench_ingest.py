@@ -20,6 +20,7 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import genai_prices
@@ -90,6 +91,44 @@ def floor_seconds(parquet: Path) -> float:
     return seconds
 
 
+def floor_cells(catalog: PriceCatalog, con: duckdb.DuckDBPyConnection, pairs: Any) -> None:
+    """The table `cells` the floors join to: every price cell of each logged (provider,
+    model, tier), from the catalog's own cells (the prices costline uses), with the
+    catalog model it names."""
+    rows = []
+    for provider, model, tier in pairs.fetchall():
+        entry = catalog.find(provider, model)
+        assert entry is not None, (provider, model)
+        for c in catalog.cells(entry, context_of(tier or None)):
+            rows.append(
+                (
+                    provider,
+                    model,
+                    tier or "",
+                    c.day_from,
+                    c.day_to,
+                    c.second_from,
+                    c.second_to,
+                    c.input_above,
+                    c.input_upto,
+                    float(c.usd_per_input),
+                    float(c.usd_per_cache_read),
+                    float(c.usd_per_cache_write),
+                    float(c.usd_per_output),
+                    float(c.usd_per_request),
+                    entry.provider_id,
+                    entry.model_id,
+                )
+            )
+    con.execute(
+        "CREATE TABLE cells (provider VARCHAR, model VARCHAR, tier VARCHAR, day_from DATE, "
+        "day_to DATE, s_from DOUBLE, s_to DOUBLE, above BIGINT, upto BIGINT, a_in DOUBLE, "
+        "a_read DOUBLE, a_write DOUBLE, a_out DOUBLE, a_req DOUBLE, catalog_provider VARCHAR, "
+        "catalog_model VARCHAR)"
+    )
+    con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
 def _check_floor_prices(con: duckdb.DuckDBPyConnection, source: str, n: int = 500) -> None:
     """The floor's price of a sample of rows is calc_price's, row by row."""
     rows = con.execute(
@@ -131,37 +170,9 @@ def same_work_floor(parquet: Path) -> tuple[float, dict[str, float]]:
     catalog = PriceCatalog()
     con = duckdb.connect()
     source = f"read_parquet('{parquet}')"
-    cells = []
-    for provider, model, tier in con.execute(
-        f"SELECT DISTINCT provider, model, service_tier FROM {source}"
-    ).fetchall():
-        entry = catalog.find(provider, model)
-        assert entry is not None, (provider, model)
-        for c in catalog.cells(entry, context_of(tier or None)):
-            cells.append(
-                (
-                    provider,
-                    model,
-                    tier or "",
-                    c.day_from,
-                    c.day_to,
-                    c.second_from,
-                    c.second_to,
-                    c.input_above,
-                    c.input_upto,
-                    float(c.usd_per_input),
-                    float(c.usd_per_cache_read),
-                    float(c.usd_per_cache_write),
-                    float(c.usd_per_output),
-                    float(c.usd_per_request),
-                )
-            )
-    con.execute(
-        "CREATE TABLE cells (provider VARCHAR, model VARCHAR, tier VARCHAR, day_from DATE, "
-        "day_to DATE, s_from DOUBLE, s_to DOUBLE, above BIGINT, upto BIGINT, a_in DOUBLE, "
-        "a_read DOUBLE, a_write DOUBLE, a_out DOUBLE, a_req DOUBLE)"
+    floor_cells(
+        catalog, con, con.execute(f"SELECT DISTINCT provider, model, service_tier FROM {source}")
     )
-    con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     _check_floor_prices(con, source)
     start = time.perf_counter()
     con.execute(
@@ -206,40 +217,9 @@ def same_work_ingest_floor(parquet: Path, out: Path) -> float:
     catalog = PriceCatalog()
     con = duckdb.connect()
     source = f"read_parquet('{parquet}')"
-    cells = []
-    for provider, model, tier in con.execute(
-        f"SELECT DISTINCT provider, model, service_tier FROM {source}"
-    ).fetchall():
-        entry = catalog.find(provider, model)
-        assert entry is not None
-        for c in catalog.cells(entry, context_of(tier or None)):
-            cells.append(
-                (
-                    provider,
-                    model,
-                    tier or "",
-                    c.day_from,
-                    c.day_to,
-                    c.second_from,
-                    c.second_to,
-                    c.input_above,
-                    c.input_upto,
-                    float(c.usd_per_input),
-                    float(c.usd_per_cache_read),
-                    float(c.usd_per_cache_write),
-                    float(c.usd_per_output),
-                    float(c.usd_per_request),
-                    entry.provider_id,
-                    entry.model_id,
-                )
-            )
-    con.execute(
-        "CREATE TABLE cells (provider VARCHAR, model VARCHAR, tier VARCHAR, day_from DATE, "
-        "day_to DATE, s_from DOUBLE, s_to DOUBLE, above BIGINT, upto BIGINT, a_in DOUBLE, "
-        "a_read DOUBLE, a_write DOUBLE, a_out DOUBLE, a_req DOUBLE, catalog_provider VARCHAR, "
-        "catalog_model VARCHAR)"
+    floor_cells(
+        catalog, con, con.execute(f"SELECT DISTINCT provider, model, service_tier FROM {source}")
     )
-    con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     start = time.perf_counter()
     con.execute(
         f"""COPY (
@@ -281,33 +261,11 @@ def same_work_jsonl_floor(jsonl: Path, out: Path) -> float:
         "'metadata': 'STRUCT(user_id VARCHAR, feature VARCHAR)'}"
     )
     source = f"read_json('{jsonl}', format='newline_delimited', columns={columns})"
-    cells = []
-    for model, tier in con.execute(f"SELECT DISTINCT model, service_tier FROM {source}").fetchall():
-        entry = catalog.find("openai", model)
-        assert entry is not None
-        for c in catalog.cells(entry, context_of(tier or None)):
-            cells.append(
-                (
-                    model,
-                    tier or "",
-                    c.day_from,
-                    c.day_to,
-                    c.second_from,
-                    c.second_to,
-                    c.input_above,
-                    c.input_upto,
-                    float(c.usd_per_input),
-                    float(c.usd_per_cache_read),
-                    float(c.usd_per_output),
-                    float(c.usd_per_request),
-                )
-            )
-    con.execute(
-        "CREATE TABLE cells (model VARCHAR, tier VARCHAR, day_from DATE, day_to DATE, "
-        "s_from DOUBLE, s_to DOUBLE, above BIGINT, upto BIGINT, a_in DOUBLE, a_read DOUBLE, "
-        "a_out DOUBLE, a_req DOUBLE)"
+    floor_cells(
+        catalog,
+        con,
+        con.execute(f"SELECT DISTINCT 'openai', model, service_tier FROM {source}"),
     )
-    con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", cells)
     start = time.perf_counter()
     con.execute(
         f"""COPY (
@@ -325,7 +283,7 @@ def same_work_jsonl_floor(jsonl: Path, out: Path) -> float:
                 coalesce(usage.prompt_tokens_details.cached_tokens, 0) AS r,
                 usage.completion_tokens AS o
               FROM {source}) l
-        JOIN cells c ON c.model = l.model AND c.tier = l.t
+        JOIN cells c ON c.provider = 'openai' AND c.model = l.model AND c.tier = l.t
           AND (c.day_from IS NULL OR l.d >= c.day_from) AND (c.day_to IS NULL OR l.d < c.day_to)
           AND l.s >= c.s_from AND l.s < c.s_to AND l.i > c.above AND l.i <= c.upto
         ) TO '{out}' (FORMAT parquet)"""

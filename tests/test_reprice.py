@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import genai_prices
 import pytest
 from genai_prices import Usage
@@ -19,6 +18,7 @@ from costline.errors import InputError
 from costline.ingest.pipeline import ingest
 
 from .conftest import EXAMPLES, LIBRARY
+from .test_ingest import rows
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,8 @@ def usage(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def calls(path: Path) -> list[dict]:
-    con = duckdb.connect()
-    try:
-        cursor = con.execute(f"SELECT * FROM read_parquet('{path}')")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    finally:
-        con.close()
+    """Every row of a usage file, as dicts."""
+    return rows(path)
 
 
 def oracle(rows: list[dict], model=None, tier=None, at=None, ratio=1.0) -> Decimal:

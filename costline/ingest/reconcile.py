@@ -21,25 +21,6 @@ RECONCILE_FLAG_SHARE = 0.10
 flagged, with its likely causes (issue 17's threshold, costline's own setting)."""
 
 
-RECONCILE_COLUMNS = (
-    "ts",
-    "provider",
-    "model",
-    "catalog_provider",
-    "catalog_model",
-    "service_tier",
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "input_cost_usd",
-    "cost_usd",
-    "logged_cost_usd",
-    "source_file",
-    "line",
-)
-"""The columns of a usage file a reconciliation reads."""
-
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -106,7 +87,7 @@ def reconcile(path: Path, catalog: PriceCatalog | None = None, top: int = 10) ->
             f"{path}: not a usage file from costline ingest; ingest the logs first "
             "(costline ingest LOGS --out usage.parquet)"
         )
-    require_columns(path, RECONCILE_COLUMNS)
+    require_columns(path, ("input_cost_usd",))  # the uncached input's price
     catalog = catalog or PriceCatalog()
     source = f"read_parquet({sql_text(str(path))})"
     with connection() as con:
@@ -351,7 +332,7 @@ def reconcile_bill(
             f"{usage}: not a usage file from costline ingest; ingest the logs first "
             "(costline ingest LOGS --out usage.parquet)"
         )
-    require_columns(usage, ("ts", "catalog_provider", "catalog_model", "cost_usd"))
+    require_columns(usage)
     catalog = catalog or PriceCatalog()
     shape, lines = read_bill(bill)
     if not lines:

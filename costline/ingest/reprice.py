@@ -93,23 +93,7 @@ def reprice(
             f"expected a tokenizer ratio between 0.1 and 10, got {tokenizer_ratio:g}",
             "tokenizer_ratio",
         )
-    require_columns(
-        usage,
-        (
-            "ts",
-            "feature",
-            "provider",
-            "model",
-            "catalog_provider",
-            "catalog_model",
-            "service_tier",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-        ),
-    )
+    require_columns(usage)
     catalog = catalog or PriceCatalog()
     swaps = _swaps(catalog, models or {})
     _every_swap_matches(usage, swaps)

@@ -15,26 +15,15 @@ import duckdb
 
 from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
-from costline.ingest.pipeline import LABEL_COLUMNS, catalog_label, prepare
+from costline.ingest.pipeline import LABEL_COLUMNS, PRICED_COLUMNS, catalog_label, prepare
 from costline.ingest.price_sql import token_columns
 from costline.ingest.session import Progress, connection, sql_text
 from costline.ingest.summaries import UsageSummary
 from costline.scenario.common import PriceOverride
 
-SUMMARY_COLUMNS = (
-    "ts",
-    "user_id",
-    "feature",
-    "model",
-    "catalog_provider",
-    "catalog_model",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cost_usd",
-    "logged_cost_usd",
-)
-"""The columns of a usage file `costline usage` reads."""
+USAGE_FILE_COLUMNS = tuple(c for c in PRICED_COLUMNS if c != "web_searches")
+"""The columns every usage file `costline ingest` has written (web searches came later:
+readers take a file without them as having none)."""
 
 GROUPINGS = {
     "feature": "feature",
@@ -67,9 +56,10 @@ def ingested_summary(path: Path) -> dict[str, Any] | None:
     return None if found is None else json.loads(found[0])
 
 
-def require_columns(path: Path, needed: tuple[str, ...]) -> None:
-    """Refuse a usage file that lacks a column the question reads (one trimmed by hand, or
-    written by another tool), naming the columns."""
+def require_columns(path: Path, extra: tuple[str, ...] = ()) -> None:
+    """Refuse a usage file that lacks a column of USAGE_FILE_COLUMNS or of `extra` (one
+    trimmed by hand, or written by another tool), naming the columns."""
+    needed = USAGE_FILE_COLUMNS + extra
     con = duckdb.connect()
     try:
         columns = {
@@ -195,7 +185,7 @@ def usage_report(
     stored = ingested_summary(Path(files[0])) if len(files) == 1 and mapping is None else None
     with connection() as con:
         if stored is not None:
-            require_columns(Path(files[0]), SUMMARY_COLUMNS)
+            require_columns(Path(files[0]))
             con.execute(
                 "CREATE TEMP VIEW usage AS SELECT *, coalesce(catalog_provider || ':' || "
                 f"catalog_model, model) AS model_label FROM read_parquet({sql_text(files[0])})"

@@ -549,6 +549,7 @@ def create_app(
             upload_mb=UPLOAD_LIMIT_BYTES // (1024 * 1024),
             as_of=cl.as_of.isoformat(),
             auto_tp=int(cl.catalogs.open_models.defaults.auto_tp_max_gpus.value),
+            memory_share=cl.catalogs.open_models.defaults.gpu_memory_utilization.value,
             log_formats=LOG_FORMATS,
         )
         return HTMLResponse(text)

@@ -630,10 +630,12 @@ calculator("breakeven-form", "/api/breakeven", (v) => ({ yaml: yamlBox.value, mo
 async function fillCatalogs() {
   const [gpus, open] = await Promise.all([api("/api/gpus"), api("/api/open-models")]);
   for (const select of $$(".gpu-list")) select.replaceChildren(...gpus.map((g) => el("option", { value: g.id }, g.name || g.id)));
-  // the first choice: the largest open model whose bf16 weights fit one 8-GPU server of
-  // the first GPU (so the defaults work); the user picks any other
+  // the first choice: the largest open model whose bf16 weights (2 bytes a parameter) fit
+  // one server of the first GPU, as costline sizes a replica (the server's size and the
+  // usable share of GPU memory are the catalog's), so the defaults work
   const gpu = gpus[0] || {};
-  const room = (gpu.memory_gb || 80) * 8 * 1e9 * 0.8;
+  const room = (gpu.memory_gb || 0) * 1e9 * Number(document.body.dataset.autoTp)
+    * Number(document.body.dataset.memoryShare);
   const fits = open.filter((m) => m.params * 2 < room).sort((a, b) => b.params - a.params)[0];
   for (const select of $$(".open-list")) {
     select.replaceChildren(...open.map((m) => el("option", { value: m.id }, m.id)));
