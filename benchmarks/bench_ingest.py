@@ -213,7 +213,8 @@ def same_work_ingest_floor(parquet: Path, out: Path) -> float:
     """A hand-written streaming `COPY (SELECT ...)` that writes what `costline ingest`
     writes for each row: its labels, tokens, exact cost (the catalog's cells by hash join,
     as `same_work_floor`) and the cost by line (uncached input, cached input, output,
-    request). No row checks, no rejects file, no summary in the metadata."""
+    request), the logged cost (none in these logs) and each row's file and line. No row
+    checks, no rejects file, no summary in the metadata."""
     catalog = PriceCatalog()
     con = duckdb.connect()
     source = f"read_parquet('{parquet}')"
@@ -227,15 +228,19 @@ def same_work_ingest_floor(parquet: Path, out: Path) -> float:
           coalesce(l.feature, '(unlabelled)') AS feature, l.provider, l.model,
           c.catalog_provider, c.catalog_model, l.service_tier, l.input_tokens,
           l.cache_read_tokens, l.cache_write_tokens, l.output_tokens,
+          CAST(0 AS BIGINT) AS web_searches,
           c.a_in * l.input_tokens + c.a_read * l.cache_read_tokens
             + c.a_write * l.cache_write_tokens + c.a_out * l.output_tokens + c.a_req AS cost_usd,
           c.a_in * (l.input_tokens - l.cache_read_tokens - l.cache_write_tokens)
             AS input_cost_usd,
           (c.a_in + c.a_read) * l.cache_read_tokens + (c.a_in + c.a_write) * l.cache_write_tokens
             AS cached_input_cost_usd,
-          c.a_out * l.output_tokens AS output_cost_usd, c.a_req AS request_cost_usd
+          c.a_out * l.output_tokens AS output_cost_usd, c.a_req AS request_cost_usd,
+          CAST(NULL AS DOUBLE) AS logged_cost_usd, l.filename AS source_file,
+          l.file_row_number + 1 AS line
         FROM (SELECT *, CAST(ts AS DATE) AS d, epoch(ts) - epoch(date_trunc('day', ts)) AS s,
-                coalesce(service_tier, '') AS t FROM {source}) l
+                coalesce(service_tier, '') AS t
+              FROM read_parquet('{parquet}', filename=true, file_row_number=true)) l
         JOIN cells c ON c.provider = l.provider AND c.model = l.model AND c.tier = l.t
           AND (c.day_from IS NULL OR l.d >= c.day_from) AND (c.day_to IS NULL OR l.d < c.day_to)
           AND l.s >= c.s_from AND l.s < c.s_to
@@ -417,7 +422,16 @@ def main() -> None:
                 con.execute(f"SELECT sum(cost_usd) FROM read_parquet('{tmp / name}')").fetchone()[0]
                 for name in ("floor0.parquet", "ours0.parquet")
             )
+            # the floor writes what costline writes, column for column
+            theirs_columns, mine_columns = (
+                [
+                    r[0]
+                    for r in con.execute(f"DESCRIBE FROM read_parquet('{tmp / name}')").fetchall()
+                ]
+                for name in ("floor0.parquet", "ours0.parquet")
+            )
             con.close()
+            assert theirs_columns == mine_columns, (theirs_columns, mine_columns)
             assert abs(theirs_total - mine_total) <= 1e-9 * mine_total, (theirs_total, mine_total)
             label = "same-work ingest floor: streaming COPY of the priced columns"
             print(f"  {label + ', best of ' + str(REPEATS):<58} {min(copy):8.2f} s")

@@ -20,7 +20,7 @@ from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError, option
 from costline.ingest.discovery import Source, sources
 from costline.ingest.normalise import load_rows
-from costline.ingest.price_sql import LINES, PRICED_SQL, Pricing, price_table, token_columns
+from costline.ingest.price_sql import LINES, Pricing, price_table, priced_sql, token_columns
 from costline.ingest.readers import REJECT_TEXT_CHARS
 from costline.ingest.session import Progress, connection, sql_text
 from costline.ingest.summaries import IngestSummary
@@ -84,14 +84,10 @@ def prepare(
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         raise InputError(f"{groups[0].files[0]}: cannot be read as logs: {first}") from None
-    lines = ", ".join(
-        f"{sql} AS {part}_cost_usd" for part, sql in zip(LINES, pricing.line_sql, strict=True)
-    )
     key_sql = pricing.key_sql
-    con.execute(
-        f"CREATE TEMP VIEW priced AS {PRICED_SQL.format(cost=pricing.cost_sql, key=key_sql)}"
-    )
+    con.execute(f"CREATE TEMP VIEW priced AS {priced_sql(pricing, lines=True)}")
     con.execute(f"CREATE TEMP VIEW priced_rows AS {_OUTPUT}")
+    lines = ", ".join(f"{part}_cost_usd" for part in LINES)
     with_lines = _OUTPUT.replace("cost_usd, logged_cost_usd", f"cost_usd, {lines}, logged_cost_usd")
     con.execute(f"CREATE TEMP VIEW priced_rows_with_lines AS {with_lines}")
     # rows of unknown models, and their records, are looked for only when there are some
@@ -152,77 +148,74 @@ def ingest(
         groups, pricing = prepare(
             con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
         )
-        # the priced rows stream to a file of their own (memory stays flat in the rows);
-        # the summary is read from it, then it is copied once more with the summary in
-        # its metadata (a Parquet file's metadata is written with it)
-        priced_file = out.with_name(f".{out.name}.priced.tmp")
+        # one pass counts and sums what the summary says, then the priced rows stream to
+        # the file with the summary in its metadata (memory stays flat in the rows; a
+        # Parquet file's metadata is written with it, so the figures come first)
+        groups_of_rows = con.execute(
+            "SELECT reason, skipped, model_key IS NULL, count(*), sum(cost_usd), "
+            "sum(logged_cost_usd), count(logged_cost_usd), min(ts), max(ts) "
+            f"FROM ({priced_sql(pricing, every_row=True)}) GROUP BY ALL"
+        ).fetchall()
+        csv_rejects = con.execute("SELECT reason, count(*) FROM csv_rejected GROUP BY 1").fetchall()
+        unknown = dict(
+            con.execute(
+                "SELECT model, count(*) FROM unknown GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        )
+        reasons: dict[str, int] = {}
+        for reason, n in csv_rejects:
+            reasons[reason] = reasons.get(reason, 0) + int(n)
+        priced = [g for g in groups_of_rows if g[0] is None and not g[1] and not g[2]]
+        for reason, skipped, no_model, n, *_ in groups_of_rows:
+            if reason is not None or (no_model and not skipped):
+                name = reason or "unknown model"
+                reasons[name] = reasons.get(name, 0) + int(n)
+        reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows_priced = sum(int(g[3]) for g in priced)
+        with_logged = sum(int(g[6]) for g in priced)
+        summary = IngestSummary(
+            files=len(files),
+            formats={g.format.name: g.files for g in groups},
+            records_read=sum(int(g[3]) for g in groups_of_rows) + sum(n for _, n in csv_rejects),
+            records_skipped=sum(int(g[3]) for g in groups_of_rows if g[1] and g[0] is None),
+            rows_priced=rows_priced,
+            rows_rejected=sum(reasons.values()),
+            rejected_by_reason=reasons,
+            total_cost_usd=float(sum(g[4] or 0.0 for g in priced)),
+            logged_cost_usd=float(sum(g[5] or 0.0 for g in priced)) if with_logged else None,
+            rows_with_logged_cost=with_logged,
+            first_request=min(g[7] for g in priced).isoformat() if priced else None,
+            last_request=max(g[8] for g in priced).isoformat() if priced else None,
+            catalog=catalog_label(catalog),
+            priced_on=dt.date.today().isoformat(),
+            # nothing priced: no usage file at all (an empty one would read as a month of
+            # nothing), and whatever was at `out` stays as it was
+            output=str(out) if rows_priced else "",
+            rejects=str(rejects_path),
+            priced_at_standard_tier=list(pricing.standard_tier),
+            priced_by_override=list(pricing.overridden),
+            unknown_models={str(k): int(v) for k, v in unknown.items()},
+        )
+        # the summary travels inside the Parquet file: `costline usage` reports it
+        kv = f"costline_ingest: {sql_text(summary.model_dump_json())}"
+        tmp_out = out.with_name(f".{out.name}.tmp")
+        tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
         try:
-            con.execute(
-                f"COPY (SELECT * FROM priced_rows_with_lines) TO {sql_text(str(priced_file))} "
-                "(FORMAT parquet)"
-            )
-            con.execute(
-                "CREATE TEMP VIEW priced_out AS SELECT * FROM "
-                f"read_parquet({sql_text(str(priced_file))})"
-            )
-            counts = con.execute(
-                "SELECT count(*) FILTER (WHERE skipped AND reason IS NULL), "
-                "count(*) + (SELECT count(*) FROM csv_rejected) FROM rows"
-            ).fetchone()
-            priced = con.execute(
-                "SELECT count(*), sum(cost_usd), sum(logged_cost_usd), count(logged_cost_usd), "
-                "min(ts), max(ts) FROM priced_out"
-            ).fetchone()
-            reasons = dict(
-                con.execute(
-                    "SELECT reason, count(*) FROM rejected_rows GROUP BY 1 ORDER BY 2 DESC, 1"
-                ).fetchall()
-            )
-            unknown = dict(
-                con.execute(
-                    "SELECT model, count(*) FROM rejected_rows WHERE model IS NOT NULL "
-                    "GROUP BY 1 ORDER BY 2 DESC, 1"
-                ).fetchall()
-            )
-            assert counts is not None and priced is not None
-            summary = IngestSummary(
-                files=len(files),
-                formats={g.format.name: g.files for g in groups},
-                records_read=int(counts[1]),
-                records_skipped=int(counts[0]),
-                rows_priced=int(priced[0]),
-                rows_rejected=int(sum(reasons.values())),
-                rejected_by_reason={str(k): int(v) for k, v in reasons.items()},
-                total_cost_usd=float(priced[1] or 0.0),
-                logged_cost_usd=None if not priced[3] else float(priced[2]),
-                rows_with_logged_cost=int(priced[3]),
-                first_request=None if priced[4] is None else priced[4].isoformat(),
-                last_request=None if priced[5] is None else priced[5].isoformat(),
-                catalog=catalog_label(catalog),
-                priced_on=dt.date.today().isoformat(),
-                # nothing priced: no usage file at all (an empty one would read as a month of
-                # nothing), and whatever was at `out` stays as it was
-                output=str(out) if priced[0] else "",
-                rejects=str(rejects_path),
-                priced_at_standard_tier=list(pricing.standard_tier),
-                priced_by_override=list(pricing.overridden),
-                unknown_models={str(k): int(v) for k, v in unknown.items()},
-            )
-            # the summary travels inside the Parquet file: `costline usage` reports it
-            kv = f"costline_ingest: {sql_text(summary.model_dump_json())}"
-            tmp_out = out.with_name(f".{out.name}.tmp")
-            tmp_rejects = rejects_path.with_name(f".{rejects_path.name}.tmp")
             if summary.output:
                 con.execute(
-                    f"COPY (SELECT * FROM priced_out) TO {sql_text(str(tmp_out))} "
-                    f"(FORMAT parquet, KV_METADATA {{{kv}}})"
+                    "COPY (SELECT * FROM priced_rows_with_lines) "
+                    f"TO {sql_text(str(tmp_out))} (FORMAT parquet, KV_METADATA {{{kv}}})"
                 )
+            # no rejects: the file has its header only, and no pass looks for them
+            limit = "" if summary.rows_rejected else " LIMIT 0"
             con.execute(
-                "COPY (SELECT * FROM rejected_rows ORDER BY source_file, line) "
+                f"COPY (SELECT * FROM rejected_rows ORDER BY source_file, line{limit}) "
                 f"TO {sql_text(str(tmp_rejects))} (HEADER, DELIMITER ',')"
             )
-        finally:
-            priced_file.unlink(missing_ok=True)
+        except BaseException:
+            tmp_out.unlink(missing_ok=True)
+            tmp_rejects.unlink(missing_ok=True)
+            raise
     if summary.output:
         os.replace(tmp_out, out)
     os.replace(tmp_rejects, rejects_path)

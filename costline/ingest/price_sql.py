@@ -1,6 +1,7 @@
 """The SQL that prices a log row: the catalog's price cells (`costline.catalog.prices`, the
-same adapter the engine reads) of its model and tier, compiled into CASE expressions that
-pick the cell of its UTC day, time of day and input tokens."""
+same adapter the engine reads) of its model and tier, compiled into one CASE expression that
+picks the cell of its UTC day, time of day and input tokens; the cell's prices are then
+joined to the row by its number and multiplied by its token counts."""
 
 from __future__ import annotations
 
@@ -22,12 +23,11 @@ from costline.scenario.common import PriceOverride
 
 @dataclass(frozen=True)
 class Pricing:
-    """How the logged models were priced: the SQL of a row's model key and of its cost (and
-    of each of LINES; see `_case_sql`), and the models worth a note."""
+    """How the logged models were priced: the SQL of a row's model key and of its price
+    cell's number (see `_case_sql`), and the models worth a note."""
 
     key_sql: str
-    cost_sql: str
-    line_sql: tuple[str, ...]
+    cell_sql: str
     standard_tier: tuple[str, ...]
     """provider:model (tier) of models without a price for the logged tier."""
     overridden: tuple[str, ...]
@@ -63,7 +63,7 @@ def price_table(
             if override is not None:
                 models[key] = (len(models), "override", model)
                 overridden.add(model)
-                cells.append(_override_cell(models[key][0], override))
+                cells.append(_override_cell(len(cells), models[key][0], override))
                 continue
             found = catalog.find(provider, model)
             if found is None and provider and "/" not in model:
@@ -81,7 +81,7 @@ def price_table(
         if not found.has_tier(context):
             standard_tier.add(f"{found.provider_id}:{found.model_id} ({tier})")
         for cell in catalog.cells(found, context):
-            cells.append(_cell_row(index, tier or "", cell))
+            cells.append(_cell_row(len(cells), index, tier or "", cell))
     con.execute(
         "CREATE TEMP TABLE models (provider VARCHAR, model VARCHAR, model_key INTEGER, "
         "catalog_provider VARCHAR, catalog_model VARCHAR)"
@@ -92,18 +92,18 @@ def price_table(
             [(p, m, i, cp, cm) for (p, m), (i, cp, cm) in models.items()],
         )
     con.execute(
-        "CREATE TEMP TABLE cells (model_key INTEGER, tier VARCHAR, day_from DATE, day_to DATE, "
-        "second_from DOUBLE, second_to DOUBLE, input_above BIGINT, input_upto BIGINT, "
+        "CREATE TEMP TABLE cells (cell_id INTEGER, model_key INTEGER, tier VARCHAR, "
+        "day_from DATE, day_to DATE, second_from DOUBLE, second_to DOUBLE, "
+        "input_above BIGINT, input_upto BIGINT, "
         "a_input DOUBLE, a_read DOUBLE, a_write DOUBLE, a_output DOUBLE, a_request DOUBLE, "
         "a_search DOUBLE)"
     )
     if cells:
-        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
-    key_sql, cost_sql = _case_sql(models, cells)
+        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
+    key_sql, cell_sql = _case_sql(models, cells)
     return Pricing(
         key_sql=key_sql,
-        cost_sql=cost_sql,
-        line_sql=tuple(_case_sql(models, cells, part)[1] for part in LINES),
+        cell_sql=cell_sql,
         standard_tier=tuple(sorted(standard_tier)),
         overridden=tuple(sorted(overridden)),
         unresolved=tuple(sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})),
@@ -122,39 +122,30 @@ tokens and the per-request fees (the call's own and its web searches); they add 
 `cost_usd`."""
 
 
-def _linear(part: str, coef: list[float]) -> str:
-    """The SQL of one part of a cell's cost (`total` or one of LINES)."""
-    a_input, a_read, a_write, a_output, a_request, a_search = coef
-    terms = {
-        "total": [
-            (a_input, "input_total"),
-            (a_read, "cache_read"),
-            (a_write, "cache_write"),
-            (a_output, "output"),
-            (a_request, "1"),
-            (a_search, "web_searches"),
-        ],
-        # a cache read is priced as an input token plus its own (negative) difference
-        "input": [(a_input, "(input_total - cache_read - cache_write)")],
-        "cached_input": [(a_input + a_read, "cache_read"), (a_input + a_write, "cache_write")],
-        "output": [(a_output, "output")],
-        # per-request fees: the call's own and its web searches'
-        "request": [(a_request, "1"), (a_search, "web_searches")],
-    }[part]
-    joined = " + ".join(f"{_number(c)} * {column}" for c, column in terms if c != 0)
-    return joined or "CAST(0 AS DOUBLE)"
+# a cache read is priced as an input token plus its own (negative) difference; the terms
+# are added in one order everywhere, so a figure is the same whichever query computes it
+COST_SQL = {
+    "total": "a_input * input_total + a_read * cache_read + a_write * cache_write "
+    "+ a_output * output + a_request + a_search * web_searches",
+    "input": "a_input * (input_total - cache_read - cache_write)",
+    "cached_input": "(a_input + a_read) * cache_read + (a_input + a_write) * cache_write",
+    "output": "a_output * output",
+    # per-request fees: the call's own and its web searches'
+    "request": "a_request + a_search * web_searches",
+}
+"""The SQL of a row's cost (`total`) and of each of LINES, in USD, from its price cell's
+columns (USD per token, request or unit) and its counts."""
 
 
 def _case_sql(
     models: dict[tuple[str | None, str], tuple[int, str, str]],
     cells: list[tuple],
-    part: str = "total",
 ) -> tuple[str, str]:
-    """A row's model key and its cost (or one part of it, see LINES) as CASE expressions:
-    the price table compiled into the query, so no row is joined to it (a range join
-    costs more than the pricing)."""
+    """A row's model key and its price cell's number as CASE expressions: the price table's
+    conditions compiled into the query (a range join costs more than the pricing); the
+    cell's prices are then an equality join on its number."""
     if not models:
-        return "CAST(NULL AS INTEGER)", "CAST(NULL AS DOUBLE)"
+        return "CAST(NULL AS INTEGER)", "CAST(NULL AS INTEGER)"
     keys = " ".join(
         f"WHEN model = {sql_text(m)} AND provider "
         + ("IS NULL" if p is None else f"= {sql_text(p)}")
@@ -162,7 +153,7 @@ def _case_sql(
         for (p, m), (i, _, _) in models.items()
     )
     by_model: dict[int, list[str]] = {}
-    for index, tier, day_from, day_to, s_from, s_to, above, upto, *coef in cells:
+    for cell_id, index, tier, day_from, day_to, s_from, s_to, above, upto, *_ in cells:
         conditions = [] if tier == "*" else [f"coalesce(tier, '') = {sql_text(tier)}"]
         if day_from is not None:
             conditions.append(f"day >= DATE '{day_from.isoformat()}'")
@@ -177,16 +168,17 @@ def _case_sql(
         if upto < NO_LIMIT:
             conditions.append(f"input_total <= {upto}")
         by_model.setdefault(index, []).append(
-            f"WHEN {' AND '.join(conditions) or 'true'} THEN {_linear(part, coef)}"
+            f"WHEN {' AND '.join(conditions) or 'true'} THEN {cell_id}"
         )
-    costs = " ".join(
+    cell = " ".join(
         f"WHEN {index} THEN CASE {' '.join(whens)} END" for index, whens in by_model.items()
     )
-    return f"CASE {keys} END", f"CASE model_key {costs} END"
+    return f"CASE {keys} END", f"CASE model_key {cell} END"
 
 
-def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
+def _cell_row(cell_id: int, index: int, tier: str, c: PriceCell) -> tuple:
     return (
+        cell_id,
         index,
         tier,
         c.day_from,
@@ -204,10 +196,11 @@ def _cell_row(index: int, tier: str, c: PriceCell) -> tuple:
     )
 
 
-def _override_cell(index: int, o: PriceOverride) -> tuple:
+def _override_cell(cell_id: int, index: int, o: PriceOverride) -> tuple:
     per_input = o.input_usd_per_mtok / 1e6
     read = 0.0 if o.cached_input_usd_per_mtok is None else o.cached_input_usd_per_mtok / 1e6
     return (
+        cell_id,
         index,
         "*",
         None,
@@ -225,12 +218,24 @@ def _override_cell(index: int, o: PriceOverride) -> tuple:
     )
 
 
-PRICED_SQL = """
-SELECT *, model_key IS NULL AS unknown_model
-FROM (
-  SELECT *, {cost} AS cost_usd
-  FROM (SELECT *, {key} AS model_key FROM rows WHERE reason IS NULL AND NOT skipped)
-)
+def priced_sql(pricing: Pricing, every_row: bool = False, lines: bool = False) -> str:
+    """Rows of `rows` with their `model_key` (NULL for a model the catalog cannot price),
+    `unknown_model` and `cost_usd` (USD; and each of LINES' as `{line}_cost_usd` with
+    `lines`). Only the rows that can be priced, or `every_row` (a rejected or skipped row
+    then has no model key and no cost)."""
+    key = pricing.key_sql
+    keyed = (
+        f"SELECT *, CASE WHEN reason IS NULL AND NOT skipped THEN {key} END AS model_key FROM rows"
+        if every_row
+        else f"SELECT *, {key} AS model_key FROM rows WHERE reason IS NULL AND NOT skipped"
+    )
+    costs = ", ".join(f"{COST_SQL[part]} AS {part}_cost_usd" for part in (LINES if lines else ()))
+    return f"""
+SELECT r.*, r.model_key IS NULL AS unknown_model, {COST_SQL["total"]} AS cost_usd
+  {", " + costs if costs else ""}
+FROM (SELECT *, {pricing.cell_sql} AS cell_id FROM ({keyed})) r
+LEFT JOIN (SELECT cell_id, a_input, a_read, a_write, a_output, a_request, a_search FROM cells)
+  USING (cell_id)
 """
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError, option
-from costline.ingest.price_sql import PRICED_SQL, price_table
+from costline.ingest.price_sql import price_table, priced_sql
 from costline.ingest.session import connection, sql_text
 from costline.ingest.usage import ingested_summary, require_columns
 
@@ -137,7 +137,7 @@ def reprice(
                 FROM read_parquet({sql_text(str(usage))})"""
         )
         pricing = price_table(con, {}, catalog)
-        priced = PRICED_SQL.format(cost=pricing.cost_sql, key=pricing.key_sql)
+        priced = priced_sql(pricing)
         rows = con.execute(
             f"""SELECT p.feature, p.before_model,
                   m.catalog_provider || ':' || m.catalog_model, count(*), sum(p.before_usd),

@@ -16,7 +16,7 @@ import duckdb
 from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
 from costline.ingest.pipeline import LABEL_COLUMNS, PRICED_COLUMNS, catalog_label, prepare
-from costline.ingest.price_sql import token_columns
+from costline.ingest.price_sql import priced_sql, token_columns
 from costline.ingest.session import Progress, connection, sql_text
 from costline.ingest.summaries import UsageSummary
 from costline.scenario.common import PriceOverride
@@ -203,16 +203,13 @@ def usage_report(
             _, pricing = prepare(
                 con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
             )
-            key, cost = pricing.key_sql, pricing.cost_sql
             # one pass keeps what the summary reads, and each row's reason for the counts;
             # model names are joined to the groups
             con.execute(
                 f"CREATE TEMP TABLE slim AS SELECT reason, skipped, ts, {LABEL_COLUMNS}, "
                 "model_key, "
                 f"{token_columns('input_tokens', 'output_tokens', 'cache_read_tokens')}, "
-                f"CASE WHEN model_key IS NOT NULL THEN {cost} END AS cost_usd, logged_cost_usd "
-                f"FROM (SELECT *, CASE WHEN reason IS NULL AND NOT skipped THEN {key} END "
-                "AS model_key FROM rows)"
+                f"cost_usd, logged_cost_usd FROM ({priced_sql(pricing, every_row=True)})"
             )
             priced = "SELECT * FROM slim WHERE model_key IS NOT NULL"
             con.execute(
