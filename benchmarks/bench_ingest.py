@@ -160,13 +160,15 @@ def _check_floor_prices(con: duckdb.DuckDBPyConnection, source: str, n: int = 50
         assert abs(float(expected) - cost) <= 1e-12 + 1e-9 * float(expected), (model, cost)
 
 
-def same_work_floor(parquet: Path) -> tuple[float, dict[str, float]]:
+def same_work_floor(parquet: Path) -> tuple[float, dict[str, Any]]:
     """A hand-written DuckDB query doing the work `costline usage` does: each row priced
     exactly (its model's price cell for its UTC day, time of day, tier and input tokens:
-    the catalog's own cells, joined by hash on provider, model and tier), then the total,
-    the per-query median and p95, per feature, and the per-user-month p95. No row checks,
-    no labels. Its prices are checked against calc_price on a sample first (not timed).
-    Returns the seconds and the figures, to check them against costline's."""
+    the catalog's own cells, joined by hash on provider, model and tier), then every figure
+    the summary reports: in all and per feature the calls, cost, mean, median and p95 cost
+    per call, mean tokens, cached share, logged cost, first and last call and users; per
+    user-month the mean, median and p95 cost and the mean and p95 calls. No row checks.
+    Its prices are checked against calc_price on a sample first (not timed). Returns the
+    seconds and the figures, to check them against costline's."""
     catalog = PriceCatalog()
     con = duckdb.connect()
     source = f"read_parquet('{parquet}')"
@@ -174,10 +176,15 @@ def same_work_floor(parquet: Path) -> tuple[float, dict[str, float]]:
         catalog, con, con.execute(f"SELECT DISTINCT provider, model, service_tier FROM {source}")
     )
     _check_floor_prices(con, source)
+    figures = """count(*), sum(cost), avg(cost), quantile_cont(cost, [0.5, 0.95]),
+      avg(input_tokens), avg(output_tokens), sum(cache_read_tokens) / sum(input_tokens),
+      sum(logged), count(logged), min(ts), max(ts)"""
     start = time.perf_counter()
     con.execute(
         f"""CREATE TEMP TABLE priced AS
-        SELECT l.feature, l.user_id, date_trunc('month', l.ts) AS month,
+        SELECT coalesce(l.feature, '(unlabelled)') AS feature,
+          coalesce(l.user_id, '(none)') AS user_id, l.ts, l.input_tokens, l.output_tokens,
+          l.cache_read_tokens, CAST(NULL AS DOUBLE) AS logged,
           c.a_in * l.input_tokens + c.a_read * l.cache_read_tokens
             + c.a_write * l.cache_write_tokens + c.a_out * l.output_tokens + c.a_req AS cost
         FROM (SELECT *, CAST(ts AS DATE) AS d, epoch(ts) - epoch(date_trunc('day', ts)) AS s,
@@ -187,25 +194,32 @@ def same_work_floor(parquet: Path) -> tuple[float, dict[str, float]]:
           AND l.s >= c.s_from AND l.s < c.s_to
           AND l.input_tokens > c.above AND l.input_tokens <= c.upto"""
     )
-    total = con.execute(
-        "SELECT count(*), sum(cost), quantile_cont(cost, [0.5, 0.95]) FROM priced"
-    ).fetchone()
+    total = con.execute(f"SELECT {figures} FROM priced").fetchone()
+    groups = con.execute(f"SELECT feature, {figures} FROM priced GROUP BY 1").fetchall()
     con.execute(
-        "SELECT feature, quantile_cont(cost, [0.5, 0.95]) FROM priced GROUP BY 1"
-    ).fetchall()
+        "CREATE TEMP TABLE user_months AS SELECT feature, user_id, date_trunc('month', ts) AS m, "
+        "sum(cost) AS c, count(*) AS n FROM priced GROUP BY ALL"
+    )
+    users = con.execute("SELECT feature, count(DISTINCT user_id) FROM user_months GROUP BY 1")
+    users.fetchall()
+    everyone = con.execute("SELECT count(DISTINCT user_id) FROM user_months").fetchone()
     user = con.execute(
-        "SELECT quantile_cont(c, 0.95) FROM (SELECT user_id, month, sum(cost) AS c "
-        "FROM priced GROUP BY ALL)"
+        "SELECT count(*), avg(c), quantile_cont(c, [0.5, 0.95]), avg(n), quantile_cont(n, 0.95) "
+        "FROM (SELECT user_id, m, sum(c) AS c, sum(n) AS n FROM user_months GROUP BY ALL)"
     ).fetchone()
     seconds = time.perf_counter() - start
     con.close()
-    assert total is not None and user is not None
+    assert total is not None and user is not None and everyone is not None
     return seconds, {
         "rows": total[0],
         "total": total[1],
-        "median": total[2][0],
-        "p95": total[2][1],
-        "user_month_p95": user[0],
+        "median": total[3][0],
+        "p95": total[3][1],
+        "users": everyone[0],
+        "user_months": user[0],
+        "user_month_mean": user[1],
+        "user_month_p95": user[2][1],
+        "feature_p95": {g[0]: g[4][1] for g in groups},
     }
 
 
@@ -407,9 +421,17 @@ def main() -> None:
                 ("total", summary.total_cost_usd),
                 ("median", summary.cost_per_query_median),
                 ("p95", summary.cost_per_query_p95),
+                ("user_month_mean", summary.cost_per_user_month_mean),
                 ("user_month_p95", summary.cost_per_user_month_p95),
             ):
                 assert abs(figures[name] - mine) <= 1e-9 * abs(mine), (name, figures[name], mine)
+            assert (figures["users"], figures["user_months"]) == (
+                summary.users,
+                summary.user_months,
+            )
+            for g in summary.groups:
+                theirs = figures["feature_p95"][g.key]
+                assert abs(theirs - g.cost_per_query_p95) <= 1e-9 * theirs, (g.key, theirs)
             # ingest beside a streaming COPY writing the same priced columns, interleaved
             copy, ours_in = [], []
             for k in range(REPEATS):

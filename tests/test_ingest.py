@@ -806,3 +806,90 @@ def test_a_timestamp_or_logged_cost_that_cannot_be_a_call_is_rejected(tmp_path):
         "timestamp out of range": 2,
         "implausible logged cost": 2,
     }
+
+
+def _typed_parquet(path: Path, statistics: bool) -> Path:
+    """A typed Parquet log with one good row and one row of each kind of bad value a typed
+    column can hold, written with or without the column statistics ingest reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = (dt.datetime(2026, 3, 1, 12), 1000, 200)
+    bad = {
+        "negative token count": (dt.datetime(2026, 3, 1, 12), -5, 200),
+        "token count too large": (dt.datetime(2026, 3, 1, 12), 1000, 10**13),
+        "missing input tokens": (dt.datetime(2026, 3, 1, 12), None, 200),
+        "missing timestamp": (None, 1000, 200),
+        "timestamp out of range": (dt.datetime(2101, 1, 1), 1000, 200),
+    }
+    records = [good, *bad.values(), (dt.datetime(2014, 12, 31), 1000, 200)]
+    table = pa.table(
+        {
+            "ts": pa.array([r[0] for r in records], pa.timestamp("us")),
+            "model": ["gpt-4o-mini"] * len(records),
+            "provider": ["openai"] * len(records),
+            "input_tokens": pa.array([r[1] for r in records], pa.int64()),
+            "output_tokens": pa.array([r[2] for r in records], pa.int64()),
+        }
+    )
+    pq.write_table(table, path, write_statistics=statistics)
+    return path
+
+
+MAPPING = {
+    "timestamp": ["ts"],
+    "model": ["model"],
+    "provider": ["provider"],
+    "input_tokens": ["input_tokens"],
+    "output_tokens": ["output_tokens"],
+}
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_typed_parquet_rows_are_checked_whatever_the_files_statistics(tmp_path, statistics):
+    log = _typed_parquet(tmp_path / "typed.parquet", statistics)
+    summary = ingest([str(log)], tmp_path / "u.parquet", mapping=MAPPING)
+    assert summary.rows_priced == 1
+    assert summary.rejected_by_reason == {
+        "timestamp out of range": 2,
+        "missing input tokens": 1,
+        "missing timestamp": 1,
+        "negative token count": 1,
+        "token count too large": 1,
+    }
+    with open(tmp_path / "u.rejects.csv", newline="") as f:
+        lines = {int(r["line"]): r["reason"] for r in csv.DictReader(f)}
+    assert lines == {
+        2: "negative token count",
+        3: "token count too large",
+        4: "missing input tokens",
+        5: "missing timestamp",
+        6: "timestamp out of range",
+        7: "timestamp out of range",
+    }
+
+
+def test_a_parquet_files_ranges_are_its_columns_least_and_greatest(tmp_path):
+    from costline.ingest.readers import Range, parquet_ranges
+
+    log = write_logs(tmp_path / "logs.parquet", "parquet", 5000, seed=4)
+    columns = {"input_tokens": "input_tokens", "timestamp": "ts", "model": "model"}
+    con = duckdb.connect()
+    try:
+        found = parquet_ranges(con, [str(log), str(log)], columns)
+        low, high, first, last = con.execute(
+            f"SELECT min(input_tokens), max(input_tokens), min(ts), max(ts) FROM '{log}'"
+        ).fetchone()
+    finally:
+        con.close()
+    # strings have no range read; counts and times have the data's own
+    assert found == {
+        "input_tokens": Range(float(low), float(high), 0),
+        "timestamp": Range(first, last, 0),
+    }
+    unwritten = _typed_parquet(tmp_path / "bare.parquet", statistics=False)
+    con = duckdb.connect()
+    try:
+        assert parquet_ranges(con, [str(unwritten)], {"input_tokens": "input_tokens"}) == {}
+    finally:
+        con.close()

@@ -3,10 +3,20 @@ priced."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from math import inf
+
 import duckdb
 
 from costline.ingest.discovery import Source
-from costline.ingest.readers import REJECT_TEXT_CHARS, TIMESTAMP_SQL, column_raw_sql, json_raw_sql
+from costline.ingest.readers import (
+    REJECT_TEXT_CHARS,
+    TIMESTAMP_SQL,
+    Range,
+    column_raw_sql,
+    json_raw_sql,
+)
 from costline.ingest.session import Progress, with_progress
 from costline.settings import MAX_LOGGED_COST_USD, MAX_TOKENS_PER_CALL
 
@@ -27,17 +37,32 @@ _INTEGER_TYPES = (
 _NUMBER_TYPES = (*_INTEGER_TYPES, "FLOAT", "DOUBLE")
 
 
+EARLIEST_LOG = dt.datetime(2015, 1, 1)
+LATEST_LOG = dt.datetime(2100, 1, 1)
+"""A logged call's timestamp is from before LATEST_LOG and not before EARLIEST_LOG (UTC):
+outside them it is a unit slip (seconds read as milliseconds) or garbage."""
+
+
 def _normalised_sql(
     raw: str,
     input_includes_cache: bool,
     llm_only: bool,
     has_ts: bool,
     types: dict[str, str] | None = None,
+    ranges: dict[str, Range] | None = None,
 ) -> str:
     """Typed rows with a reject reason (NULL when the row can be priced); the record's
     text is kept only for rejected rows. `types` are the column types of fields read from
-    typed columns (Parquet): a check such a column cannot fail is left out."""
+    typed columns (Parquet), `ranges` what the file's statistics say of their values: a
+    check such a column cannot fail is left out."""
     types = types or {}
+    ranges = ranges or {}
+
+    def shown(field: str, holds: Callable[[Range], bool]) -> bool:
+        """The file's statistics show every row of `field` passes the check."""
+        known = ranges.get(field)
+        return known is not None and holds(known)
+
     counts = (
         "input_tokens",
         "output_tokens",
@@ -63,13 +88,37 @@ def _normalised_sql(
         )
         or "false"
     )
-    negative = " OR ".join(f"n_{c} < 0" for c in counts)
+    negative = (
+        " OR ".join(
+            f"n_{c} < 0" for c in counts if not shown(c, lambda r: r.numbers_within(0, inf))
+        )
+        or "false"
+    )
     fractional = (
         " OR ".join(f"n_{c} <> floor(n_{c})" for c in counts if types.get(c) not in _INTEGER_TYPES)
         or "false"
     )
     # past any context window by far: a unit slip or garbage, and beyond BIGINT's range
-    too_large = " OR ".join(f"n_{c} > {MAX_TOKENS_PER_CALL:.0f}" for c in counts)
+    too_large = (
+        " OR ".join(
+            f"n_{c} > {MAX_TOKENS_PER_CALL:.0f}"
+            for c in counts
+            if not shown(c, lambda r: r.numbers_within(-inf, MAX_TOKENS_PER_CALL))
+        )
+        or "false"
+    )
+    missing = {
+        c: "false" if shown(c, lambda r: r.missing == 0) else f"raw_{c} IS NULL"
+        for c in ("input_tokens", "output_tokens", "timestamp")
+    }
+    # a timestamp column holds timestamps: none is unparseable, and its range is known
+    stamped = types.get("timestamp", "").startswith("TIMESTAMP")
+    unparseable = "false" if stamped and missing["timestamp"] == "false" else "ts IS NULL"
+    out_of_range = (
+        "false"
+        if stamped and shown("timestamp", lambda r: r.times_within(EARLIEST_LOG, LATEST_LOG))
+        else f"ts < TIMESTAMP '{EARLIEST_LOG}' OR ts >= TIMESTAMP '{LATEST_LOG}'"
+    )
     cached = "coalesce(n_cache_read_tokens, 0) + coalesce(n_cache_write_tokens, 0)"
     total_input = "n_input_tokens" if input_includes_cache else f"n_input_tokens + {cached}"
     skip = (
@@ -82,16 +131,15 @@ def _normalised_sql(
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN skipped THEN NULL
     WHEN raw_model IS NULL OR CAST(raw_model AS VARCHAR) = '' THEN 'missing model'
-    WHEN raw_input_tokens IS NULL THEN 'missing input tokens'
-    WHEN raw_output_tokens IS NULL THEN 'missing output tokens'
+    WHEN {missing["input_tokens"]} THEN 'missing input tokens'
+    WHEN {missing["output_tokens"]} THEN 'missing output tokens'
     WHEN {non_numeric} OR {non_finite} THEN 'non-numeric token count'
     WHEN {negative} THEN 'negative token count'
     WHEN {fractional} THEN 'fractional token count'
     WHEN {too_large} THEN 'token count too large'
-    WHEN raw_timestamp IS NULL THEN 'missing timestamp'
-    WHEN ts IS NULL THEN 'unparseable timestamp'
-    WHEN ts < TIMESTAMP '2015-01-01' OR ts >= TIMESTAMP '2100-01-01'
-      THEN 'timestamp out of range'
+    WHEN {missing["timestamp"]} THEN 'missing timestamp'
+    WHEN {unparseable} THEN 'unparseable timestamp'
+    WHEN {out_of_range} THEN 'timestamp out of range'
     WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL
       THEN 'non-numeric logged cost'
     WHEN NOT isfinite(logged_cost_usd) OR logged_cost_usd < 0
@@ -134,12 +182,15 @@ def load_rows(
         fmt = s.format
         if fmt.kind == "jsonl":
             types: dict[str, str] = {}
+            ranges: dict[str, Range] = {}
             (raw, text), has_ts = json_raw_sql(s), False
         else:
-            raw, text, types = column_raw_sql(con, s)
+            raw, text, types, ranges = column_raw_sql(con, s)
             has_ts = True
         parts.append(
-            _normalised_sql(raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts, types)
+            _normalised_sql(
+                raw, fmt.input_includes_cache, fmt.llm_records_only, has_ts, types, ranges
+            )
         )
         texts.append(text)
     con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))

@@ -3,8 +3,10 @@ text of each record kept for the rejects."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 
@@ -140,11 +142,71 @@ def json_raw_sql(source: Source) -> tuple[str, str]:
     ), texts
 
 
+@dataclass(frozen=True)
+class Range:
+    """What a Parquet file's own statistics say of one column over every row group: its
+    least and greatest value and how many values are missing."""
+
+    least: float | dt.datetime
+    greatest: float | dt.datetime
+    missing: int
+
+    def numbers_within(self, low: float, high: float) -> bool:
+        """Every value is a number from `low` to `high`, both included."""
+        return (
+            isinstance(self.least, float | int)
+            and isinstance(self.greatest, float | int)
+            and low <= self.least
+            and self.greatest <= high
+        )
+
+    def times_within(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Every value is a timestamp from `start` up to, not including, `end`."""
+        return (
+            isinstance(self.least, dt.datetime)
+            and isinstance(self.greatest, dt.datetime)
+            and start <= self.least
+            and self.greatest < end
+        )
+
+
+def parquet_ranges(
+    con: duckdb.DuckDBPyConnection, files: list[str], columns: dict[str, str]
+) -> dict[str, Range]:
+    """The range of each field's column (`columns`: field -> column name) of integer or
+    timestamp type over `files`, where every row group of every file records it (a writer
+    may leave statistics out; a column without them has no range). Only 32- and 64-bit
+    integers are read: the order of INT96 timestamps' statistics is undefined."""
+    if not columns:
+        return {}
+    names = ", ".join(sql_text(c) for c in set(columns.values()))
+    found = con.execute(
+        f"""SELECT path_in_schema, count(*) = count(stats_min_value)
+              AND count(*) = count(stats_max_value) AND count(*) = count(stats_null_count),
+              min(TRY_CAST(stats_min_value AS DOUBLE)), max(TRY_CAST(stats_max_value AS DOUBLE)),
+              min(TRY_CAST(stats_min_value AS TIMESTAMP)),
+              max(TRY_CAST(stats_max_value AS TIMESTAMP)), sum(stats_null_count)
+            FROM parquet_metadata({_file_list(files)})
+            WHERE path_in_schema IN ({names}) AND type IN ('INT32', 'INT64')
+            GROUP BY 1"""
+    ).fetchall()
+    by_column = {}
+    for column, complete, low, high, first, last, missing in found:
+        if not complete or missing is None:
+            continue
+        if low is not None and high is not None:
+            by_column[column] = Range(low, high, int(missing))
+        elif first is not None and last is not None:
+            by_column[column] = Range(first, last, int(missing))
+    return {f: by_column[c] for f, c in columns.items() if c in by_column}
+
+
 def column_raw_sql(
     con: duckdb.DuckDBPyConnection, source: Source
-) -> tuple[str, str, dict[str, str]]:
+) -> tuple[str, str, dict[str, str], dict[str, Range]]:
     """Rows of CSV or Parquet files (file, line, the row, each field in its own type), the
-    text of each row, and the type of each field read from one column."""
+    text of each row, the type of each field read from one column and, for Parquet, the
+    range of those of integer or timestamp type."""
     fmt, files = source.format, source.files
     if fmt.kind == "csv":
         _csv_rejects(con, files)
@@ -211,6 +273,12 @@ def column_raw_sql(
         for name, places in usable.items()
         if len(places) == 1 and places[0] in types
     }
+    ranged = {
+        name: usable[name][0]
+        for name, kind in field_types.items()
+        if kind in _RANGED_TYPES or kind.startswith("TIMESTAMP")
+    }
+    ranges = parquet_ranges(con, files, ranged) if fmt.kind == "parquet" else {}
     return (
         (
             f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
@@ -218,7 +286,13 @@ def column_raw_sql(
         ),
         f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})",
         field_types,
+        ranges,
     )
+
+
+_RANGED_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+"""Column types whose Parquet statistics read exactly as a double (UBIGINT and HUGEINT may
+not)."""
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
