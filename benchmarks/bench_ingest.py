@@ -316,6 +316,41 @@ def same_work_jsonl_floor(jsonl: Path, out: Path) -> float:
     return seconds
 
 
+def quantile_methods(usage: Path) -> None:
+    """Exact quantiles beside DuckDB's approximate ones over the priced cost of every row
+    (the question behind an `--approx` option): the time of each (best of 3, the column in
+    memory) and the approximate median's and p95's error against the exact ones."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE c AS SELECT feature, cost_usd FROM read_parquet('{usage}')")
+    exact = None
+    for name, sql in (
+        ("exact: quantile_cont", "quantile_cont(cost_usd, [0.5, 0.95])"),
+        ("approx_quantile (t-digest)", "approx_quantile(cost_usd, [0.5, 0.95])"),
+        (
+            "reservoir_quantile, 100,000 samples",
+            "reservoir_quantile(cost_usd, [0.5, 0.95], 100000)",
+        ),
+    ):
+        seconds, grouped = [], []
+        for _ in range(3):
+            start = time.perf_counter()
+            found = con.execute(f"SELECT {sql} FROM c").fetchone()[0]
+            seconds.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            con.execute(f"SELECT feature, {sql} FROM c GROUP BY 1").fetchall()
+            grouped.append(time.perf_counter() - start)
+        exact = exact or found
+        errors = ", ".join(
+            f"{label} {(mine - theirs) / theirs:+.1%}"
+            for label, mine, theirs in zip(("median", "p95"), found, exact, strict=True)
+        )
+        print(
+            f"  {name:<38} all rows {min(seconds):5.2f} s, per feature {min(grouped):5.2f} s; "
+            f"{errors}"
+        )
+    con.close()
+
+
 def child(task: str, source: Path, out: Path) -> None:
     """One measured task in a process of its own, printing its peak resident set (MB)."""
     import resource
@@ -406,6 +441,8 @@ def main() -> None:
                 "costline ingest: price + write usage.parquet",
                 lambda: ingest([str(parquet)], tmp / "usage.parquet", mapping=GENERIC_MAPPING),
             )
+            print("  quantiles of the priced cost, exact and approximate:")
+            quantile_methods(tmp / "usage.parquet")
             loop = loop_seconds(parquet, args.rows)
             label = f"plain loop of calc_price (on {LOOP_SAMPLE:,} rows, extrapolated)"
             print(f"  {label:<58} {loop:8.2f} s")

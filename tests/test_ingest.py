@@ -14,6 +14,8 @@ import duckdb
 import genai_prices
 import pytest
 from genai_prices import Usage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costline.catalog.prices import context_of
 from costline.errors import InputError
@@ -893,3 +895,75 @@ def test_a_parquet_files_ranges_are_its_columns_least_and_greatest(tmp_path):
         assert parquet_ranges(con, [str(unwritten)], {"input_tokens": "input_tokens"}) == {}
     finally:
         con.close()
+
+
+_keys = st.sampled_from(["a", "b", "c", "A", "a-b", "usage"])
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**25), 10**25),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=5),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=4)),
+    max_leaves=12,
+)
+_paths = st.lists(
+    st.sampled_from(
+        ["$.a", "$.a.b", "$.a.b.c", "$.b", "$.a[0]", "$.a[0].b", '$."a-b"', "$.usage.a", "$.A"]
+    ),
+    min_size=1,
+    max_size=5,
+    unique=True,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=st.lists(st.one_of(_values, st.just("not json")), min_size=1, max_size=6), paths=_paths
+)
+def test_a_record_parsed_into_its_paths_reads_as_json_extract_string_does(records, paths):
+    """The struct the JSON reader parses each line into gives every path's value as DuckDB's
+    own `json_extract_string` of the line does, and the same lines are malformed."""
+    from costline.ingest.readers import _json_shape, parsed_sql
+
+    counted = {p for p in paths if p in ("$.a", "$.b")}
+    shape, value_of, json_of = _json_shape(paths, counted)
+    texts = [r if r == "not json" else json.dumps(r) for r in records]
+    mine = ", ".join(value_of[p] for p in paths)
+    counts = ", ".join(f"CAST({json_of[p]} AS VARCHAR)" for p in sorted(counted)) or "NULL"
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "CREATE TABLE lines AS SELECT unnest(?::VARCHAR[]) AS text, unnest(range(?)) AS i",
+            [texts, len(texts)],
+        )
+        parsed = parsed_sql(shape)
+        ours = con.execute(
+            f"SELECT s IS NULL AND NOT coalesce(json_valid(text), false), [{mine}], {counts} "
+            f"FROM (SELECT *, {parsed} AS s FROM lines) ORDER BY i"
+        ).fetchall()
+        theirs = con.execute(
+            "SELECT TRY(json_extract_string(text, ['$'])) IS NULL, "
+            f"[{', '.join(f'TRY(json_extract_string(text, {p!r}))' for p in paths)}], "
+            + (
+                ", ".join(
+                    f"CAST(TRY(json_extract(text, {p!r})) AS VARCHAR)" for p in sorted(counted)
+                )
+                or "NULL"
+            )
+            + " FROM lines ORDER BY i"
+        ).fetchall()
+    finally:
+        con.close()
+    for text, (bad, values, *arrays), (their_bad, their_values, *their_arrays) in zip(
+        texts, ours, theirs, strict=True
+    ):
+        assert bad == their_bad, text
+        if not bad:
+            assert values == their_values, (text, shape)
+            assert [a and json.loads(a) for a in arrays] == [
+                a and json.loads(a) for a in their_arrays
+            ], text

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -22,6 +24,99 @@ def _json_path(place: str) -> str:
     if place.startswith("count:"):
         return _count_parts(place)[0]
     return place if place.startswith("$") else f"$.{place}"
+
+
+_KEY = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _split_path(path: str) -> tuple[tuple[str, ...], str]:
+    """`$.a.b[0].c` -> (("a", "b"), "[0].c"): the leading plain keys of a JSON path and the
+    rest, itself a path from the value at those keys."""
+    keys, at = [], 1
+    while (m := _KEY.match(path, at)) is not None:
+        keys.append(m.group(1))
+        at = m.end()
+    rest = path[at:]
+    # a key cut short (`$.a-b`) goes back to the rest whole
+    while rest and rest[0] not in ".[" and keys:
+        rest = f".{keys.pop()}" + rest
+    return tuple(keys), rest
+
+
+def _json_shape(paths: list[str], counted: set[str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The structure `from_json` parses a record into to read `paths`, the SQL of each
+    path's value as text (as `json_extract_string` gives it) from the parsed struct `s`,
+    and of the JSON value at each path of `counted` (arrays whose items are counted).
+    Plain keys become struct fields; a path that goes on past them (an index, a quoted
+    key) or under which another path reads is kept as JSON and read from there."""
+    split = {p: _split_path(p) for p in paths}
+    json_nodes = {keys for p, (keys, rest) in split.items() if rest or p in counted}
+    leaves = {keys for keys, rest in split.values() if not rest}
+    # a node another path reads under is kept whole, as JSON
+    for keys, _ in split.values():
+        json_nodes |= {keys[:k] for k in range(1, len(keys)) if keys[:k] in leaves | json_nodes}
+    # a struct's field names ignore case (JSON's keys do not): keys that differ only in
+    # case are read from their parent kept as JSON, or from the text at the top
+    from_text: set[str] = set()
+    while True:
+        seen: dict[tuple[tuple[str, ...], str], set[str]] = {}
+        for p, (keys, _) in split.items():
+            if p in from_text:
+                continue
+            for k in range(1, len(keys) + 1):
+                parent = keys[: k - 1]
+                if any(parent[:j] in json_nodes for j in range(1, len(parent) + 1)):
+                    break
+                seen.setdefault((parent, keys[k - 1].lower()), set()).add(keys[k - 1])
+        clashes = [parent for (parent, _), names in seen.items() if len(names) > 1]
+        if not clashes:
+            break
+        for parent in clashes:
+            if parent:
+                json_nodes.add(parent)
+            else:
+                from_text |= {p for p, (keys, _) in split.items() if keys}
+    json_nodes.discard(())
+
+    def access(keys: tuple[str, ...]) -> str:
+        return "s" + "".join('."' + k.replace('"', '""') + '"' for k in keys)
+
+    def owner(keys: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The shallowest JSON node at or above `keys`."""
+        return next((keys[:k] for k in range(1, len(keys) + 1) if keys[:k] in json_nodes), None)
+
+    tree: dict[str, Any] = {}
+    value_of, json_of = {}, {}
+    for p, (keys, rest) in split.items():
+        top = owner(keys)
+        if not keys or p in from_text:
+            # nothing plain to parse into: read from the text itself
+            value_of[p] = f"TRY(json_extract_string(text, {sql_text(p)}))"
+            json_of[p] = f"TRY(json_extract(text, {sql_text(p)}))"
+            continue
+        node = keys if top is None else top
+        branch: dict[str, Any] = tree
+        for name in node[:-1]:
+            branch = branch.setdefault(name, {})
+        branch[node[-1]] = "VARCHAR" if top is None else "JSON"
+        if top is None:
+            value_of[p] = access(keys)
+            continue
+        inner = "$" + "".join(f".{k}" for k in keys[len(top) :]) + rest
+        value_of[p] = f"json_extract_string({access(top)}, {sql_text(inner)})"
+        json_of[p] = (
+            access(top) if inner == "$" else f"json_extract({access(top)}, {sql_text(inner)})"
+        )
+    return json.dumps(tree), value_of, json_of
+
+
+def parsed_sql(shape: str) -> str:
+    """The SQL of a line's `text` parsed into the struct `shape` (see `_json_shape`):
+    NULL for a line that is not JSON (and for the record `null`: `json_valid` tells them
+    apart)."""
+    if shape == "{}":
+        return "CASE WHEN json_valid(text) THEN true END"
+    return f"TRY(from_json(text, {sql_text(shape)}))"
 
 
 def _count_parts(place: str) -> tuple[str, str, str]:
@@ -90,31 +185,36 @@ def json_raw_sql(source: Source) -> tuple[str, str]:
 
     lines = (
         f"SELECT source_file, n AS line, text FROM ({_line_reader(source.files, reader)}) "
-        "WHERE text IS NOT NULL AND trim(text) <> ''"
+        # a blank line is skipped; only a line that starts with a space is trimmed to see
+        "WHERE text IS NOT NULL AND (ascii(text) > 32 OR trim(text) <> '')"
     )
     texts = f"SELECT source_file, line, text FROM ({lines})"
     uses_attributes = any(p.startswith("attr:") for ps in fmt.fields.values() for p in ps)
     if not uses_attributes:
-        # one parse a record: every path extracted at once (TRY: NULL for broken JSON)
+        # one parse a record, into a struct of just the paths the format reads (TRY: NULL
+        # for broken JSON; a valid record that is not an object, such as `null`, is not)
         paths = [
             _json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith(("$", "count:"))
         ]
-        paths = list(dict.fromkeys(paths))
-        index = {path: i + 1 for i, path in enumerate(paths)}
-        listed = "[" + ", ".join(sql_text(p) for p in paths) + "]"
+        counted = {
+            _json_path(p) for ps in fmt.fields.values() for p in ps if p.startswith("count:")
+        }
+        shape, value_of, json_of = _json_shape(list(dict.fromkeys(paths)), counted)
 
         def place(p: str) -> str:
             if p.startswith("const:"):
                 return sql_text(p.removeprefix("const:"))
             if p.startswith("count:"):
-                return _count_sql(p, f"v[{index[_json_path(p)]}]")
-            return f"v[{index[_json_path(p)]}]"
+                return _count_sql(p, json_of[_json_path(p)])
+            return value_of[_json_path(p)]
 
         fields = _raw_fields(fmt, place)
+        parsed = parsed_sql(shape)
         return (
-            f"SELECT source_file, line, text, CASE WHEN v IS NULL THEN 'malformed JSON' END "
-            f"AS parse_error, {fields} FROM (SELECT *, TRY(json_extract_string(text, {listed})) "
-            f"AS v FROM ({lines}))"
+            "SELECT source_file, line, text, CASE WHEN s IS NULL AND NOT "
+            "coalesce(json_valid(text), false) THEN 'malformed JSON' END AS parse_error, "
+            f"{fields} "
+            f"FROM (SELECT *, {parsed} AS s FROM ({lines}))"
         ), texts
     records = f"SELECT *, TRY_CAST(text AS JSON) AS j FROM ({lines})"
     bad = "j IS NULL"
