@@ -138,3 +138,26 @@ def test_a_tier_the_catalog_prices_only_from_a_day_says_so(tmp_path):
     # the sample's calls start 2026-10-01; the catalog's batch prices, 2026-10-14
     assert any("batch tier from 2026-10-14" in note for note in r.notes)
     assert r.after_usd == pytest.approx(float(oracle(calls(out), tier="batch")), rel=1e-9)
+
+
+def test_a_date_no_price_of_the_file_differs_on_says_why_nothing_moved(usage):
+    rows = calls(usage)
+    future = dt.date.today() + dt.timedelta(days=3 * 365)
+    for day in (dt.date(1900, 1, 1), future):
+        r = LIBRARY.reprice(usage, at=day.isoformat())
+        assert r.after_usd == pytest.approx(float(oracle(rows, at=day)), rel=1e-9)
+        (unchanged,) = [n for n in r.notes if "no change of price" in n]
+        assert "openai:gpt-4.1" in unchanged and "openai:gpt-4o-mini" in unchanged
+        # genai-prices agrees: each named model costs the same in 1900 and three years on
+        for model in ("gpt-4.1", "gpt-4o-mini"):
+            prices = {
+                genai_prices.calc_price(
+                    Usage(input_tokens=1000, output_tokens=100),
+                    model,
+                    provider_id="openai",
+                    genai_request_timestamp=dt.datetime.combine(when, dt.time(12), dt.UTC),
+                ).total_price
+                for when in (dt.date(1900, 1, 1), future)
+            }
+            assert len(prices) == 1, model
+        assert any("after today" in n for n in r.notes) == (day == future)

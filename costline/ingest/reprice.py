@@ -252,7 +252,8 @@ def _dated_notes(
             f"SELECT catalog_provider, catalog_model, min(CAST(ts AS DATE)) "
             f"FROM read_parquet({sql_text(str(usage))}) GROUP BY ALL"
         ).fetchall()
-    notes = []
+    notes: list[str] = []
+    unchanged: list[str] = []
     for provider, model, first in found:
         entry = catalog.find(provider, model)
         if entry is None:
@@ -286,6 +287,18 @@ def _dated_notes(
                     f"{provider}:{model}: {at} is before the catalog's first recorded change "
                     f"of its price ({changes[0]}); its earliest recorded price stands in"
                 )
+            elif not changes:
+                unchanged.append(f"{provider}:{model}")
+    if unchanged:
+        notes.append(
+            f"the catalog records no change of price for {', '.join(sorted(unchanged))}: "
+            "priced the same on any date"
+        )
+    if at is not None and at > dt.date.today():
+        notes.append(
+            f"{at} is after today: the latest prices the catalog records stand in (a price "
+            "cut not yet announced is not in them)"
+        )
     return notes
 
 
