@@ -13,6 +13,7 @@ from costline.ingest.discovery import Source
 from costline.ingest.readers import (
     REJECT_TEXT_CHARS,
     TIMESTAMP_SQL,
+    TS_NUMBER,
     Range,
     column_raw_sql,
     json_raw_sql,
@@ -127,6 +128,7 @@ def _normalised_sql(
         else "false"
     )
     stamp = "" if has_ts else f", {TIMESTAMP_SQL} AS ts"
+    numbered = raw if has_ts else f"SELECT *, {TS_NUMBER} FROM ({raw})"
     reason = f"""CASE
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN skipped THEN NULL
@@ -165,7 +167,7 @@ FROM (
     FROM (
       SELECT *, {typed}, TRY_CAST(raw_logged_cost_usd AS DOUBLE) AS logged_cost_usd,
         {skip} AS skipped {stamp}
-      FROM ({raw})
+      FROM ({numbered})
     )
   )
 )"""

@@ -381,8 +381,9 @@ def column_raw_sql(
     ranges = parquet_ranges(con, files, ranged) if fmt.kind == "parquet" else {}
     return (
         (
-            f"SELECT source_file, line, {record} AS text, NULL AS parse_error, "
-            f"{', '.join(fields)}, {timestamp_sql(stamp_type)} AS ts FROM ({rows})"
+            f"SELECT *, {timestamp_sql(stamp_type)} AS ts FROM (SELECT *, {TS_NUMBER} FROM "
+            f"(SELECT source_file, line, {record} AS text, NULL AS parse_error, "
+            f"{', '.join(fields)} FROM ({rows})))"
         ),
         f"SELECT source_file, line, CAST({record} AS VARCHAR) AS text FROM ({rows})",
         field_types,
@@ -437,10 +438,17 @@ def timestamp_sql(column_type: str) -> str:
 
 TIMESTAMP_SQL = """CASE
     WHEN raw_timestamp IS NULL THEN NULL
-    WHEN TRY_CAST(raw_timestamp AS DOUBLE) IS NOT NULL THEN make_timestamp(CAST(
+    WHEN ts_number IS NOT NULL THEN make_timestamp(CAST(
       CASE
-        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e17 THEN CAST(raw_timestamp AS DOUBLE) / 1e3
-        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e14 THEN CAST(raw_timestamp AS DOUBLE)
-        WHEN abs(CAST(raw_timestamp AS DOUBLE)) >= 1e11 THEN CAST(raw_timestamp AS DOUBLE) * 1e3
-        ELSE CAST(raw_timestamp AS DOUBLE) * 1e6 END AS BIGINT))
+        WHEN abs(ts_number) >= 1e17 THEN ts_number / 1e3
+        WHEN abs(ts_number) >= 1e14 THEN ts_number
+        WHEN abs(ts_number) >= 1e11 THEN ts_number * 1e3
+        ELSE ts_number * 1e6 END AS BIGINT))
     ELSE CAST(TRY_CAST(raw_timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"""
+"""`raw_timestamp` as a UTC TIMESTAMP: epoch seconds, milliseconds, microseconds or
+nanoseconds by their size, or text. Reads `ts_number` (TS_NUMBER, computed once a row in a
+query below it)."""
+
+
+TS_NUMBER = "TRY_CAST(raw_timestamp AS DOUBLE) AS ts_number"
+"""`raw_timestamp` as a number, for TIMESTAMP_SQL."""
