@@ -391,6 +391,14 @@ def memory(tmp: Path, sizes: list[int]) -> None:
         floor = peak_mb("ingest-floor", parquet, tmp / f"mem-floor{n}.parquet")
         print(f"  {n:>12,} Parquet rows: costline ingest {ours:8.0f}, floor {floor:8.0f}")
         parquet.unlink()
+        # twice the calls: about half the synthetic traffic is OpenAI's, written as lines
+        jsonl = tmp / f"mem{n}.jsonl"
+        write_logs(jsonl, "openai-chat", 2 * n)
+        lines = sum(1 for _ in jsonl.open())
+        ours = peak_mb("jsonl", jsonl, tmp / f"mem-jours{n}.parquet")
+        floor = peak_mb("jsonl-floor", jsonl, tmp / f"mem-jfloor{n}.parquet")
+        print(f"  {lines:>12,} JSON lines:   costline ingest {ours:8.0f}, floor {floor:8.0f}")
+        jsonl.unlink()
 
 
 def main() -> None:

@@ -967,3 +967,19 @@ def test_a_record_parsed_into_its_paths_reads_as_json_extract_string_does(record
             assert [a and json.loads(a) for a in arrays] == [
                 a and json.loads(a) for a in their_arrays
             ], text
+
+
+def test_a_json_line_longer_than_the_usual_is_read_on_a_second_try(tmp_path):
+    from costline.ingest.readers import USUAL_LINE_BYTES
+
+    call = {
+        "created": 1751802547,
+        "model": "gpt-4o-mini",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 50},
+    }
+    # a logged request with a large attachment: longer than the first try reads
+    long = {**call, "messages": [{"content": "x" * (USUAL_LINE_BYTES + 1024)}]}
+    log = write_jsonl(tmp_path / "long.jsonl", [call, long, "not json", call])
+    summary = ingest([str(log)], tmp_path / "u.parquet")
+    assert (summary.rows_priced, summary.rejected_by_reason) == (3, {"malformed JSON": 1})
+    assert [r["line"] for r in rows(tmp_path / "u.parquet")] == [1, 2, 4]

@@ -9,14 +9,16 @@ from math import inf
 
 import duckdb
 
-from costline.ingest.discovery import Source
+from costline.ingest.discovery import MAX_LINE_BYTES, Source
 from costline.ingest.readers import (
     REJECT_TEXT_CHARS,
     TIMESTAMP_SQL,
     TS_NUMBER,
+    USUAL_LINE_BYTES,
     Range,
     column_raw_sql,
     json_raw_sql,
+    longer_line,
 )
 from costline.ingest.session import Progress, with_progress
 from costline.settings import MAX_LOGGED_COST_USD, MAX_TOKENS_PER_CALL
@@ -178,14 +180,29 @@ def load_rows(
 ) -> None:
     """`rows`: every record of every source, typed, with a reason. JSON and CSV records
     are parsed once into a table; Parquet is a view (re-reading it is cheaper than
-    keeping a copy)."""
+    keeping a copy). JSON lines are read expecting USUAL_LINE_BYTES at most, and again
+    expecting MAX_LINE_BYTES when one is longer."""
+    try:
+        _load_rows(con, groups, progress, USUAL_LINE_BYTES)
+    except duckdb.Error as err:
+        if not longer_line(err):
+            raise
+        _load_rows(con, groups, progress, MAX_LINE_BYTES)
+
+
+def _load_rows(
+    con: duckdb.DuckDBPyConnection,
+    groups: list[Source],
+    progress: Progress | None,
+    line_bytes: int,
+) -> None:
     parts, texts = [], []
     for s in groups:
         fmt = s.format
         if fmt.kind == "jsonl":
             types: dict[str, str] = {}
             ranges: dict[str, Range] = {}
-            (raw, text), has_ts = json_raw_sql(s), False
+            (raw, text), has_ts = json_raw_sql(s, line_bytes), False
         else:
             raw, text, types, ranges = column_raw_sql(con, s)
             has_ts = True
@@ -195,12 +212,12 @@ def load_rows(
             )
         )
         texts.append(text)
-    con.execute("CREATE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
+    con.execute("CREATE OR REPLACE TEMP VIEW source_text AS " + " UNION ALL ".join(texts))
     if not any(s.format.kind == "csv" for s in groups):
         con.execute(
-            "CREATE TEMP TABLE csv_rejected (source_file VARCHAR, line BIGINT, reason VARCHAR, "
-            "model VARCHAR, text VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE csv_rejected (source_file VARCHAR, line BIGINT, "
+            "reason VARCHAR, model VARCHAR, text VARCHAR)"
         )
     union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
     keep = "VIEW" if all(s.format.kind == "parquet" for s in groups) else "TABLE"
-    with_progress(con, f"CREATE TEMP {keep} rows AS {union}", progress)
+    with_progress(con, f"CREATE OR REPLACE TEMP {keep} rows AS {union}", progress)
