@@ -1064,11 +1064,13 @@ class Costline:
         prices: str | os.PathLike[str] | None = None,
         force: bool = False,
         progress: Share | None = None,
+        memory_limit: str | None = None,
     ) -> IngestSummary:
         """Normalise and price request logs (JSONL, CSV, Parquet; globs) into the Parquet
         file `out`, each row at the price in force on its date; unpriceable rows go to
         OUT.rejects.csv. `fields` maps costline's fields to columns or JSON paths;
-        `mapping` and `prices` are YAML files (see `costline ingest --help`)."""
+        `mapping` and `prices` are YAML files (see `costline ingest --help`);
+        `memory_limit` ("2GB") bounds the memory used, spilling to disk past it."""
         from costline.ingest.discovery import expand
         from costline.ingest.pipeline import ingest as price_logs
 
@@ -1087,6 +1089,7 @@ class Costline:
             progress,
             force=force,
             catalog=self.catalogs.prices,
+            memory_limit=memory_limit,
         )
 
     def usage(
@@ -1099,9 +1102,11 @@ class Costline:
         mapping: str | os.PathLike[str] | None = None,
         prices: str | os.PathLike[str] | None = None,
         progress: Share | None = None,
+        memory_limit: str | None = None,
     ) -> UsageSummary:
         """Real cost per query (median, p95) and per user, by feature, model, user, day or
-        month, of a usage file from `ingest` or of logs priced on the fly (USD)."""
+        month, of a usage file from `ingest` or of logs priced on the fly (USD);
+        `memory_limit` ("2GB") bounds the memory used, spilling to disk past it."""
         from costline.ingest.discovery import expand
         from costline.ingest.usage import usage_report
 
@@ -1109,7 +1114,15 @@ class Costline:
         overrides = self._log_prices(prices)
         paths = expand(_paths(files))
         return usage_report(
-            paths, by, format, columns, overrides, includes, progress, self.catalogs.prices
+            paths,
+            by,
+            format,
+            columns,
+            overrides,
+            includes,
+            progress,
+            self.catalogs.prices,
+            memory_limit,
         )
 
     @staticmethod

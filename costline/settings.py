@@ -35,3 +35,6 @@ MAX_GPUS = 10_000_000
 """GPUs in one training cluster: 10x the largest ever announced."""
 MAX_USD_PER_GPU_HOUR = 10_000.0
 """A GPU-hour's rental price: 1,000x today's list prices."""
+MIN_MEMORY_LIMIT_BYTES = 100e6
+"""The least memory a log-pricing session may be limited to: below it DuckDB runs out
+reading the first file's buffers."""

@@ -983,3 +983,41 @@ def test_a_json_line_longer_than_the_usual_is_read_on_a_second_try(tmp_path):
     summary = ingest([str(log)], tmp_path / "u.parquet")
     assert (summary.rows_priced, summary.rejected_by_reason) == (3, {"malformed JSON": 1})
     assert [r["line"] for r in rows(tmp_path / "u.parquet")] == [1, 2, 4]
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [("2GB", 2e9), ("512MiB", 512 * 2**20), (" 1.5 gb ", 1.5e9), ("100MB", 1e8)],
+)
+def test_a_memory_limit_reads_as_bytes(limit, expected):
+    from costline.ingest.session import memory_bytes
+
+    assert memory_bytes(limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [("5", "expected a memory size"), ("2 XB", "expected a memory size"), ("10MB", "at least")],
+)
+def test_a_memory_limit_that_is_no_size_is_refused(tmp_path, limit, message):
+    from .conftest import EXAMPLES, LIBRARY
+
+    with pytest.raises(InputError, match=message) as err:
+        LIBRARY.ingest(
+            EXAMPLES / "logs" / "openai.jsonl", tmp_path / "u.parquet", memory_limit=limit
+        )
+    assert err.value.field == "memory_limit"
+    assert not (tmp_path / "u.parquet").exists()
+
+
+def test_a_memory_limit_changes_no_figure(tmp_path):
+    from .conftest import LIBRARY
+
+    log = write_logs(tmp_path / "logs.parquet", "parquet", 300_000, seed=5)
+    free = LIBRARY.usage(log, fields=GENERIC_MAPPING)
+    bounded = LIBRARY.usage(log, fields=GENERIC_MAPPING, memory_limit="120MB")
+    assert bounded.rows_priced == free.rows_priced == 300_000
+    assert bounded.total_cost_usd == pytest.approx(free.total_cost_usd, rel=1e-12)
+    assert bounded.cost_per_query_p95 == free.cost_per_query_p95
+    # per-user sums may be added in another order: the last digit may move
+    assert bounded.cost_per_user_month_p95 == pytest.approx(free.cost_per_user_month_p95, rel=1e-12)

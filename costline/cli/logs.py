@@ -30,6 +30,13 @@ _LOG_OPTIONS_HELP = {
     "prices": "A YAML file pricing models the catalog does not know: models: {NAME: "
     "{input_usd_per_mtok: ..., output_usd_per_mtok: ..., cached_input_usd_per_mtok: ...}}.",
 }
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The most memory to use, such as 2GB (DuckDB spills to disk past it; 80% of "
+        "the machine's when unset)."
+    ),
+]
 MapOption = Annotated[list[str] | None, typer.Option("--map", help=_LOG_OPTIONS_HELP["map"])]
 MappingOption = Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["mapping"])]
 PricesOption = Annotated[Path | None, typer.Option(help=_LOG_OPTIONS_HELP["prices"])]
@@ -69,6 +76,7 @@ def ingest(
     prices: PricesOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Normalise and price request logs: every row at the price in force on its date (and
     hour, and service tier), written to a Parquet file with the catalog it was priced with;
@@ -77,6 +85,7 @@ def ingest(
     Example:
 
         costline ingest examples/logs/*.jsonl --out usage.parquet
+        costline ingest examples/logs/openai.jsonl -o limited-usage.parquet --memory-limit 1GB
         costline ingest examples/logs/export.csv -o export-usage.parquet --map timestamp=ts \\
             --map model=model --map input_tokens=prompt --map output_tokens=completion
     """
@@ -93,6 +102,7 @@ def ingest(
             prices=prices,
             force=force,
             progress=tick,
+            memory_limit=memory_limit,
         )
     emit(summary, Format.json if json_out else Format.terminal, render_ingest_terminal)
     if summary.rows_priced == 0:
@@ -161,6 +171,7 @@ def usage(
             "of the old one (1.0 unless you measured it)."
         ),
     ] = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Real cost per query (median, p95) and per user, by feature, model, user or day.
 
@@ -213,6 +224,7 @@ def usage(
             mapping=mapping,
             prices=prices,
             progress=tick,
+            memory_limit=memory_limit,
         )
     emit(summary, format, "usage:render_usage_terminal", "usage:render_usage_markdown")
 

@@ -127,9 +127,11 @@ def ingest(
     progress: Progress | None = None,
     force: bool = True,
     catalog: PriceCatalog | None = None,
+    memory_limit: str | None = None,
 ) -> IngestSummary:
     """Normalise and price `files` into the Parquet file `out`; rejects beside it. An
-    existing `out` is replaced only with `force`."""
+    existing `out` is replaced only with `force`; DuckDB keeps within `memory_limit` (such
+    as "2GB"; see `session.connection`)."""
     resolved_out = out.resolve()
     for path in files:
         if Path(path).resolve() == resolved_out:
@@ -144,7 +146,7 @@ def ingest(
             f"{option('force', 'force=True')} to replace it"
         )
     rejects_path = out.with_name(out.stem + ".rejects.csv")
-    with connection() as con:
+    with connection(memory_limit) as con:
         groups, pricing = prepare(
             con, files, format_name, mapping, overrides, input_includes_cache, progress, catalog
         )

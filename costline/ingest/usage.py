@@ -178,12 +178,14 @@ def usage_report(
     input_includes_cache: bool = True,
     progress: Progress | None = None,
     catalog: PriceCatalog | None = None,
+    memory_limit: str | None = None,
 ) -> UsageSummary:
-    """The usage summary of an ingested Parquet file, or of logs priced on the fly."""
+    """The usage summary of an ingested Parquet file, or of logs priced on the fly, within
+    `memory_limit` (see `session.connection`)."""
     if by not in GROUPINGS:
         raise InputError(f"expected one of {', '.join(GROUPINGS)}, got {by!r}", field="by")
     stored = ingested_summary(Path(files[0])) if len(files) == 1 and mapping is None else None
-    with connection() as con:
+    with connection(memory_limit) as con:
         if stored is not None:
             require_columns(Path(files[0]))
             con.execute(
