@@ -11,8 +11,8 @@ EXAMPLE ?= examples/support-copilot.yaml
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[pandas]' pytest hypothesis ruff openpyxl playwright \
-		httpx schemathesis mypy types-PyYAML
+	$(BIN)/python -m pip install --quiet -e '.[pandas,spark]' pytest hypothesis ruff openpyxl \
+		playwright httpx schemathesis mypy types-PyYAML
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1103,16 +1103,39 @@ class Costline:
         prices: str | os.PathLike[str] | None = None,
         progress: Share | None = None,
         memory_limit: str | None = None,
+        engine: str = "duckdb",
+        master: str | None = None,
+        remote: str | None = None,
     ) -> UsageSummary:
         """Real cost per query (median, p95) and per user, by feature, model, user, day or
         month, of a usage file from `ingest` or of logs priced on the fly (USD);
-        `memory_limit` ("2GB") bounds the memory used, spilling to disk past it."""
+        `memory_limit` ("2GB") bounds the memory used, spilling to disk past it. `engine`
+        "spark" prices Parquet logs on Spark instead of DuckDB (the same figures): a
+        `master` (local[*] by default) or a Spark Connect `remote` (sc://host:15002)."""
         from costline.ingest.discovery import expand
         from costline.ingest.usage import usage_report
 
         columns, includes = self._log_mapping(fields, mapping)
         overrides = self._log_prices(prices)
         paths = expand(_paths(files))
+        if engine not in ("duckdb", "spark"):
+            raise InputError(f"expected duckdb or spark, got {engine!r}", field="engine")
+        if engine == "duckdb" and (master or remote):
+            raise InputError("a Spark master or remote needs engine spark", field="engine")
+        if engine == "spark":
+            from costline.ingest.spark import usage_on_spark
+
+            return usage_on_spark(
+                paths,
+                by,
+                format,
+                columns,
+                overrides,
+                includes,
+                self.catalogs.prices,
+                master=master,
+                remote=remote,
+            )
         return usage_report(
             paths,
             by,

@@ -172,6 +172,21 @@ def usage(
         ),
     ] = None,
     memory_limit: MemoryLimitOption = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb (on this machine), or spark: Parquet logs priced on Spark, the "
+            "same figures (pip install 'costline[spark]')."
+        ),
+    ] = "duckdb",
+    master: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: the master, such as local[*] (the default)."),
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: a Spark Connect server, sc://host:15002."),
+    ] = None,
 ) -> None:
     """Real cost per query (median, p95) and per user, by feature, model, user or day.
 
@@ -225,6 +240,9 @@ def usage(
             prices=prices,
             progress=tick,
             memory_limit=memory_limit,
+            engine=engine,
+            master=master,
+            remote=remote,
         )
     emit(summary, format, "usage:render_usage_terminal", "usage:render_usage_markdown")
 

@@ -36,20 +36,51 @@ class Pricing:
     """provider:model of models the catalog does not know."""
 
 
-def price_table(
-    con: duckdb.DuckDBPyConnection,
+@dataclass(frozen=True)
+class PriceTable:
+    """The small dated price table of the models a set of logs names, resolved locally and
+    shipped to whichever engine prices the rows (see DESIGN.md, "Scale beyond one machine").
+    `models`: provider, model -> (model_key, catalog provider, catalog model); `cells`: rows
+    of CELL_COLUMNS, each a price cell of one model and logged tier (`*`: any tier) with its
+    validity (UTC days, seconds of the day, input tokens) and its prices (USD per token,
+    request or web search)."""
+
+    models: dict[tuple[str | None, str], tuple[int, str, str]]
+    cells: list[tuple]
+    standard_tier: tuple[str, ...]
+    overridden: tuple[str, ...]
+    unresolved: tuple[str, ...]
+
+
+CELL_COLUMNS = (
+    ("cell_id", "INTEGER"),
+    ("model_key", "INTEGER"),
+    ("tier", "VARCHAR"),
+    ("day_from", "DATE"),
+    ("day_to", "DATE"),
+    ("second_from", "DOUBLE"),
+    ("second_to", "DOUBLE"),
+    ("input_above", "BIGINT"),
+    ("input_upto", "BIGINT"),
+    ("a_input", "DOUBLE"),
+    ("a_read", "DOUBLE"),
+    ("a_write", "DOUBLE"),
+    ("a_output", "DOUBLE"),
+    ("a_request", "DOUBLE"),
+    ("a_search", "DOUBLE"),
+)
+"""The columns of a price table's cells and their SQL types."""
+
+
+def resolve_prices(
+    pairs: list[tuple[str | None, str | None, str | None]],
     overrides: dict[str, PriceOverride],
     catalog: PriceCatalog | None = None,
-) -> Pricing:
-    """Resolve each logged model in `catalog` (the shipped one when None) and build the
-    `models` and `cells` tables."""
+) -> PriceTable:
+    """The price table of the logged (provider, model, tier) `pairs`: each model resolved in
+    `catalog` (the shipped one when None) or priced by an override row."""
     catalog = catalog or PriceCatalog()
-    # every logged model, rejected rows' too: reading three columns beats checking rows
-    pairs = [
-        (p, m, t)
-        for p, m, t in con.execute("SELECT provider, model, tier FROM rows GROUP BY ALL").fetchall()
-        if m
-    ]
+    pairs = [(p, m, t) for p, m, t in pairs if m]
     models: dict[tuple[str | None, str], tuple[int, str, str]] = {}
     cells: list[tuple] = []
     standard_tier: set[str] = set()
@@ -57,6 +88,7 @@ def price_table(
     done: set[tuple[int, str]] = set()
     found_by_key: dict[int, CatalogEntry] = {}
     for provider, model, tier in pairs:
+        assert model is not None
         key = (provider, model)
         if key not in models:
             override = overrides.get(model) or overrides.get(f"{provider}:{model}")
@@ -82,31 +114,49 @@ def price_table(
             standard_tier.add(f"{found.provider_id}:{found.model_id} ({tier})")
         for cell in catalog.cells(found, context):
             cells.append(_cell_row(len(cells), index, tier or "", cell))
+    return PriceTable(
+        models=models,
+        cells=cells,
+        standard_tier=tuple(sorted(standard_tier)),
+        overridden=tuple(sorted(overridden)),
+        unresolved=tuple(sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})),
+    )
+
+
+def price_table(
+    con: duckdb.DuckDBPyConnection,
+    overrides: dict[str, PriceOverride],
+    catalog: PriceCatalog | None = None,
+) -> Pricing:
+    """Resolve each logged model of `rows` in `catalog` (the shipped one when None) and
+    build the `models` and `cells` tables."""
+    # every logged model, rejected rows' too: reading three columns beats checking rows
+    table = resolve_prices(
+        con.execute("SELECT provider, model, tier FROM rows GROUP BY ALL").fetchall(),
+        overrides,
+        catalog,
+    )
     con.execute(
         "CREATE TEMP TABLE models (provider VARCHAR, model VARCHAR, model_key INTEGER, "
         "catalog_provider VARCHAR, catalog_model VARCHAR)"
     )
-    if models:
+    if table.models:
         con.executemany(
             "INSERT INTO models VALUES (?, ?, ?, ?, ?)",
-            [(p, m, i, cp, cm) for (p, m), (i, cp, cm) in models.items()],
+            [(p, m, i, cp, cm) for (p, m), (i, cp, cm) in table.models.items()],
         )
-    con.execute(
-        "CREATE TEMP TABLE cells (cell_id INTEGER, model_key INTEGER, tier VARCHAR, "
-        "day_from DATE, day_to DATE, second_from DOUBLE, second_to DOUBLE, "
-        "input_above BIGINT, input_upto BIGINT, "
-        "a_input DOUBLE, a_read DOUBLE, a_write DOUBLE, a_output DOUBLE, a_request DOUBLE, "
-        "a_search DOUBLE)"
-    )
-    if cells:
-        con.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
-    key_sql, cell_sql = _case_sql(models, cells)
+    columns = ", ".join(f"{name} {kind}" for name, kind in CELL_COLUMNS)
+    con.execute(f"CREATE TEMP TABLE cells ({columns})")
+    if table.cells:
+        marks = ",".join("?" * len(CELL_COLUMNS))
+        con.executemany(f"INSERT INTO cells VALUES ({marks})", table.cells)
+    key_sql, cell_sql = _case_sql(table.models, table.cells)
     return Pricing(
         key_sql=key_sql,
         cell_sql=cell_sql,
-        standard_tier=tuple(sorted(standard_tier)),
-        overridden=tuple(sorted(overridden)),
-        unresolved=tuple(sorted({f"{p}:{m}" for p, m, _ in pairs if (p, m) not in models})),
+        standard_tier=table.standard_tier,
+        overridden=table.overridden,
+        unresolved=table.unresolved,
     )
 
 

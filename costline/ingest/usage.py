@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,37 @@ USAGE_FILE_COLUMNS = tuple(c for c in PRICED_COLUMNS if c != "web_searches")
 """The columns every usage file `costline ingest` has written (web searches came later:
 readers take a file without them as having none)."""
 
-GROUPINGS = {
-    "feature": "feature",
-    "model": "model_label",
-    "user": "user_id",
-    "day": "strftime(ts, '%Y-%m-%d')",
-    "month": "strftime(ts, '%Y-%m')",
-}
+
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL that differs between the engines a usage summary runs on."""
+
+    quantiles: Callable[[str, str], str]
+    """(column, "0.5, 0.95") -> those exact quantiles of the column, as a list."""
+    quantile: Callable[[str, str], str]
+    """(column, "0.95") -> that exact quantile."""
+    groupings: dict[str, str]
+    """`by` -> the SQL of a row's group."""
+    keep: str
+    """The statement that keeps a small query's result as a table: `{name}` and `{sql}`."""
+    stamp: Callable[[str], str]
+    """A timestamp aggregate as the engine's client returns it well (datetime or text)."""
+
+
+DUCKDB = Dialect(
+    quantiles=lambda column, ps: f"quantile_cont({column}, [{ps}])",
+    quantile=lambda column, p: f"quantile_cont({column}, {p})",
+    groupings={
+        "feature": "feature",
+        "model": "model_label",
+        "user": "user_id",
+        "day": "strftime(ts, '%Y-%m-%d')",
+        "month": "strftime(ts, '%Y-%m')",
+    },
+    keep="CREATE OR REPLACE TEMP TABLE {name} AS {sql}",
+    stamp=lambda sql: sql,
+)
+GROUPINGS = DUCKDB.groupings
 
 
 def ingested_summary(path: Path) -> dict[str, Any] | None:
@@ -80,18 +106,30 @@ def require_columns(path: Path, extra: tuple[str, ...] = ()) -> None:
         )
 
 
-def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
-    """Totals, cost per query and per user-month, and the groups of `by`, over `usage`."""
-    key = GROUPINGS[by]
-    figures = """count(*) AS queries, sum(cost_usd) AS cost_usd,
-          avg(cost_usd) AS cost_per_query_mean, quantile_cont(cost_usd, [0.5, 0.95]) AS q,
+def summarise(
+    con: duckdb.DuckDBPyConnection | Callable[[str], list[dict[str, Any]]],
+    by: str,
+    dialect: Dialect = DUCKDB,
+) -> dict[str, Any]:
+    """Totals, cost per query and per user-month, and the groups of `by`, over the view
+    `usage` (one row a priced call), computed by the engine. `con` is a DuckDB connection
+    or a function that runs one SQL statement and returns its rows as dicts."""
+    key = dialect.groupings[by]
+    figures = f"""count(*) AS queries, sum(cost_usd) AS cost_usd,
+          avg(cost_usd) AS cost_per_query_mean,
+          {dialect.quantiles("cost_usd", "0.5, 0.95")} AS q,
           avg(input_tokens) AS input_tokens_mean, avg(output_tokens) AS output_tokens_mean,
           sum(cache_read_tokens) / nullif(sum(input_tokens), 0) AS cached_input_share,
           sum(logged_cost_usd) AS logged_cost_usd,
-          count(logged_cost_usd) AS rows_with_logged_cost, min(ts) AS first, max(ts) AS last"""
+          count(logged_cost_usd) AS rows_with_logged_cost,
+          {dialect.stamp("min(ts)")} AS first, {dialect.stamp("max(ts)")} AS last"""
 
     def fetch(sql: str) -> list[dict[str, Any]]:
+        if callable(con):
+            return con(sql)
         cursor = con.execute(sql)
+        if cursor.description is None:  # a statement that returns no rows
+            return []
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -100,16 +138,19 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
     rows = fetch(f"SELECT {key} AS key, {figures} FROM usage GROUP BY 1")
     # one pass over every row to (group, user, month): users per group, in all, and
     # each user's months come from that small table
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE group_users AS SELECT {key} AS key, user_id, "
-        "date_trunc('month', ts) AS month, sum(cost_usd) AS cost, count(*) AS queries "
-        "FROM usage GROUP BY ALL"
+    fetch(
+        dialect.keep.format(
+            name="group_users",
+            sql=f"SELECT {key} AS key, user_id, date_trunc('month', ts) AS month, "
+            "sum(cost_usd) AS cost, count(*) AS queries FROM usage GROUP BY 1, 2, 3",
+        )
     )
-    users = dict(
-        con.execute("SELECT key, count(DISTINCT user_id) FROM group_users GROUP BY 1").fetchall()
-    )
-    everyone = con.execute("SELECT count(DISTINCT user_id) FROM group_users").fetchone()
-    total["users"] = everyone[0] if everyone else 0
+    users = {
+        r["key"]: r["n"]
+        for r in fetch("SELECT key, count(DISTINCT user_id) AS n FROM group_users GROUP BY 1")
+    }
+    everyone = fetch("SELECT count(DISTINCT user_id) AS n FROM group_users")
+    total["users"] = everyone[0]["n"] if everyone else 0
     if not total["queries"]:
         total = None  # type: ignore[assignment]
     groups = []
@@ -134,15 +175,15 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
                 "users": users.get(r["key"], 0),
             }
         )
-    per_user = con.execute(
-        """
-        SELECT count(*), avg(cost), quantile_cont(cost, [0.5, 0.95]), avg(queries),
-          quantile_cont(queries, 0.95)
+    (found,) = fetch(
+        f"""
+        SELECT count(*) AS n, avg(cost) AS mean, {dialect.quantiles("cost", "0.5, 0.95")} AS q,
+          avg(queries) AS queries, {dialect.quantile("queries", "0.95")} AS queries_p95
         FROM (SELECT user_id, month, sum(cost) AS cost, sum(queries) AS queries
               FROM group_users GROUP BY 1, 2)
         """
-    ).fetchone()
-    assert per_user is not None
+    )
+    per_user = (found["n"], found["mean"], found["q"], found["queries"], found["queries_p95"])
     quantiles = (total["q"] if total else None) or [None, None]
     user_q = per_user[2] or [None, None]
     return {
@@ -153,10 +194,8 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         "cost_per_query_p95": quantiles[1],
         "logged_cost_usd": total["logged_cost_usd"] if total else None,
         "rows_with_logged_cost": int(total["rows_with_logged_cost"]) if total else 0,
-        "first_request": None
-        if not total or total["first"] is None
-        else total["first"].isoformat(),
-        "last_request": None if not total or total["last"] is None else total["last"].isoformat(),
+        "first_request": None if not total else _iso(total["first"]),
+        "last_request": None if not total else _iso(total["last"]),
         "users": int(total["users"]) if total else 0,
         "user_months": int(per_user[0]),
         "cost_per_user_month_mean": per_user[1],
@@ -167,6 +206,15 @@ def summarise(con: duckdb.DuckDBPyConnection, by: str) -> dict[str, Any]:
         "by": by,
         "groups": groups,
     }
+
+
+def _iso(stamp: dt.datetime | str | None) -> str | None:
+    """A timestamp, as a datetime or an engine's text of one, in ISO 8601."""
+    if stamp is None:
+        return None
+    if isinstance(stamp, str):
+        stamp = dt.datetime.fromisoformat(stamp)
+    return stamp.isoformat()
 
 
 def usage_report(

@@ -1,0 +1,106 @@
+"""The usage summary on Spark (real pyspark, local mode, Java 17) against DuckDB's on the same
+logs: the same counts and rejects, totals to 1e-9 and exact quantiles to 1e-12."""
+
+from __future__ import annotations
+
+import pytest
+
+from costline.errors import InputError
+from costline.ingest.synthetic import GENERIC_MAPPING, write_logs
+
+from .conftest import EXAMPLES, LIBRARY
+from .test_ingest import MAPPING, _typed_parquet
+
+pytest.importorskip("pyspark", reason="pip install 'costline[spark]' (make test installs it)")
+
+EXPORT = {
+    "timestamp": "ts",
+    "model": "model",
+    "input_tokens": "prompt",
+    "output_tokens": "completion",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def spark():
+    from costline.ingest.spark import session
+
+    started = session("local[2]")
+    yield started
+    started.stop()
+
+
+def same(spark_result, duckdb_result) -> None:
+    """Every figure of two usage summaries: counts equal, money and means to 1e-9, exact
+    quantiles to 1e-12 (sums and means are added in another order)."""
+    theirs, ours = spark_result.model_dump(), duckdb_result.model_dump()
+    for key, value in ours.items():
+        if key == "groups":
+            continue
+        if isinstance(value, float):
+            assert theirs[key] == pytest.approx(value, rel=1e-9), key
+        else:
+            assert theirs[key] == value, key
+    assert [g.key for g in spark_result.groups] == [g.key for g in duckdb_result.groups]
+    for mine, other in zip(spark_result.groups, duckdb_result.groups, strict=True):
+        for key, value in other.model_dump().items():
+            if isinstance(value, float):
+                assert getattr(mine, key) == pytest.approx(value, rel=1e-9), (mine.key, key)
+            else:
+                assert getattr(mine, key) == value, (mine.key, key)
+
+
+def test_the_shipped_export_prices_the_same_on_spark():
+    log = EXAMPLES / "logs" / "export.parquet"
+    for by in ("feature", "model", "day", "month"):
+        same(
+            LIBRARY.usage(log, fields=EXPORT, by=by, engine="spark", master="local[2]"),
+            LIBRARY.usage(log, fields=EXPORT, by=by),
+        )
+
+
+def test_a_million_generated_rows_price_the_same_on_spark(tmp_path):
+    log = write_logs(tmp_path / "logs.parquet", "parquet", 1_000_000, seed=11)
+    on_spark = LIBRARY.usage(log, fields=GENERIC_MAPPING, engine="spark")
+    on_duckdb = LIBRARY.usage(log, fields=GENERIC_MAPPING)
+    assert on_duckdb.rows_priced == 1_000_000
+    same(on_spark, on_duckdb)
+    same(
+        LIBRARY.usage(log, fields=GENERIC_MAPPING, by="model", engine="spark"),
+        LIBRARY.usage(log, fields=GENERIC_MAPPING, by="model"),
+    )
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_rejected_rows_are_counted_by_reason_as_on_duckdb(tmp_path, statistics):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bad = pq.read_table(_typed_parquet(tmp_path / "typed.parquet", statistics))
+    good = pq.read_table(write_logs(tmp_path / "good.parquet", "parquet", 500, seed=2))
+    good = good.select(bad.column_names).cast(bad.schema)
+    # and calls of a model no catalog knows, rejected by name
+    unknown = good.slice(0, 3).set_column(
+        bad.schema.get_field_index("model"), "model", pa.array(["no-such-model"] * 3)
+    )
+    log = tmp_path / "mixed.parquet"
+    pq.write_table(pa.concat_tables([good, bad, unknown]), log, write_statistics=statistics)
+    on_spark = LIBRARY.usage(log, fields=MAPPING, engine="spark")
+    on_duckdb = LIBRARY.usage(log, fields=MAPPING)
+    # six bad rows of the seven typed ones, and the three calls of the unknown model
+    assert on_duckdb.rows_rejected == 9
+    assert sum(on_duckdb.unknown_models.values()) == 3
+    same(on_spark, on_duckdb)
+
+
+def test_what_spark_cannot_read_yet_is_said(tmp_path):
+    with pytest.raises(InputError, match="Parquet logs for now"):
+        LIBRARY.usage(EXAMPLES / "logs" / "openai.jsonl", engine="spark")
+    with pytest.raises(InputError, match="needs engine spark"):
+        LIBRARY.usage(EXAMPLES / "logs" / "openai.jsonl", master="local[2]")
+    with pytest.raises(InputError, match="expected duckdb or spark"):
+        LIBRARY.usage(EXAMPLES / "logs" / "openai.jsonl", engine="bigquery")
+    usage = tmp_path / "usage.parquet"
+    LIBRARY.ingest(EXAMPLES / "logs" / "openai.jsonl", usage)
+    with pytest.raises(InputError, match="priced already"):
+        LIBRARY.usage(usage, engine="spark")
