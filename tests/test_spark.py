@@ -104,3 +104,12 @@ def test_what_spark_cannot_read_yet_is_said(tmp_path):
     LIBRARY.ingest(EXAMPLES / "logs" / "openai.jsonl", usage)
     with pytest.raises(InputError, match="priced already"):
         LIBRARY.usage(usage, engine="spark")
+
+
+def test_a_file_spark_cannot_read_is_one_message_not_a_stack(tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+    good = EXAMPLES / "logs" / "export.parquet"
+    with pytest.raises(InputError, match="Spark could not price the 2 files") as err:
+        LIBRARY.usage([str(good), str(broken)], fields=EXPORT, engine="spark")
+    assert "\tat " not in str(err.value) and len(str(err.value).splitlines()) == 1

@@ -9,6 +9,7 @@ row. Parquet logs only, for now (a lake's format; JSON lines on Spark are not re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import warnings
@@ -74,8 +75,12 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
         # local mode listens on this machine only; the driver logs errors, not its start-up
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         config = Path(__file__).with_name("spark-log4j2.properties")
-        builder = builder.master(master or "local[*]").config(
-            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{config}"
+        builder = (
+            builder.master(master or "local[*]")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{config}")
+            # exact quantiles gather a group's costs in one task: Spark's 1 GB default heap
+            # runs out at ~10M calls
+            .config("spark.driver.memory", f"{_local_heap_mb()}m")
         )
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     spark = (
@@ -83,12 +88,21 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.log.level", "ERROR")
+        .config("spark.log.level", "FATAL")
         .getOrCreate()
     )
     if not remote:
-        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setLogLevel("FATAL")
     return spark
+
+
+def _local_heap_mb() -> int:
+    """The driver's heap in local mode: a quarter of this machine's memory (MB)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2048
+    return max(1024, int(total / 4 / 2**20))
 
 
 def _quoted(column: str) -> str:
@@ -247,13 +261,25 @@ def usage_on_spark(
     def fetch(sql: str) -> list[dict[str, Any]]:
         return [row.asDict() for row in spark.sql(sql).collect()]
 
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
     try:
         return _summary(spark, fetch, files, groups[0].files, fmt, by, overrides, catalog)
+    except (PySparkException, Py4JError) as err:
+        # Spark's own failure (out of memory, a lost executor, a file it cannot read): the
+        # first line of the JVM's message, not its stack
+        java = getattr(err, "java_exception", None)
+        text = str(java.getMessage() if java is not None else err) or type(err).__name__
+        first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+        what = files[0] if len(files) == 1 else f"the {len(files)} files"
+        raise InputError(f"Spark could not price {what}: {first}") from None
     finally:
         # the session may be the user's own (Spark Connect): leave nothing of ours in it
-        for name in reversed(_VIEWS):
-            spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
-            spark.sql(f"DROP VIEW IF EXISTS {name}")
+        with contextlib.suppress(PySparkException, Py4JError):
+            for name in reversed(_VIEWS):
+                spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
+                spark.sql(f"DROP VIEW IF EXISTS {name}")
 
 
 _VIEWS = ("logs_raw", "log_rows", "models", "cells", "usage", "group_users")
