@@ -1117,7 +1117,13 @@ class Costline:
 
         columns, includes = self._log_mapping(fields, mapping)
         overrides = self._log_prices(prices)
-        paths = expand(_paths(files))
+        named = _paths(files)
+        # a path with a scheme (s3a://, gs://, abfss://, file://) is Spark's to read as it is
+        paths = (
+            [p for part in named for p in ([part] if "://" in part else expand([part]))]
+            if engine == "spark"
+            else expand(named)
+        )
         if engine not in ("duckdb", "spark"):
             raise InputError(f"expected duckdb or spark, got {engine!r}", field="engine")
         if engine == "duckdb" and (master or remote):

@@ -30,12 +30,12 @@ def spark():
     started.stop()
 
 
-def same(spark_result, duckdb_result) -> None:
+def same(spark_result, duckdb_result, besides: tuple[str, ...] = ()) -> None:
     """Every figure of two usage summaries: counts equal, money and means to 1e-9, exact
     quantiles to 1e-12 (sums and means are added in another order)."""
     theirs, ours = spark_result.model_dump(), duckdb_result.model_dump()
     for key, value in ours.items():
-        if key == "groups":
+        if key == "groups" or key in besides:
             continue
         if isinstance(value, float):
             assert theirs[key] == pytest.approx(value, rel=1e-9), key
@@ -113,3 +113,12 @@ def test_a_file_spark_cannot_read_is_one_message_not_a_stack(tmp_path):
     with pytest.raises(InputError, match="Spark could not price the 2 files") as err:
         LIBRARY.usage([str(good), str(broken)], fields=EXPORT, engine="spark")
     assert "\tat " not in str(err.value) and len(str(err.value).splitlines()) == 1
+
+
+def test_a_path_with_a_scheme_is_read_by_spark_as_it_is():
+    log = EXAMPLES / "logs" / "export.parquet"
+    same(
+        LIBRARY.usage(f"file://{log.resolve()}", fields=EXPORT, engine="spark"),
+        LIBRARY.usage(log, fields=EXPORT),
+        besides=("source",),
+    )

@@ -242,7 +242,8 @@ def usage_on_spark(
         raise InputError(f"expected one of {', '.join(GROUPINGS)}, got {by!r}", field="by")
     from costline.ingest.usage import ingested_summary
 
-    if len(files) == 1 and ingested_summary(Path(files[0])) is not None:
+    local = len(files) == 1 and "://" not in files[0]
+    if local and ingested_summary(Path(files[0])) is not None:
         raise InputError(
             f"{files[0]}: is a usage file costline ingest has priced already; summarise it "
             "with the default engine (duckdb), or give Spark the raw logs"
