@@ -122,3 +122,45 @@ def test_a_path_with_a_scheme_is_read_by_spark_as_it_is():
         LIBRARY.usage(log, fields=EXPORT),
         besides=("source",),
     )
+
+
+def _spark_submit(tmp_path, *args: str):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyspark
+
+    import costline.jobs.usage as job
+
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    return subprocess.run(
+        [str(submit), "--master", "local[1]", job.__file__, *args],
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYSPARK_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_spark_submit_job_writes_the_usage_summary(tmp_path):
+    import json
+
+    log = EXAMPLES / "logs" / "export.parquet"
+    maps = [f"--map={field}={column}" for field, column in EXPORT.items()]
+    done = _spark_submit(tmp_path, str(log), *maps, "--by", "model", "--out", "usage.json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = json.loads((tmp_path / "usage.json").read_text())
+    expected = LIBRARY.usage(log, fields=EXPORT, by="model")
+    assert written["rows_priced"] == expected.rows_priced
+    assert written["total_cost_usd"] == pytest.approx(expected.total_cost_usd, rel=1e-9)
+    assert written["cost_per_query_p95"] == pytest.approx(expected.cost_per_query_p95, rel=1e-12)
+    assert [g["key"] for g in written["groups"]] == [g.key for g in expected.groups]
+    # an existing output is kept, and bad input is one line and exit code 2
+    again = _spark_submit(tmp_path, str(log), *maps, "--out", "usage.json")
+    assert again.returncode == 2, again.stderr[-2000:]
+    # spark-submit passes the Python driver's stderr through its stdout
+    said = again.stdout + again.stderr
+    assert "error: usage.json: exists; choose another --out" in said
+    assert "Traceback" not in said

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
             # exact quantiles gather a group's costs in one task: Spark's 1 GB default heap
             # runs out at ~10M calls
             .config("spark.driver.memory", f"{_local_heap_mb()}m")
+            # no spark-warehouse folder left in the user's working folder
+            .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "costline-spark"))
         )
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     spark = (
