@@ -164,3 +164,14 @@ def test_the_spark_submit_job_writes_the_usage_summary(tmp_path):
     said = again.stdout + again.stderr
     assert "error: usage.json: exists; choose another --out" in said
     assert "Traceback" not in said
+
+
+def test_a_missing_column_is_named_as_on_duckdb():
+    log = EXAMPLES / "logs" / "export.parquet"
+    fields = {**EXPORT, "input_tokens": "prompt_tokens"}
+    with pytest.raises(InputError) as on_duckdb:
+        LIBRARY.usage(log, fields=fields)
+    with pytest.raises(InputError) as on_spark:
+        LIBRARY.usage(log, fields=fields, engine="spark")
+    assert str(on_spark.value) == str(on_duckdb.value)
+    assert "no column 'prompt_tokens'" in str(on_spark.value)

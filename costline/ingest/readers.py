@@ -313,6 +313,17 @@ def parquet_ranges(
     return {f: by_column[c] for f, c in columns.items() if c in by_column}
 
 
+def missing_column(file: str, name: str, places: list[str], columns: list[str]) -> InputError:
+    """The error for a file with no column for the required field `name` (looked for in
+    `places`), naming its columns and how to map one."""
+    listed = " or ".join(repr(p) for p in places)
+    looked = f"has no column {listed} for {name}" if listed else f"needs a column for {name}"
+    return InputError(
+        f"{file}: {looked}; the columns are {', '.join(columns)} (map one with "
+        f"{option('fields', f'fields={{{name!r}: COLUMN}}', f'--map {name}=COLUMN')})"
+    )
+
+
 def column_raw_sql(
     con: duckdb.DuckDBPyConnection, source: Source
 ) -> tuple[str, str, dict[str, str], dict[str, Range]]:
@@ -353,15 +364,7 @@ def column_raw_sql(
     }
     for name in REQUIRED:
         if not usable.get(name):
-            listed = " or ".join(repr(p) for p in fmt.fields.get(name, []))
-            looked = (
-                f"has no column {listed} for {name}" if listed else f"needs a column for {name}"
-            )
-            raise InputError(
-                f"{files[0]}: {looked}; the columns are {', '.join(columns)} "
-                f"(map one with "
-                f"{option('fields', f'fields={{{name!r}: COLUMN}}', f'--map {name}=COLUMN')})"
-            )
+            raise missing_column(files[0], name, fmt.fields.get(name, []), columns)
 
     def place(p: str, several: bool) -> str:
         if p.startswith("const:"):

@@ -20,8 +20,9 @@ from typing import Any
 from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
 from costline.ingest.discovery import sources
-from costline.ingest.formats import FIELDS, REQUIRED
+from costline.ingest.formats import FIELDS, REQUIRED, LogFormat
 from costline.ingest.price_sql import CELL_COLUMNS, COST_SQL, resolve_prices
+from costline.ingest.readers import missing_column
 from costline.ingest.summaries import UsageSummary
 from costline.ingest.usage import GROUPINGS, Dialect, summarise
 from costline.scenario.common import PriceOverride
@@ -116,7 +117,7 @@ def _text(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _raw_sql(spark: Any, files: list[str], fields: dict[str, list[str]]) -> tuple[str, str]:
+def _raw_sql(spark: Any, files: list[str], fmt: LogFormat) -> tuple[str, str]:
     """The Spark SQL of every record of Parquet `files` (the view `logs_raw`): its file and
     line, and each field in its own type, from the first of its places that is set; and the
     Spark type of the timestamp's column."""
@@ -124,13 +125,16 @@ def _raw_sql(spark: Any, files: list[str], fields: dict[str, list[str]]) -> tupl
     frame.createOrReplaceTempView("logs_raw")
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     columns = [c for c in types if c not in ("file_path", "row_index")]
+    # as the DuckDB reader: a preset's places are the columns each tool may write, a
+    # mapping's are the ones to use (a missing one is named)
+    preset = not fmt.name.startswith("mapped-")
+    fields = {
+        name: [p for p in places if p.startswith("const:") or p in types or not preset]
+        for name, places in fmt.fields.items()
+    }
     for name in REQUIRED:
-        if not [p for p in fields.get(name, []) if p.startswith("const:") or p in types]:
-            listed = " or ".join(repr(p) for p in fields.get(name, []))
-            raise InputError(
-                f"{files[0]}: has no column {listed} for {name}; the columns are "
-                f"{', '.join(columns)}"
-            )
+        if not fields.get(name):
+            raise missing_column(files[0], name, fmt.fields.get(name, []), columns)
 
     def place(p: str, several: bool) -> str:
         if p.startswith("const:"):
@@ -141,7 +145,7 @@ def _raw_sql(spark: Any, files: list[str], fields: dict[str, list[str]]) -> tupl
 
     parts = []
     for name in FIELDS:
-        places = [p for p in fields.get(name, []) if p.startswith("const:") or p in types]
+        places = fields.get(name, [])
         values = [place(p, len(places) > 1) for p in places]
         value = (
             "NULL"
@@ -300,7 +304,7 @@ def _summary(
     overrides: dict[str, PriceOverride] | None,
     catalog: PriceCatalog | None,
 ) -> UsageSummary:
-    raw, kind = _raw_sql(spark, paths, fmt.fields)
+    raw, kind = _raw_sql(spark, paths, fmt)
     spark.sql(f"CACHE TABLE log_rows AS {_normalised_sql(raw, kind, fmt.input_includes_cache)}")
     pairs = [
         (r["provider"], r["model"], r["tier"])
