@@ -1021,3 +1021,10 @@ def test_a_memory_limit_changes_no_figure(tmp_path):
     assert bounded.cost_per_query_p95 == free.cost_per_query_p95
     # per-user sums may be added in another order: the last digit may move
     assert bounded.cost_per_user_month_p95 == pytest.approx(free.cost_per_user_month_p95, rel=1e-12)
+
+
+def test_a_path_with_a_scheme_is_for_spark_on_this_engine(tmp_path):
+    from .conftest import EXAMPLES, LIBRARY
+
+    with pytest.raises(InputError, match="a path with a scheme is read by Spark"):
+        LIBRARY.usage(f"file://{(EXAMPLES / 'logs' / 'openai.jsonl').resolve()}")

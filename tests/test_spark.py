@@ -175,3 +175,30 @@ def test_a_missing_column_is_named_as_on_duckdb():
         LIBRARY.usage(log, fields=fields, engine="spark")
     assert str(on_spark.value) == str(on_duckdb.value)
     assert "no column 'prompt_tokens'" in str(on_spark.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"master": "bogus"}, "expected a Spark master"),
+        ({"remote": "http://host"}, "expected a Spark Connect address"),
+    ],
+)
+def test_a_master_or_remote_spark_cannot_take_is_refused_before_it_starts(options, message):
+    with pytest.raises(InputError, match=message):
+        LIBRARY.usage(
+            EXAMPLES / "logs" / "export.parquet", fields=EXPORT, engine="spark", **options
+        )
+
+
+def test_a_file_with_no_priceable_row_says_why_on_both_engines(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(EXAMPLES / "logs" / "export.parquet")
+    halves = pa.array([v + 0.5 for v in table.column("prompt").to_pylist()], pa.float64())
+    log = tmp_path / "halves.parquet"
+    pq.write_table(table.set_column(table.schema.get_field_index("prompt"), "prompt", halves), log)
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(InputError, match=r"200 rejected \(fractional token count 200\)"):
+            LIBRARY.usage(log, fields=EXPORT, engine=engine)

@@ -176,7 +176,7 @@ def usage(
         str,
         typer.Option(
             help="duckdb (on this machine), or spark: Parquet logs priced on Spark, the "
-            "same figures (pip install 'costline[spark]')."
+            "same figures (pip install 'costline\\[spark]')."
         ),
     ] = "duckdb",
     master: Annotated[

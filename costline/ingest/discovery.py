@@ -29,6 +29,11 @@ def expand(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         if pattern == "-":
             raise InputError("reading logs from standard input is not supported; give files")
+        if "://" in pattern:
+            raise InputError(
+                f"{pattern}: a path with a scheme is read by Spark (add --engine spark); "
+                "on this machine give a local path"
+            )
         matched = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
         if not matched:
             raise InputError(f"{pattern}: no file matches")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -24,7 +25,7 @@ from costline.ingest.formats import FIELDS, REQUIRED, LogFormat
 from costline.ingest.price_sql import CELL_COLUMNS, COST_SQL, resolve_prices
 from costline.ingest.readers import missing_column
 from costline.ingest.summaries import UsageSummary
-from costline.ingest.usage import GROUPINGS, Dialect, summarise
+from costline.ingest.usage import GROUPINGS, Dialect, _reasons, summarise
 from costline.scenario.common import PriceOverride
 from costline.settings import MAX_LOGGED_COST_USD, MAX_TOKENS_PER_CALL
 
@@ -70,6 +71,16 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
             "--engine spark needs pyspark: pip install 'costline[spark]' (and a Java 17 "
             "runtime for local mode)"
         ) from None
+    if master is not None and not _MASTER.match(master):
+        raise InputError(
+            f"expected a Spark master such as local[*], local[4], spark://host:7077, yarn or "
+            f"k8s://https://host:443, got {master!r}",
+            field="master",
+        )
+    if remote is not None and not remote.startswith("sc://"):
+        raise InputError(
+            f"expected a Spark Connect address sc://host:port, got {remote!r}", "remote"
+        )
     builder = SparkSession.builder.appName("costline usage")
     if remote:
         builder = builder.remote(remote)
@@ -87,17 +98,34 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
             .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "costline-spark"))
         )
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    spark = (
-        builder.config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.log.level", "FATAL")
-        .getOrCreate()
-    )
+    from pyspark.errors import PySparkException
+
+    try:
+        spark = (
+            builder.config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.log.level", "FATAL")
+            .getOrCreate()
+        )
+    except ImportError as err:
+        # Spark Connect's client needs grpcio and friends, which pyspark alone lacks
+        raise InputError(
+            f"needs Spark Connect's client: pip install 'pyspark[connect]' ({err})",
+            field="remote",
+        ) from None
+    except (PySparkException, OSError) as err:
+        first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+        where = f"at {remote}" if remote else f"with master {master or 'local[*]'}"
+        raise InputError(f"Spark could not start {where}: {first}", field="engine") from None
     if not remote:
         spark.sparkContext.setLogLevel("FATAL")
     return spark
+
+
+_MASTER = re.compile(r"^(local(\[(\*|\d+)(,\d+)?\])?|yarn|(spark|k8s|mesos)://\S+)$")
+"""The masters Spark takes: local, local[N], local[*], local[N,F], yarn, spark://, k8s://."""
 
 
 def _local_heap_mb() -> int:
@@ -357,7 +385,7 @@ def _summary(
         reasons["unknown model"] = sum(unknown.values())
     body = summarise(fetch, by, SPARK)
     if body["rows_priced"] == 0:
-        raise InputError(f"{files[0]}: no priced rows to summarise")
+        raise InputError(f"{files[0]}: no row could be priced{_reasons(reasons)}")
     head = {
         "source": files,
         "catalog": catalog.label,

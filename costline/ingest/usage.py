@@ -208,6 +208,14 @@ def summarise(
     }
 
 
+def _reasons(rejected: dict[str, int]) -> str:
+    """`: 200 rejected (fractional token count 150, missing model 50)`, or nothing."""
+    if not rejected:
+        return ""
+    listed = ", ".join(f"{reason} {n}" for reason, n in rejected.items())
+    return f": {sum(rejected.values())} rejected ({listed})"
+
+
 def _iso(stamp: dt.datetime | str | None) -> str | None:
     """A timestamp, as a datetime or an engine's text of one, in ISO 8601."""
     if stamp is None:
@@ -293,7 +301,7 @@ def usage_report(
         body = summarise(con, by)
     if body["rows_priced"] == 0:
         raise InputError(
-            f"{files[0]}: no priced rows to summarise"
-            + (f" ({head['rows_rejected']} rejected at ingest)" if head["rows_rejected"] else "")
+            f"{files[0]}: no row could be priced{_reasons(head['rejected_by_reason'])}"
+            + (" (when it was ingested)" if stored is not None and head["rows_rejected"] else "")
         )
     return UsageSummary.model_validate({**head, **body})
