@@ -1128,6 +1128,12 @@ class Costline:
             raise InputError(f"expected duckdb or spark, got {engine!r}", field="engine")
         if engine == "duckdb" and (master or remote):
             raise InputError("a Spark master or remote needs engine spark", field="engine")
+        if engine == "spark" and memory_limit:
+            raise InputError(
+                "the memory limit bounds DuckDB; Spark's memory is its own settings "
+                "(spark.driver.memory, spark.executor.memory)",
+                field="memory_limit",
+            )
         if engine == "spark":
             from costline.ingest.spark import usage_on_spark
 

@@ -182,6 +182,7 @@ def test_a_missing_column_is_named_as_on_duckdb():
     [
         ({"master": "bogus"}, "expected a Spark master"),
         ({"remote": "http://host"}, "expected a Spark Connect address"),
+        ({"memory_limit": "2GB"}, "the memory limit bounds DuckDB"),
     ],
 )
 def test_a_master_or_remote_spark_cannot_take_is_refused_before_it_starts(options, message):

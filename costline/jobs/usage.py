@@ -39,13 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     from costline.api import Costline, check_out, write_atomic
     from costline.errors import InputError
 
-    # spark-submit's session, with the settings costline prices in
-    SparkSession.builder.appName("costline usage").config(
-        "spark.sql.session.timeZone", "UTC"
-    ).getOrCreate()
     try:
+        # before Spark starts: an output that would be refused is refused at once
         if args.out:
             check_out(Path(args.out), (".json",), args.force)
+        # spark-submit's session, with the settings costline prices in
+        SparkSession.builder.appName("costline usage").config(
+            "spark.sql.session.timeZone", "UTC"
+        ).getOrCreate()
         fields: dict[str, list[str]] = {}
         for item in args.map:
             name, sep, place = item.partition("=")
