@@ -22,10 +22,11 @@ from costline.catalog.prices import PriceCatalog
 from costline.errors import InputError
 from costline.ingest.discovery import sources
 from costline.ingest.formats import FIELDS, REQUIRED, LogFormat
+from costline.ingest.normalise import EARLIEST_LOG, LATEST_LOG
 from costline.ingest.price_sql import CELL_COLUMNS, COST_SQL, resolve_prices
 from costline.ingest.readers import missing_column
 from costline.ingest.summaries import UsageSummary
-from costline.ingest.usage import GROUPINGS, Dialect, _reasons, summarise
+from costline.ingest.usage import GROUPINGS, Dialect, rejected_text, summarise
 from costline.scenario.common import PriceOverride
 from costline.settings import MAX_LOGGED_COST_USD, MAX_TOKENS_PER_CALL
 
@@ -230,7 +231,7 @@ def _normalised_sql(raw: str, kind: str, input_includes_cache: bool) -> str:
     WHEN {too_large} THEN 'token count too large'
     WHEN raw_timestamp IS NULL THEN 'missing timestamp'
     WHEN ts IS NULL THEN 'unparseable timestamp'
-    WHEN ts < TIMESTAMP '2015-01-01 00:00:00' OR ts >= TIMESTAMP '2100-01-01 00:00:00'
+    WHEN ts < TIMESTAMP '{EARLIEST_LOG}' OR ts >= TIMESTAMP '{LATEST_LOG}'
       THEN 'timestamp out of range'
     WHEN raw_logged_cost_usd IS NOT NULL AND logged_cost_usd IS NULL
       THEN 'non-numeric logged cost'
@@ -385,7 +386,7 @@ def _summary(
         reasons["unknown model"] = sum(unknown.values())
     body = summarise(fetch, by, SPARK)
     if body["rows_priced"] == 0:
-        raise InputError(f"{files[0]}: no row could be priced{_reasons(reasons)}")
+        raise InputError(f"{files[0]}: no row could be priced{rejected_text(reasons)}")
     head = {
         "source": files,
         "catalog": catalog.label,

@@ -208,7 +208,7 @@ def summarise(
     }
 
 
-def _reasons(rejected: dict[str, int]) -> str:
+def rejected_text(rejected: dict[str, int]) -> str:
     """`: 200 rejected (fractional token count 150, missing model 50)`, or nothing."""
     if not rejected:
         return ""
@@ -301,7 +301,7 @@ def usage_report(
         body = summarise(con, by)
     if body["rows_priced"] == 0:
         raise InputError(
-            f"{files[0]}: no row could be priced{_reasons(head['rejected_by_reason'])}"
+            f"{files[0]}: no row could be priced{rejected_text(head['rejected_by_reason'])}"
             + (" (when it was ingested)" if stored is not None and head["rows_rejected"] else "")
         )
     return UsageSummary.model_validate({**head, **body})
